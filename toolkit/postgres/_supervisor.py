@@ -1,0 +1,288 @@
+"""Own one embedded PostgreSQL server from first file to last, then erase it.
+
+The owning process (a pytest session, ``toolkit postgres``, a nox run) starts this
+script with a pipe on its stdin and never writes to it. When the owner goes away, for
+whatever reason, SIGKILL included, the kernel closes the pipe, this script reads EOF,
+stops the server and removes every file it made. Putting the whole life cycle in one
+small process is what makes "nothing is left behind" hold on every exit path; the
+postmaster also carries PR_SET_PDEATHSIG, so it dies even if this script is killed.
+
+The script runs by path (``python -I _supervisor.py CONFIG``) and uses the standard
+library only, so it starts in a few milliseconds and needs nothing from the venv.
+It reports on stdout exactly one JSON line: either the server's coordinates or
+``{"error": "..."}`` (a one-line message for the user).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+_PREFIX = "toolkit-pg-"
+_OWNER_FILE = "supervisor.pid"
+_READY_TIMEOUT = 60.0
+_PORT_ATTEMPTS = 8
+
+
+class _Failure(Exception):
+    """A one-line, user-facing reason the server could not be started."""
+
+
+def _pdeathsig() -> None:
+    """In the postmaster, before exec: die with SIGQUIT when this supervisor dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
+
+
+def _as_user(config: dict) -> dict:
+    """Popen arguments that drop root to the configured user, if any."""
+    if config.get("uid") is None:
+        return {}
+    return {"user": config["uid"], "group": config["gid"], "extra_groups": []}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _postmaster_pid(data_dir: str) -> int | None:
+    try:
+        with open(os.path.join(data_dir, "postmaster.pid")) as handle:
+            return int(handle.readline())
+    except (OSError, ValueError):
+        return None
+
+
+def _sweep(base: str) -> None:
+    """Remove servers whose supervisor was killed outright (kill -9 of this script)."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(_PREFIX):
+            continue
+        runtime = os.path.join(base, name)
+        try:
+            with open(os.path.join(runtime, _OWNER_FILE)) as handle:
+                owner = int(handle.read())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        postmaster = _postmaster_pid(os.path.join(runtime, "data"))
+        if postmaster is not None and _alive(postmaster):
+            with contextlib.suppress(OSError):
+                os.kill(postmaster, signal.SIGQUIT)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _copy_tree(source: str, target: str) -> None:
+    """``cp -a`` is several times faster than shutil.copytree on a 40 MB data dir."""
+    if shutil.which("cp"):
+        subprocess.run(["cp", "-a", source, target], check=True)
+    else:
+        shutil.copytree(source, target, symlinks=True)
+
+
+def _chown_tree(path: str, uid: int, gid: int) -> None:
+    for root, dirs, files in os.walk(path):
+        os.chown(root, uid, gid)
+        for name in files + dirs:
+            os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
+
+
+def _initdb(config: dict, data_dir: str) -> None:
+    result = subprocess.run(
+        [os.path.join(config["bin"], "initdb"), "-D", data_dir, *config["initdb_args"]],
+        capture_output=True,
+        text=True,
+        **_as_user(config),
+    )
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise _Failure(
+            f"initdb failed in {config['bin']}: {detail[-1] if detail else result.returncode}; "
+            "point TOOLKIT_POSTGRES_BIN at a working PostgreSQL installation"
+        )
+
+
+def _prepare_data_dir(config: dict, data_dir: str) -> None:
+    """Copy the cached initdb output; on a cold cache, initdb and fill the cache."""
+    cache = config["cache"]
+    if os.path.exists(os.path.join(cache, "PG_VERSION")):
+        _copy_tree(cache, data_dir)
+        if config.get("uid") is not None and os.stat(data_dir).st_uid != config["uid"]:
+            _chown_tree(data_dir, config["uid"], config["gid"])
+        return
+    _initdb(config, data_dir)
+    # Publish the cache atomically: concurrent cold starts each copy to a private
+    # name and rename; the first rename wins and the others discard their copy.
+    os.makedirs(os.path.dirname(cache), exist_ok=True)
+    staging = f"{cache}.{os.getpid()}.tmp"
+    try:
+        _copy_tree(data_dir, staging)
+        os.rename(staging, cache)
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _status(data_dir: str) -> str | None:
+    """The postmaster's own readiness flag: line 8 of postmaster.pid ("ready")."""
+    try:
+        with open(os.path.join(data_dir, "postmaster.pid")) as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    return lines[7].strip() if len(lines) > 7 else None
+
+
+def _last_log_line(log_path: str) -> str:
+    try:
+        with open(log_path, errors="replace") as handle:
+            lines = [line.strip() for line in handle if line.strip()]
+    except OSError:
+        return "no log"
+    errors = [line for line in lines if "FATAL" in line or "ERROR" in line]
+    return (errors or lines or ["no log"])[-1]
+
+
+def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> subprocess.Popen:
+    settings = {
+        "port": str(port),
+        "listen_addresses": "127.0.0.1",
+        "unix_socket_directories": runtime,
+        **config["settings"],
+    }
+    argv = [os.path.join(config["bin"], "postgres"), "-D", data_dir]
+    for key, value in settings.items():
+        argv += ["-c", f"{key}={value}"]
+    log_path = os.path.join(runtime, "postgres.log")
+    with open(log_path, "ab") as log:
+        if config.get("uid") is not None:
+            os.chown(log_path, config["uid"], config["gid"])
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_pdeathsig,
+            **_as_user(config),
+        )
+
+
+def _wait_ready(process: subprocess.Popen, data_dir: str) -> bool:
+    """True once the server accepts connections; False if it exited first."""
+    deadline = time.monotonic() + _READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if _status(data_dir) == "ready":
+            return True
+        if process.poll() is not None:
+            return False
+        time.sleep(0.002)
+    raise _Failure(f"PostgreSQL in {data_dir} was not ready after {_READY_TIMEOUT:.0f} s")
+
+
+def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
+    log_path = os.path.join(runtime, "postgres.log")
+    chosen = config.get("port")
+    for _ in range(1 if chosen else _PORT_ATTEMPTS):
+        port = chosen or _free_port()
+        process = _start_postmaster(config, runtime, data_dir, port)
+        if _wait_ready(process, data_dir):
+            _report(
+                {
+                    "port": port,
+                    "pid": process.pid,
+                    "runtime_dir": runtime,
+                    "data_dir": data_dir,
+                    "socket_dir": runtime,
+                }
+            )
+            return process
+        reason = _last_log_line(log_path)
+        if "in use" not in reason:
+            raise _Failure(f"PostgreSQL from {config['bin']} did not start: {reason}")
+        if chosen:
+            raise _Failure(
+                f"port {port} is in use; free it or choose another with "
+                "--port / TOOLKIT_POSTGRES_PORT (or leave it unset for a free port)"
+            )
+    raise _Failure(f"no free port after {_PORT_ATTEMPTS} attempts: {_last_log_line(log_path)}")
+
+
+def _report(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Immediate shutdown: the data is thrown away, so crash safety buys nothing."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGQUIT)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _raise_exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str]) -> int:
+    config = json.loads(argv[1])
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _raise_exit)
+    _sweep(config["runtime_base"])
+    process = None
+    runtime = tempfile.mkdtemp(prefix=_PREFIX, dir=config["runtime_base"])
+    try:
+        with open(os.path.join(runtime, _OWNER_FILE), "w") as handle:
+            handle.write(str(os.getpid()))
+        os.chmod(runtime, 0o755)
+        if config.get("uid") is not None:
+            os.chown(runtime, config["uid"], config["gid"])
+        data_dir = os.path.join(runtime, "data")
+        try:
+            _prepare_data_dir(config, data_dir)
+            process = _serve(config, runtime, data_dir)
+        except _Failure as failure:
+            _report({"error": str(failure)})
+            return 1
+        # Block until the owner closes the pipe: normal stop or owner death alike.
+        while sys.stdin.buffer.read(65536):
+            pass
+        return 0
+    finally:
+        _stop(process)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""The three ways to get a server: an existing one, a container, or embedded binaries."""

@@ -1,0 +1,124 @@
+"""A throwaway server from local PostgreSQL binaries, root-safe and leak-free.
+
+The heavy lifting happens in :mod:`toolkit.postgres._supervisor`, a separate process
+that owns the server's whole life; this module finds binaries, decides which user the
+server runs as, and talks to the supervisor through a pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+from toolkit.postgres import _binaries, _paths
+from toolkit.postgres._once import once
+from toolkit.postgres.server import Server
+
+__all__ = ["available", "start"]
+
+_SUPERVISOR = Path(__file__).resolve().parent.parent / "_supervisor.py"
+_SUPERUSER = "postgres"
+_PASSWORD = "postgres"
+
+#: Durability buys nothing for a server whose files are deleted after the run.
+TEST_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "200",
+}
+
+
+def available() -> bool:
+    """Whether working binaries exist (used by ``auto`` selection)."""
+    try:
+        _binaries.find_binaries()
+    except ToolkitError:
+        return False
+    return True
+
+
+def _server_user() -> tuple[int, int] | None:
+    """PostgreSQL refuses to run as root: run it as ``postgres``, else ``nobody``."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return entry.pw_uid, entry.pw_gid
+    raise ToolkitError(
+        "running as root and no 'postgres' or 'nobody' user exists to run PostgreSQL as",
+        "create one (useradd --system postgres) or run as a non-root user",
+    )
+
+
+def _initdb_args(binaries: _binaries.Binaries) -> list[str]:
+    args = ["--auth=trust", "-U", _SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"]
+    if binaries.major >= 14:
+        args.append("--no-instructions")
+    if binaries.major >= 18:
+        args.append("--no-data-checksums")
+    return args
+
+
+def start(port: int | None = None) -> Server:
+    """Start a server on ``port`` (a free one when None) and wait until it is ready."""
+    binaries = _binaries.find_binaries()
+    user = _server_user()
+    if user is not None:
+        binaries = _binaries.readable_by(binaries, *user)
+    config = {
+        "bin": str(binaries.bin_dir),
+        "uid": user[0] if user else None,
+        "gid": user[1] if user else None,
+        "cache": str(_paths.cache_dir() / "initdb" / binaries.key),
+        "runtime_base": str(_paths.runtime_dir()),
+        "initdb_args": _initdb_args(binaries),
+        "settings": TEST_SETTINGS,
+        "port": port,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-I", str(_SUPERVISOR), json.dumps(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+
+    def stop() -> None:
+        process.stdin.close()
+        process.wait()
+
+    line = process.stdout.readline()
+    try:
+        report = json.loads(line)
+    except ValueError:
+        report = {"error": f"the server supervisor exited with code {process.wait()}"}
+    if "error" in report:
+        stop()
+        raise ToolkitError(report["error"])
+    return Server(
+        provider="embedded",
+        host="127.0.0.1",
+        port=report["port"],
+        user=_SUPERUSER,
+        password=_PASSWORD,
+        database="postgres",
+        details={
+            "pid": report["pid"],
+            "data_dir": report["data_dir"],
+            "runtime_dir": report["runtime_dir"],
+            "socket_dir": report["socket_dir"],
+            "supervisor_pid": process.pid,
+            "version": binaries.version,
+            "binaries": str(binaries.bin_dir),
+        },
+        _stop=once(stop),
+    )

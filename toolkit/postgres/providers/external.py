@@ -1,0 +1,27 @@
+"""A server someone else runs, named by ``TOOLKIT_POSTGRES_URL``; never stopped by us."""
+
+from __future__ import annotations
+
+from toolkit.errors import ToolkitError
+from toolkit.postgres.server import Server
+from toolkit.postgres.urls import parse_url
+
+__all__ = ["start"]
+
+_CONNECT_TIMEOUT = 5
+
+
+def start(url: str, *, source: str = "TOOLKIT_POSTGRES_URL") -> Server:
+    """A Server for ``url`` once a connection to it succeeds."""
+    server = parse_url(url, source=source)
+    import psycopg
+
+    try:
+        psycopg.connect(server.dsn(), connect_timeout=_CONNECT_TIMEOUT).close()
+    except psycopg.Error as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ToolkitError(
+            f"PostgreSQL at {server.host}:{server.port} (from {source}) does not answer: {reason}",
+            f"start that server, fix {source}, or unset it to let the toolkit start one",
+        ) from None
+    return server
