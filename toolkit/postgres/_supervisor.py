@@ -170,6 +170,14 @@ def _last_log_line(log_path: str) -> str:
     return (errors or lines or ["no log"])[-1]
 
 
+def _port_taken(log_path: str) -> bool:
+    try:
+        with open(log_path, errors="replace") as handle:
+            return "already in use" in handle.read()
+    except OSError:
+        return False
+
+
 def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> subprocess.Popen:
     settings = {
         "port": str(port),
@@ -224,7 +232,7 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
             )
             return process
         reason = _last_log_line(log_path)
-        if "in use" not in reason:
+        if not _port_taken(log_path):
             raise _Failure(f"PostgreSQL from {config['bin']} did not start: {reason}")
         if chosen:
             raise _Failure(

@@ -20,7 +20,8 @@ PROVIDERS = ("auto", "external", "docker", "embedded")
 
 def choose_provider(requested: str | None = None) -> str:
     """The provider to use: ``requested``, else ``$TOOLKIT_POSTGRES``, resolved if auto."""
-    from toolkit.postgres.providers import docker, embedded
+    from toolkit.postgres import _binaries
+    from toolkit.postgres.providers import docker
 
     choice = (requested or os.environ.get("TOOLKIT_POSTGRES") or "auto").strip().lower()
     if choice not in PROVIDERS:
@@ -40,7 +41,11 @@ def choose_provider(requested: str | None = None) -> str:
         return "external"
     if docker.available():
         return "docker"
-    if embedded.available():
+    try:
+        _binaries.find_binaries()  # binaries that exist but do not run raise here
+    except _binaries.NoBinaries:
+        pass  # reported below, with every other provider that was tried
+    else:
         return "embedded"
     raise ToolkitError(
         f"no PostgreSQL available: TOOLKIT_POSTGRES_URL is unset, no container engine "

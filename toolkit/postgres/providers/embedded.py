@@ -19,7 +19,7 @@ from toolkit.postgres import _binaries, _paths
 from toolkit.postgres._once import once
 from toolkit.postgres.server import Server
 
-__all__ = ["available", "start"]
+__all__ = ["TEST_SETTINGS", "start"]
 
 _SUPERVISOR = Path(__file__).resolve().parent.parent / "_supervisor.py"
 _SUPERUSER = "postgres"
@@ -32,15 +32,6 @@ TEST_SETTINGS = {
     "full_page_writes": "off",
     "max_connections": "200",
 }
-
-
-def available() -> bool:
-    """Whether working binaries exist (used by ``auto`` selection)."""
-    try:
-        _binaries.find_binaries()
-    except ToolkitError:
-        return False
-    return True
 
 
 def _server_user() -> tuple[int, int] | None:

@@ -1,0 +1,117 @@
+"""The ``toolkit`` command.
+
+Every :class:`~toolkit.errors.ToolkitError` ends here as one line on stderr and exit
+code 2; a traceback means a bug in the toolkit, not a mistake of the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from toolkit import __version__
+from toolkit.errors import ToolkitError
+
+__all__ = ["main"]
+
+USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toolkit", description="Test tooling for Python monorepos."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    postgres = commands.add_parser(
+        "postgres",
+        help="run a throwaway PostgreSQL server",
+        description=(
+            "Start a throwaway PostgreSQL server. With CMD, run it with DATABASE_URL and "
+            "PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE set, stop the server, and exit "
+            "with CMD's exit code. Without CMD, print the URL and serve until Ctrl-C."
+        ),
+        usage="%(prog)s [-h] [--provider {auto,external,docker,embedded}] [--port PORT] [-- CMD ...]",
+    )
+    postgres.add_argument(
+        "--provider",
+        choices=["auto", "external", "docker", "embedded"],
+        help="where the server comes from (default: $TOOLKIT_POSTGRES, else auto)",
+    )
+    postgres.add_argument(
+        "--port", type=int, help="embedded server port (default: $TOOLKIT_POSTGRES_PORT, else free)"
+    )
+    postgres.add_argument("cmd", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def _run_with_server(server_env: dict[str, str], cmd: list[str]) -> int:
+    """Run CMD in the foreground; pass on termination signals, keep the server up meanwhile.
+
+    Ctrl-C reaches CMD directly (same process group), so it is ignored here: CMD
+    decides how to end, and the server is stopped after it does.
+    """
+    try:
+        child = subprocess.Popen(cmd, env={**os.environ, **server_env})
+    except OSError as error:
+        raise ToolkitError(f"cannot run {cmd[0]!r}: {error.strerror}", "check the command") from None
+
+    def forward(signum: int, _frame: object) -> None:
+        child.send_signal(signum)
+
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
+        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
+    }
+    try:
+        code = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code
+
+
+def _serve(server_env: dict[str, str]) -> int:
+    print(server_env["DATABASE_URL"], flush=True)
+    print("PostgreSQL is ready; press Ctrl-C to stop it.", file=sys.stderr, flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _postgres(args: argparse.Namespace) -> int:
+    from toolkit.postgres import start_server
+
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    server = start_server(args.provider, port=args.port)
+    try:
+        env = server.environ()
+        return _run_with_server(env, cmd) if cmd else _serve(env)
+    finally:
+        server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "postgres":
+            return _postgres(args)
+    except ToolkitError as error:
+        print(f"toolkit: error: {error}", file=sys.stderr)
+        return USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command!r}")

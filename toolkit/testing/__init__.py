@@ -1,0 +1,1 @@
+"""pytest support: the plugin and the declaration a package hands it."""
