@@ -166,8 +166,12 @@ def _last_log_line(log_path: str) -> str:
             lines = [line.strip() for line in handle if line.strip()]
     except OSError:
         return "no log"
-    errors = [line for line in lines if "FATAL" in line or "ERROR" in line]
-    return (errors or lines or ["no log"])[-1]
+    # "could not bind ...: Permission denied" says more than the FATAL that follows it.
+    for marker in ("could not bind", "FATAL", "ERROR"):
+        found = [line for line in lines if marker in line]
+        if found:
+            return marker + found[-1].split(marker, 1)[1]
+    return lines[-1] if lines else "no log"
 
 
 def _port_taken(log_path: str) -> bool:
@@ -233,7 +237,8 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
             return process
         reason = _last_log_line(log_path)
         if not _port_taken(log_path):
-            raise _Failure(f"PostgreSQL from {config['bin']} did not start: {reason}")
+            hint = "; choose another port above 1023" if "could not bind" in reason else ""
+            raise _Failure(f"PostgreSQL from {config['bin']} did not start: {reason}{hint}")
         if chosen:
             raise _Failure(
                 f"port {port} is in use; free it or choose another with "
