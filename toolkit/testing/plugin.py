@@ -1,1 +1,219 @@
-"""placeholder"""
+"""The toolkit's pytest plugin (entry point ``pytest11``): the seed's fixtures, ready-made.
+
+Fixture graph, from the server down to the HTTP client::
+
+    toolkit_service ─┐
+    postgres_server ─┴─ database_url ─┬─ engine ────── db_session ───────┐
+                                      └─ async_engine ─ async_db_session ┴─ app ─ client
+
+``postgres_server`` is the server named by ``DATABASE_URL`` (a nox session or
+``toolkit postgres`` sets it), or one the plugin starts itself. ``database_url`` is a
+database of this package's own, cloned from a template that holds the schema; under
+xdist each worker gets its own clone. ``db_session`` runs each test inside a
+transaction that is rolled back, with savepoints, so even code that calls
+``commit()`` leaves nothing behind.
+
+Importing this module must stay cheap: pytest loads it in every run of every venv
+that has the toolkit installed, database or not. Heavy imports happen in fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from toolkit.errors import ToolkitError
+from toolkit.testing.service import Service
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+    from sqlalchemy.orm import Session
+
+    from toolkit.postgres.server import Server
+
+__all__ = [
+    "app",
+    "async_db_session",
+    "async_engine",
+    "client",
+    "database_url",
+    "db_session",
+    "engine",
+    "postgres_server",
+    "toolkit_service",
+]
+
+_EXIT_USER_ERROR = 2
+
+
+def _exit(error: ToolkitError) -> None:
+    """End the run with the error's one line: every test would fail the same way."""
+    pytest.exit(f"toolkit: {error}", returncode=_EXIT_USER_ERROR)
+
+
+def _project_name(rootdir: Path) -> str:
+    try:
+        with open(rootdir / "pyproject.toml", "rb") as handle:
+            return str(tomllib.load(handle)["project"]["name"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return rootdir.name
+
+
+@pytest.fixture(scope="session")
+def toolkit_service() -> Service:
+    """Override in the package's conftest to declare its app, schema and factories."""
+    return Service()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """The server for this run: ``DATABASE_URL``'s, else one started for the session."""
+    from toolkit.postgres import start_server
+    from toolkit.postgres.urls import parse_url
+
+    try:
+        if os.environ.get("DATABASE_URL"):
+            yield parse_url(os.environ["DATABASE_URL"], source="DATABASE_URL")
+            return
+        server = start_server()
+    except ToolkitError as error:
+        _exit(error)
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def database_url(
+    postgres_server: Server, toolkit_service: Service, pytestconfig: pytest.Config
+) -> Iterator[str]:
+    """SQLAlchemy URL of this package's (and this xdist worker's) own test database."""
+    from toolkit.postgres import databases
+
+    rootdir = Path(pytestconfig.rootpath)
+    base = (
+        postgres_server.database
+        if os.environ.get("DATABASE_URL")
+        else _project_name(rootdir)
+    )
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = databases.database_name("test", base, *([worker] if worker else []))
+    try:
+        template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
+        databases.clone_database(postgres_server, template, name)
+    except ToolkitError as error:
+        _exit(error)
+    yield postgres_server.url(name)
+    databases.drop_database(postgres_server, name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    from sqlalchemy import create_engine
+
+    created = create_engine(database_url)
+    yield created
+    created.dispose()
+
+
+def _bind_factories(service: Service, session: Session) -> list[tuple[type, Any]]:
+    bound = []
+    for factory in service.factory_classes():
+        bound.append((factory, factory._meta.sqlalchemy_session))
+        factory._meta.sqlalchemy_session = session
+    return bound
+
+
+def _unbind_factories(bound: list[tuple[type, Any]]) -> None:
+    for factory, previous in bound:
+        factory._meta.sqlalchemy_session = previous
+
+
+@pytest.fixture
+def db_session(engine: Engine, toolkit_service: Service) -> Iterator[Session]:
+    """A Session inside a transaction that is rolled back after the test.
+
+    ``join_transaction_mode="create_savepoint"`` turns the code's own ``commit()`` and
+    ``rollback()`` into savepoint operations, so the outer transaction, and with it
+    every row the test wrote, is discarded whatever the code under test did.
+    """
+    from sqlalchemy.orm import Session
+
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    bound = _bind_factories(toolkit_service, session)
+    try:
+        yield session
+    finally:
+        _unbind_factories(bound)
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def async_engine(database_url: str) -> Iterator[AsyncEngine]:
+    """An AsyncEngine without a pool: each test may run in its own event loop, and
+    pooled async connections must not cross loops."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    created = create_async_engine(database_url, poolclass=NullPool)
+    yield created
+    created.sync_engine.dispose()
+
+
+@pytest.fixture
+async def async_db_session(
+    async_engine: AsyncEngine, toolkit_service: Service
+) -> AsyncIterator[AsyncSession]:
+    """The async twin of ``db_session``: same outer transaction, same savepoint mode.
+
+    Factories are bound to its ``sync_session``; give async factories
+    ``sqlalchemy_session_persistence = None`` and let autoflush (or an awaited
+    ``flush()``) write them, since a sync flush cannot run inside the event loop.
+    """
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    async with async_engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        bound = _bind_factories(toolkit_service, session.sync_session)
+        try:
+            yield session
+        finally:
+            _unbind_factories(bound)
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+def app(toolkit_service: Service, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The package's app with its DB dependency bound to this test's session."""
+    try:
+        app_factory, get_db = toolkit_service.require_app()
+    except ToolkitError as error:
+        pytest.fail(f"toolkit: {error}", pytrace=False)
+    fixture = "async_db_session" if toolkit_service.is_async() else "db_session"
+    session = request.getfixturevalue(fixture)
+    application = app_factory()
+    application.dependency_overrides[get_db] = lambda: session
+    yield application
+    application.dependency_overrides.clear()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[Any]:
+    """An httpx.AsyncClient speaking to ``app`` in-process, through ASGI."""
+    from httpx import ASGITransport, AsyncClient
+
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        yield http
