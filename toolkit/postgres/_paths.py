@@ -22,7 +22,12 @@ def cache_dir() -> Path:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         path = Path(xdg) / "monorepo-toolkit"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        # Service accounts often have no writable home (nobody: /nonexistent).
+        path = Path(tempfile.gettempdir()) / f"monorepo-toolkit-{os.getuid()}"
+        path.mkdir(mode=0o700, exist_ok=True)
     return path
 
 
