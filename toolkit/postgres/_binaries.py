@@ -16,14 +16,14 @@ import re
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths
 
-__all__ = ["Binaries", "NoBinaries", "find_binaries", "readable_by"]
+__all__ = ["Binaries", "NoBinaries", "find_binaries", "readable_by", "traversable"]
 
 _REQUIRED = ("initdb", "postgres")
 _INSTALL_HINT = (
@@ -134,15 +134,13 @@ def _version(bin_dir: Path) -> str:
     return match.group(1)
 
 
-def find_binaries(
-    candidates: Callable[[], Iterator[tuple[Path, str]]] = _candidates,
-) -> Binaries:
+def find_binaries() -> Binaries:
     """The first working binaries; ToolkitError naming the fix when there are none."""
     explicit = os.environ.get("TOOLKIT_POSTGRES_BIN")
     if explicit:
         return Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
     broken: list[str] = []
-    for bin_dir, source in candidates():
+    for bin_dir, source in _candidates():
         try:
             return Binaries(bin_dir, _version(bin_dir), source)
         except ToolkitError as error:
@@ -159,7 +157,7 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
     inside a private folder (a venv under /root). Those are copied once, as a whole
     installation (bin, lib, share), into a world-readable cache.
     """
-    if _traversable(binaries.bin_dir / "postgres", uid, gid):
+    if traversable(binaries.bin_dir / "postgres", uid, gid):
         return binaries
     prefix = binaries.bin_dir.resolve().parent
     target = _paths.shared_dir() / f"postgresql-{binaries.key}"
@@ -173,8 +171,8 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
     return Binaries(target / "bin", binaries.version, f"{binaries.source}, copied for uid {uid}")
 
 
-def _traversable(path: Path, uid: int, gid: int) -> bool:
-    """Whether uid/gid may reach and execute ``path`` (permission bits only)."""
+def traversable(path: Path, uid: int, gid: int) -> bool:
+    """Whether uid/gid may enter every folder down to ``path`` and execute or enter it."""
     path = path.resolve()
     for node in [*reversed(path.parents), path]:
         info = node.stat()

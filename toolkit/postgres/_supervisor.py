@@ -51,6 +51,14 @@ def _as_user(config: dict) -> dict:
 
 
 def _alive(pid: int) -> bool:
+    """Exists and is not a zombie (a killed supervisor its owner has not reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -274,7 +282,16 @@ def main(argv: list[str]) -> int:
         signal.signal(signum, _raise_exit)
     _sweep(config["runtime_base"])
     process = None
-    runtime = tempfile.mkdtemp(prefix=_PREFIX, dir=config["runtime_base"])
+    try:
+        runtime = tempfile.mkdtemp(prefix=_PREFIX, dir=config["runtime_base"])
+    except OSError as error:
+        _report(
+            {
+                "error": f"cannot create the server's folder in {config['runtime_base']}: "
+                f"{error.strerror}; set TOOLKIT_RUNTIME_DIR to a writable folder"
+            }
+        )
+        return 1
     try:
         with open(os.path.join(runtime, _OWNER_FILE), "w") as handle:
             handle.write(str(os.getpid()))

@@ -63,14 +63,22 @@ def start(port: int | None = None) -> Server:
     """Start a server on ``port`` (a free one when None) and wait until it is ready."""
     binaries = _binaries.find_binaries()
     user = _server_user()
+    runtime_base = _paths.runtime_dir()
     if user is not None:
         binaries = _binaries.readable_by(binaries, *user)
+        if not _binaries.traversable(runtime_base, *user):
+            raise ToolkitError(
+                f"{runtime_base} is not reachable by the server's user (uid {user[0]}): "
+                "PostgreSQL refuses root, so it runs as that user",
+                "set TOOLKIT_RUNTIME_DIR to a folder whose parents all allow others to enter "
+                "(chmod o+x), such as /tmp",
+            )
     config = {
         "bin": str(binaries.bin_dir),
         "uid": user[0] if user else None,
         "gid": user[1] if user else None,
         "cache": str(_paths.cache_dir() / "initdb" / binaries.key),
-        "runtime_base": str(_paths.runtime_dir()),
+        "runtime_base": str(runtime_base),
         "initdb_args": _initdb_args(binaries),
         "settings": TEST_SETTINGS,
         "port": port,

@@ -1,0 +1,563 @@
+"""How fast the toolkit's PostgreSQL support is, measured three ways, in one run.
+
+1. Embedded server start to first query, cold vs warm initdb cache. Every start runs
+   in a fresh ``python -c`` child so that imports are paid honestly. Cold gives each
+   repeat a new, empty ``TOOLKIT_CACHE_DIR`` (initdb runs); warm reuses one that a
+   warm-up start has filled (the cached data dir is copied). The child reports its
+   import time, ``start_server("embedded")`` to the first ``SELECT 1`` row, and
+   ``server.stop()``; the parent times the whole child process.
+2. Per-package database creation on one embedded server: ``clone_database`` from a
+   template built by ``ensure_template`` vs ``CREATE DATABASE`` + ``create_all`` of the
+   same 10-table SQLAlchemy metadata.
+3. Per-test cost of the ``db_session`` fixture: a generated pytest project is run in
+   subprocesses with 50 and 500 tests per variant (no DB, ``db_session`` with a
+   trivial body, ``db_session`` with insert + commit + select), all against one server
+   through ``DATABASE_URL``. The per-test cost is the slope between 50 and 500 tests,
+   which cancels fixed costs (interpreter, imports, template, engine), minus the
+   slope of the no-DB variant.
+
+Figures are medians with min and max over the repeats; nothing is asserted.
+
+Rerun from the repository root::
+
+    .venv/bin/python benchmarks/postgres.py            # 7 repeats
+    .venv/bin/python benchmarks/postgres.py --repeat 3 # quicker, noisier
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
+
+TARGET_WARM_START_S = 0.5
+TARGET_CLONE_RATIO = 0.5
+TARGET_FIXTURE_MS = 1.0
+SMALL, LARGE = 50, 500
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Repeated measurements of one quantity (seconds)."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Plain text, first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        first, *rest = cells
+        parts = [str(first).ljust(widths[0])]
+        parts += [str(cell).rjust(width) for cell, width in zip(rest, widths[1:])]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def stats_cells(sample: Sample, scale: float, digits: int) -> list[str]:
+    """Median and min–max, in the table's unit (``scale`` converts from seconds)."""
+    return [
+        f"{sample.median * scale:.{digits}f}",
+        f"{sample.low * scale:.{digits}f}–{sample.high * scale:.{digits}f}",
+    ]
+
+
+def heading(title: str) -> None:
+    print(f"\n{title}\n{'=' * len(title)}")
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """The current environment without settings that would steer a child elsewhere."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER"}
+        and not key.startswith("TOOLKIT_POSTGRES")
+    }
+    env.update(extra)
+    return env
+
+
+# ------------------------------------------------- 1. server start to first query
+
+CHILD_START = """
+import json, time
+t0 = time.perf_counter()
+from toolkit.postgres import start_server
+import psycopg
+t1 = time.perf_counter()
+server = start_server("embedded")
+try:
+    with psycopg.connect(server.dsn()) as connection:
+        connection.execute("SELECT 1").fetchone()
+    t2 = time.perf_counter()
+finally:
+    server.stop()
+t3 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "first_row": t2 - t1, "stop": t3 - t2}))
+"""
+
+START_ROWS = (
+    ("imports (toolkit.postgres, psycopg)", "imports"),
+    ("start_server() -> first row", "first_row"),
+    ("server.stop()", "stop"),
+    ("whole child process (wall)", "process"),
+)
+
+
+def start_once(cache_dir: Path) -> dict[str, float]:
+    """One child: start, query, stop; its own timings plus the process's wall time."""
+    env = clean_environ(TOOLKIT_CACHE_DIR=str(cache_dir))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD_START], env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"start child failed:\n{result.stderr}")
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "process": wall}
+
+
+def collect(runs: list[dict[str, float]]) -> dict[str, Sample]:
+    return {key: Sample(tuple(run[key] for run in runs)) for _, key in START_ROWS}
+
+
+def measure_cold_starts(repeat: int, scratch: Path) -> dict[str, Sample]:
+    runs = []
+    for index in range(repeat):
+        cache = scratch / f"cold-{index}"
+        runs.append(start_once(cache))
+        shutil.rmtree(cache, ignore_errors=True)
+    return collect(runs)
+
+
+def measure_warm_starts(repeat: int, cache: Path) -> dict[str, Sample]:
+    start_once(cache)  # fills the initdb cache
+    return collect([start_once(cache) for _ in range(repeat)])
+
+
+def report_starts(cold: dict[str, Sample], warm: dict[str, Sample]) -> None:
+    heading("1. Embedded server: start to first query (seconds, fresh process each)")
+    rows = []
+    for label, key in START_ROWS:
+        ratio = cold[key].median / warm[key].median if warm[key].median else float("nan")
+        rows.append([label, *stats_cells(cold[key], 1, 3), *stats_cells(warm[key], 1, 3), f"{ratio:.1f}x"])
+    headers = ["", "cold median", "cold min–max", "warm median", "warm min–max", "cold/warm"]
+    print(render_table(headers, rows))
+    print(
+        f"target: warm start_server() -> first row median <= {TARGET_WARM_START_S} s"
+        f"  (measured {warm['first_row'].median:.3f} s)"
+    )
+
+
+# ------------------------------------------------- 2. per-package database creation
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    key: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    color: Mapped[str] = mapped_column(String(7), default="#cccccc")
+
+
+class Issue(Base):
+    __tablename__ = "issues"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        Index("ix_issues_project_status", "project_id", "status"),
+        Index("ix_issues_open_by_assignee", "assignee_id", postgresql_where="status <> 'closed'"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class IssueLabel(Base):
+    __tablename__ = "issue_labels"
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_issue_created", "issue_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("issue_id", "filename"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"), index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def create_with_ddl(server, name: str) -> None:
+    """``CREATE DATABASE`` then ``metadata.create_all`` on a throwaway engine."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server.dsn(), autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    engine = create_engine(server.url(name), poolclass=NullPool)
+    try:
+        Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def measure_creation(server, repeat: int) -> tuple[float, Sample, Sample]:
+    """(template build time, clone times, create_all times), interleaved per repeat."""
+    from toolkit.postgres import databases
+    from toolkit.postgres.schema import MetadataSchema
+
+    schema = MetadataSchema(Base.metadata)
+    started = time.perf_counter()
+    template = databases.ensure_template(server, schema)
+    template_build = time.perf_counter() - started
+    clone_name = databases.database_name("bench", "clone")
+    ddl_name = databases.database_name("bench", "create_all")
+
+    def clone() -> None:
+        databases.clone_database(server, template, clone_name)
+
+    def create_all() -> None:
+        create_with_ddl(server, ddl_name)
+
+    clones, ddls = [], []
+    for index in range(repeat + 1):  # the first round warms both paths and is discarded
+        clone_time, ddl_time = timed(clone), timed(create_all)
+        databases.drop_database(server, clone_name)
+        databases.drop_database(server, ddl_name)
+        if index:
+            clones.append(clone_time)
+            ddls.append(ddl_time)
+    return template_build, Sample(tuple(clones)), Sample(tuple(ddls))
+
+
+def report_creation(template_build: float, clone: Sample, ddl: Sample) -> float:
+    tables = len(Base.metadata.tables)
+    indexes = sum(len(table.indexes) for table in Base.metadata.tables.values())
+    heading(f"2. Per-package database, one server ({tables} tables, {indexes} indexes; ms)")
+    rows = [
+        ["clone_database (CREATE DATABASE ... TEMPLATE)", *stats_cells(clone, 1000, 1)],
+        ["CREATE DATABASE + metadata.create_all", *stats_cells(ddl, 1000, 1)],
+    ]
+    print(render_table(["", "median", "min–max"], rows))
+    ratio = clone.median / ddl.median
+    print(f"ensure_template (built once per schema and server): {template_build * 1000:.1f} ms")
+    print(f"clone / create_all: {ratio:.2f}x   target: <= {TARGET_CLONE_RATIO}x")
+    return ratio
+
+
+# ------------------------------------------------- 3. per-test overhead of db_session
+
+CONFTEST = """
+import pytest
+from bench_models import Base
+from toolkit.testing import Service
+
+
+@pytest.fixture(scope="session")
+def toolkit_service():
+    return Service(metadata=Base.metadata)
+"""
+
+MODELS = """
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Row(Base):
+    __tablename__ = "rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+"""
+
+HEADER = """
+from sqlalchemy import func, select
+from bench_models import Row
+"""
+
+#: Test bodies by variant; every variant does the same pure-python work.
+BODIES = {
+    "plain": "def test_{n}():\n    assert sum(range(10)) == 45\n",
+    "fixture": "def test_{n}(db_session):\n    assert db_session is not None and sum(range(10)) == 45\n",
+    "db work": (
+        "def test_{n}(db_session):\n"
+        "    db_session.add(Row(name='row {n}'))\n"
+        "    db_session.commit()\n"
+        "    assert db_session.scalar(select(func.count()).select_from(Row)) >= 1\n"
+        "    assert sum(range(10)) == 45\n"
+    ),
+}
+
+
+def write_project(root: Path) -> dict[tuple[str, int], str]:
+    """The pytest project; returns the test file (relative path) per (variant, count)."""
+    tests = root / "tests"
+    tests.mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\n')
+    (tests / "conftest.py").write_text(textwrap.dedent(CONFTEST).lstrip())
+    (tests / "bench_models.py").write_text(textwrap.dedent(MODELS).lstrip())
+    files = {}
+    for variant, body in BODIES.items():
+        for count in (SMALL, LARGE):
+            name = f"test_{variant.replace(' ', '_')}_{count}.py"
+            source = HEADER.lstrip() + "".join("\n\n" + body.format(n=n) for n in range(count))
+            (tests / name).write_text(source)
+            files[variant, count] = f"tests/{name}"
+    return files
+
+
+def run_pytest(root: Path, test_file: str, env: dict[str, str], expected: int) -> float:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", test_file]
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if result.returncode != 0 or f"{expected} passed" not in result.stdout:
+        raise RuntimeError(f"pytest {test_file} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return wall
+
+
+def measure_pytest(server, repeat: int, scratch: Path) -> dict[tuple[str, int], Sample]:
+    """Wall time per (variant, count); runs interleaved so drift hits all alike."""
+    root = scratch / "bench-project"
+    files = write_project(root)
+    env = clean_environ(DATABASE_URL=server.dsn())
+    for key, test_file in files.items():  # warm-up: template build, .pyc files
+        run_pytest(root, test_file, env, key[1])
+    times: dict[tuple[str, int], list[float]] = {key: [] for key in files}
+    for _ in range(repeat):
+        for key, test_file in files.items():
+            times[key].append(run_pytest(root, test_file, env, key[1]))
+    return {key: Sample(tuple(values)) for key, values in times.items()}
+
+
+def slope_ms(runs: dict[tuple[str, int], Sample], variant: str, pick: Callable[[Sample], float]) -> float:
+    """Extra milliseconds per test: (t(500) - t(50)) / 450, minus the no-DB slope."""
+    def per_test(name: str) -> float:
+        return (pick(runs[name, LARGE]) - pick(runs[name, SMALL])) / (LARGE - SMALL)
+
+    return (per_test(variant) - per_test("plain")) * 1000
+
+
+def per_round_slopes(runs: dict[tuple[str, int], Sample], variant: str) -> list[float]:
+    """The slope from each repeat's own four runs: the spread behind the median figure."""
+    count = len(runs["plain", SMALL].values)
+    return [slope_ms(runs, variant, lambda sample, i=i: sample.values[i]) for i in range(count)]
+
+
+def report_pytest(runs: dict[tuple[str, int], Sample]) -> float:
+    heading(f"3. pytest: per-test cost of db_session ({SMALL} vs {LARGE} tests per run)")
+    rows = []
+    for variant in BODIES:
+        small, large = runs[variant, SMALL], runs[variant, LARGE]
+        per_test = (large.median - small.median) / (LARGE - SMALL) * 1000
+        rows.append([variant, *stats_cells(small, 1, 2), *stats_cells(large, 1, 2), f"{per_test:.3f}"])
+    headers = [
+        "variant (run wall, s)",
+        f"{SMALL} median",
+        f"{SMALL} min–max",
+        f"{LARGE} median",
+        f"{LARGE} min–max",
+        "ms/test",
+    ]
+    print(render_table(headers, rows))
+    print()
+    rows = []
+    for variant, meaning in (("fixture", "db_session fixture overhead"), ("db work", "test with insert+commit+select")):
+        per_round = per_round_slopes(runs, variant)
+        rows.append(
+            [
+                meaning,
+                f"{slope_ms(runs, variant, lambda sample: sample.median):.3f}",
+                f"{min(per_round):.3f}–{max(per_round):.3f}",
+            ]
+        )
+    print(render_table(["extra ms per test vs no-DB test", "from medians", "per-repeat min–max"], rows))
+    overhead = slope_ms(runs, "fixture", lambda sample: sample.median)
+    print(f"target: db_session fixture overhead <= {TARGET_FIXTURE_MS} ms per test")
+    return overhead
+
+
+# --------------------------------------------------------------------------- main
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "missed"
+
+
+def report_summary(warm_start: float, clone_ratio: float, overhead_ms: float) -> None:
+    heading("Summary")
+    rows = [
+        [
+            f"warm start_server() -> first row <= {TARGET_WARM_START_S} s",
+            f"{warm_start:.3f} s",
+            verdict(warm_start <= TARGET_WARM_START_S),
+        ],
+        [
+            f"clone <= {TARGET_CLONE_RATIO} x create_all",
+            f"{clone_ratio:.2f} x",
+            verdict(clone_ratio <= TARGET_CLONE_RATIO),
+        ],
+        [
+            f"db_session overhead <= {TARGET_FIXTURE_MS} ms/test",
+            f"{overhead_ms:.3f} ms",
+            verdict(overhead_ms <= TARGET_FIXTURE_MS),
+        ],
+    ]
+    print(render_table(["target", "measured (median)", ""], rows))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=7, help="repeats per measurement (default 7)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from toolkit.postgres import start_server
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.repeat} repeats")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        cold = measure_cold_starts(args.repeat, scratch)
+        warm_cache = scratch / "warm"
+        warm = measure_warm_starts(args.repeat, warm_cache)
+        report_starts(cold, warm)
+        os.environ["TOOLKIT_CACHE_DIR"] = str(warm_cache)  # the parent's server starts warm too
+        with start_server("embedded") as server:
+            print(f"\n(parts 2 and 3 use one embedded server: PostgreSQL {server.details['version']})")
+            template_build, clone, ddl = measure_creation(server, args.repeat)
+            clone_ratio = report_creation(template_build, clone, ddl)
+            overhead = report_pytest(measure_pytest(server, args.repeat, scratch))
+    report_summary(warm["first_row"].median, clone_ratio, overhead)
+    print(f"\ntotal wall time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

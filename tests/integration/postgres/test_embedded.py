@@ -1,0 +1,164 @@
+"""The embedded provider: starts anywhere, as anyone, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.integration.conftest import TOOLKIT, alive, leftovers, wait_until
+from toolkit.postgres import start_server
+
+SELECT_ONE = (
+    "import os, psycopg; "
+    "print(psycopg.connect(os.environ['DATABASE_URL']).execute('select 1').fetchone()[0])"
+)
+
+OWNER = """
+import json, time
+from toolkit.postgres import start_server
+server = start_server("embedded")
+print(json.dumps(dict(server.details)), flush=True)
+time.sleep(600)
+"""
+
+
+def test_server_answers_and_is_erased_after_stop(runtime_dir: Path) -> None:
+    with start_server("embedded") as server:
+        with psycopg.connect(server.dsn()) as connection:
+            assert connection.execute("select 1").fetchone() == (1,)
+        pid = server.details["pid"]
+
+    assert not alive(pid)
+    assert leftovers(runtime_dir) == []
+
+
+def test_server_runs_with_test_friendly_settings(runtime_dir: Path) -> None:
+    with start_server("embedded") as server, psycopg.connect(server.dsn()) as connection:
+        settings = dict(
+            connection.execute(
+                "select name, setting from pg_settings where name in "
+                "('fsync', 'synchronous_commit', 'full_page_writes')"
+            ).fetchall()
+        )
+
+    assert settings == {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+@pytest.mark.parametrize(
+    "signum",
+    [
+        pytest.param(signal.SIGINT, id="sigint"),
+        pytest.param(signal.SIGTERM, id="sigterm"),
+        pytest.param(signal.SIGKILL, id="sigkill"),
+    ],
+)
+def test_owner_death_stops_server_and_removes_files(signum: int, runtime_dir: Path) -> None:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True, env=os.environ
+    )
+    details = json.loads(owner.stdout.readline())
+    assert alive(details["pid"])
+    assert Path(details["data_dir"]).is_dir()
+
+    owner.send_signal(signum)
+    owner.wait(timeout=10)
+
+    assert wait_until(lambda: not alive(details["pid"]), timeout=2)
+    assert wait_until(lambda: leftovers(runtime_dir) == [], timeout=2)
+
+
+@pytest.mark.parametrize(
+    "signum",
+    [pytest.param(signal.SIGINT, id="sigint"), pytest.param(signal.SIGTERM, id="sigterm")],
+)
+def test_serving_command_stops_cleanly_on_signal(signum: int, runtime_dir: Path) -> None:
+    owner = subprocess.Popen(
+        [*TOOLKIT, "postgres"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    url = owner.stdout.readline().strip()
+    assert psycopg.connect(url).execute("select 1").fetchone() == (1,)
+    (server_dir,) = runtime_dir.iterdir()
+    pid = int((server_dir / "data" / "postmaster.pid").read_text().split()[0])
+
+    owner.send_signal(signum)
+
+    assert owner.wait(timeout=10) == 0
+    assert "Traceback" not in owner.stderr.read()
+    assert wait_until(lambda: not alive(pid), timeout=2)
+    assert wait_until(lambda: leftovers(runtime_dir) == [], timeout=2)
+
+
+def test_supervisor_kill_still_takes_the_server_down(runtime_dir: Path) -> None:
+    server = start_server("embedded")
+    os.kill(server.details["supervisor_pid"], signal.SIGKILL)
+
+    assert wait_until(lambda: not alive(server.details["pid"]), timeout=2)
+    # The files of a supervisor killed outright are swept by the next server.
+    with start_server("embedded"):
+        assert not Path(server.details["runtime_dir"]).exists()
+    server.stop()
+    assert leftovers(runtime_dir) == []
+
+
+def test_four_processes_start_servers_at_once_on_a_cold_cache(
+    tmp_path: Path, runtime_dir: Path
+) -> None:
+    env = {**os.environ, "TOOLKIT_CACHE_DIR": str(tmp_path / "cold-cache")}
+    script = SELECT_ONE + "; print(os.environ['PGPORT'])"
+
+    def run(_: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*TOOLKIT, "postgres", "--", sys.executable, "-c", script],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, range(4)))
+
+    assert [result.returncode for result in results] == [0, 0, 0, 0], [r.stderr for r in results]
+    ports = {result.stdout.split()[1] for result in results}
+    assert len(ports) == 4
+    assert leftovers(runtime_dir) == []
+    assert (tmp_path / "cold-cache" / "initdb").is_dir()
+
+
+_AS_NOBODY = {"user": "nobody", "group": "nogroup", "extra_groups": [], "cwd": "/"}
+
+
+def _nobody_can_run_python() -> bool:
+    try:
+        subprocess.run([sys.executable, "-c", "import toolkit"], check=True, **_AS_NOBODY)
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("user", ["current", "nobody"])
+def test_toolkit_postgres_runs_as_root_and_as_unprivileged_user(
+    user: str, runtime_dir: Path, toolkit_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kwargs = {}
+    if user == "nobody":
+        if os.geteuid() != 0:
+            pytest.skip("dropping to another user needs root; this suite already runs unprivileged")
+        if not _nobody_can_run_python():
+            pytest.skip(f"user nobody cannot execute {sys.executable} (a private parent folder)")
+        nobody = pwd.getpwnam("nobody")
+        kwargs = {**_AS_NOBODY, "env": {"HOME": nobody.pw_dir}}
+        os.chown(runtime_dir, nobody.pw_uid, nobody.pw_gid)
+        monkeypatch.delenv("TOOLKIT_CACHE_DIR", raising=False)  # nobody's own cache
+
+    result = toolkit_cli("postgres", "--", sys.executable, "-c", SELECT_ONE, **kwargs)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
+    assert leftovers(runtime_dir) == []

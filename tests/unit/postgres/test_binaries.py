@@ -1,0 +1,91 @@
+"""Binary discovery, against real (tiny) executables standing in for PostgreSQL's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.errors import ToolkitError
+from toolkit.postgres import _binaries
+
+
+def _fake_bin(folder: Path, postgres_script: str) -> Path:
+    folder.mkdir()
+    for name in ("postgres", "initdb"):
+        path = folder / name
+        path.write_text(f"#!/bin/sh\n{postgres_script}\n")
+        path.chmod(0o755)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def fresh_version_cache() -> None:
+    _binaries._version.cache_clear()
+
+
+def test_explicit_bin_folder_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _fake_bin(tmp_path / "pg", 'echo "postgres (PostgreSQL) 16.4"')
+    monkeypatch.setenv("TOOLKIT_POSTGRES_BIN", str(folder))
+
+    found = _binaries.find_binaries()
+
+    assert (found.bin_dir, found.version, found.major) == (folder, "16.4", 16)
+
+
+def test_binaries_that_do_not_run_are_reported_with_their_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _fake_bin(
+        tmp_path / "pg",
+        'echo "postgres: error while loading shared libraries: libzstd.so.1" >&2; exit 127',
+    )
+    monkeypatch.setenv("TOOLKIT_POSTGRES_BIN", str(folder))
+
+    with pytest.raises(ToolkitError) as caught:
+        _binaries.find_binaries()
+
+    message = str(caught.value)
+    assert f"PostgreSQL binaries in {folder} do not run" in message
+    assert "libzstd.so.1" in message
+    assert "TOOLKIT_POSTGRES_BIN" in message
+
+
+def test_folder_without_server_binaries_is_named(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TOOLKIT_POSTGRES_BIN", str(tmp_path))
+
+    with pytest.raises(ToolkitError, match="holds no initdb or postgres"):
+        _binaries.find_binaries()
+
+
+def test_broken_candidate_is_skipped_for_a_working_one(tmp_path: Path, monkeypatch) -> None:
+    broken = _fake_bin(tmp_path / "broken", "exit 1")
+    working = _fake_bin(tmp_path / "working", 'echo "postgres (PostgreSQL) 15.8"')
+    monkeypatch.setattr(
+        _binaries, "_candidates", lambda: iter([(broken, "system"), (working, "system")])
+    )
+
+    assert _binaries.find_binaries().bin_dir == working
+
+
+def test_only_broken_candidates_report_the_first_failure(tmp_path: Path, monkeypatch) -> None:
+    broken = _fake_bin(tmp_path / "broken", 'echo "cannot run" >&2; exit 1')
+    monkeypatch.setattr(_binaries, "_candidates", lambda: iter([(broken, "system")]))
+
+    with pytest.raises(ToolkitError, match="no usable PostgreSQL binaries: .*cannot run"):
+        _binaries.find_binaries()
+
+
+def test_no_candidate_at_all_is_its_own_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_binaries, "_candidates", lambda: iter(()))
+
+    with pytest.raises(_binaries.NoBinaries, match="no PostgreSQL binaries found"):
+        _binaries.find_binaries()
+
+
+def test_cache_key_changes_with_version(tmp_path: Path) -> None:
+    first = _binaries.Binaries(tmp_path, "16.4", "system")
+    second = _binaries.Binaries(tmp_path, "17.0", "system")
+
+    assert first.key != second.key
+    assert first.key.startswith("16-")
