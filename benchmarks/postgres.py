@@ -58,6 +58,9 @@ TARGET_CLONE_RATIO = 0.5
 TARGET_FIXTURE_MS = 1.0
 SMALL, LARGE = 50, 500
 
+#: (postmaster pid, runtime dir) of every server this run started, for the leak check.
+STARTED_SERVERS: list[tuple[int, str]] = []
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -141,7 +144,10 @@ try:
 finally:
     server.stop()
 t3 = time.perf_counter()
-print(json.dumps({"imports": t1 - t0, "first_row": t2 - t1, "stop": t3 - t2}))
+print(json.dumps({
+    "imports": t1 - t0, "first_row": t2 - t1, "stop": t3 - t2,
+    "pid": server.details["pid"], "runtime_dir": server.details["runtime_dir"],
+}))
 """
 
 START_ROWS = (
@@ -162,7 +168,9 @@ def start_once(cache_dir: Path) -> dict[str, float]:
     wall = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"start child failed:\n{result.stderr}")
-    return {**json.loads(result.stdout.strip().splitlines()[-1]), "process": wall}
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    STARTED_SERVERS.append((report.pop("pid"), report.pop("runtime_dir")))
+    return {**report, "process": wall}
 
 
 def collect(runs: list[dict[str, float]]) -> dict[str, Sample]:
@@ -437,13 +445,19 @@ def run_pytest(root: Path, test_file: str, env: dict[str, str], expected: int) -
     return wall
 
 
+def warm_up_pytest(root: Path, files: dict[tuple[str, int], str], env: dict[str, str]) -> None:
+    """Write every file's assertion-rewritten .pyc and build the template, untimed."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", *files.values()]
+    subprocess.run(command, cwd=root, env=env, capture_output=True, check=True)
+    run_pytest(root, files["fixture", SMALL], env, SMALL)
+
+
 def measure_pytest(server, repeat: int, scratch: Path) -> dict[tuple[str, int], Sample]:
     """Wall time per (variant, count); runs interleaved so drift hits all alike."""
     root = scratch / "bench-project"
     files = write_project(root)
     env = clean_environ(DATABASE_URL=server.dsn())
-    for key, test_file in files.items():  # warm-up: template build, .pyc files
-        run_pytest(root, test_file, env, key[1])
+    warm_up_pytest(root, files, env)
     times: dict[tuple[str, int], list[float]] = {key: [] for key in files}
     for _ in range(repeat):
         for key, test_file in files.items():
@@ -501,6 +515,29 @@ def report_pytest(runs: dict[tuple[str, int], Sample]) -> float:
 # --------------------------------------------------------------------------- main
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def report_leaks() -> None:
+    """Every server this run started must be gone, process and files."""
+    left = [
+        f"pid {pid} running" if alive(pid) else f"{runtime} still exists"
+        for pid, runtime in STARTED_SERVERS
+        if alive(pid) or os.path.exists(runtime)
+    ]
+    if left:
+        print(f"leak check: LEFT BEHIND: {'; '.join(left)}")
+    else:
+        print(f"leak check: all {len(STARTED_SERVERS)} servers started by this run are stopped and erased")
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "missed"
 
@@ -550,11 +587,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_starts(cold, warm)
         os.environ["TOOLKIT_CACHE_DIR"] = str(warm_cache)  # the parent's server starts warm too
         with start_server("embedded") as server:
+            STARTED_SERVERS.append((server.details["pid"], server.details["runtime_dir"]))
             print(f"\n(parts 2 and 3 use one embedded server: PostgreSQL {server.details['version']})")
             template_build, clone, ddl = measure_creation(server, args.repeat)
             clone_ratio = report_creation(template_build, clone, ddl)
             overhead = report_pytest(measure_pytest(server, args.repeat, scratch))
     report_summary(warm["first_row"].median, clone_ratio, overhead)
+    report_leaks()
     print(f"\ntotal wall time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -59,9 +59,9 @@ def ensure_template(server: Server, schema: Schema) -> str:
     """The name of a template holding ``schema`` on ``server``, built if missing."""
     from psycopg import sql
 
-    fingerprint = schema.fingerprint()
-    name = database_name("toolkit_tpl", fingerprint[:16])
-    lock_key = int(fingerprint[:15], 16)
+    digest = hashlib.sha256(schema.fingerprint().encode()).hexdigest()
+    name = database_name("toolkit_tpl", digest[:16])
+    lock_key = int(digest[:15], 16)
     with _admin(server) as connection:
         if _exists(connection, name):
             return name

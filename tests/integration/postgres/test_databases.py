@@ -1,0 +1,104 @@
+"""Template databases and clones on a real server."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+from sqlalchemy import ForeignKey, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from toolkit.postgres import databases
+from toolkit.postgres.schema import EmptySchema, MetadataSchema
+from toolkit.postgres.server import Server
+
+
+def _metadata() -> MetaData:
+    """A fresh schema per test, so each builds its own template."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData()
+
+    suffix = uuid.uuid4().hex[:8]
+
+    class Team(Base):
+        __tablename__ = f"teams_{suffix}"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(40), unique=True)
+
+    class Member(Base):
+        __tablename__ = f"members_{suffix}"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        team_id: Mapped[int] = mapped_column(ForeignKey(Team.id))
+
+    return Base.metadata
+
+
+def _tables(server: Server, database: str) -> set[str]:
+    with psycopg.connect(server.dsn(database)) as connection:
+        rows = connection.execute(
+            "select tablename from pg_tables where schemaname = 'public'"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _databases(server: Server) -> set[str]:
+    with psycopg.connect(server.dsn()) as connection:
+        return {row[0] for row in connection.execute("select datname from pg_database")}
+
+
+def test_clone_holds_the_schema_and_is_independent(postgres_server: Server) -> None:
+    metadata = _metadata()
+    template = databases.ensure_template(postgres_server, MetadataSchema(metadata))
+
+    first = databases.clone_database(postgres_server, template, f"clone_a_{uuid.uuid4().hex[:6]}")
+    second = databases.clone_database(postgres_server, template, f"clone_b_{uuid.uuid4().hex[:6]}")
+    team_table = next(name for name in metadata.tables if name.startswith("teams"))
+    with psycopg.connect(postgres_server.dsn(first), autocommit=True) as connection:
+        connection.execute(f"insert into {team_table} (name) values ('a')")
+
+    assert _tables(postgres_server, first) == set(metadata.tables)
+    with psycopg.connect(postgres_server.dsn(second)) as connection:
+        assert connection.execute(f"select count(*) from {team_table}").fetchone() == (0,)
+    databases.drop_database(postgres_server, first)
+    databases.drop_database(postgres_server, second)
+    assert not {first, second} & _databases(postgres_server)
+
+
+def test_same_schema_reuses_its_template(postgres_server: Server) -> None:
+    schema = MetadataSchema(_metadata())
+
+    first = databases.ensure_template(postgres_server, schema)
+    second = databases.ensure_template(postgres_server, schema)
+
+    assert first == second
+    assert databases.ensure_template(postgres_server, EmptySchema()) != first
+
+
+def test_concurrent_builders_build_one_template(postgres_server: Server) -> None:
+    schema = MetadataSchema(_metadata())
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        names = set(pool.map(lambda _: databases.ensure_template(postgres_server, schema), range(4)))
+
+    (name,) = names
+    assert _tables(postgres_server, name) == set(schema.metadata.tables)
+    assert not [db for db in _databases(postgres_server) if db.endswith("_building")]
+
+
+def test_failed_build_leaves_no_template(postgres_server: Server) -> None:
+    class Broken(EmptySchema):
+        def fingerprint(self) -> str:
+            return uuid.uuid4().hex
+
+        def apply(self, url: str) -> None:
+            raise RuntimeError("migration 0042 failed")
+
+    before = _databases(postgres_server)
+
+    with pytest.raises(RuntimeError, match="migration 0042 failed"):
+        databases.ensure_template(postgres_server, Broken())
+
+    assert _databases(postgres_server) == before
