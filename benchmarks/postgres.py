@@ -16,7 +16,10 @@
    which cancels fixed costs (interpreter, imports, template, engine), minus the
    slope of the no-DB variant.
 
-Figures are medians with min and max over the repeats; nothing is asserted.
+Figures are medians with min and max over the repeats; nothing is asserted. Children
+write and reuse bytecode in a scratch ``PYTHONPYCACHEPREFIX`` (filled by untimed
+warm-ups), as on a developer's machine, even where ``PYTHONDONTWRITEBYTECODE`` is set;
+nothing is written outside a temporary folder that the run removes.
 
 Rerun from the repository root::
 
@@ -105,15 +108,21 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def stats_cells(sample: Sample, scale: float, digits: int) -> list[str]:
-    """Median and min–max, in the table's unit (``scale`` converts from seconds)."""
+    """Median and min..max, in the table's unit (``scale`` converts from seconds)."""
     return [
         f"{sample.median * scale:.{digits}f}",
-        f"{sample.low * scale:.{digits}f}–{sample.high * scale:.{digits}f}",
+        f"{sample.low * scale:.{digits}f}..{sample.high * scale:.{digits}f}",
     ]
 
 
 def heading(title: str) -> None:
     print(f"\n{title}\n{'=' * len(title)}")
+
+
+def use_bytecode_cache(scratch: Path) -> None:
+    """Let children cache bytecode in ``scratch``, never beside the sources."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
 
 
 def clean_environ(**extra: str) -> dict[str, str]:
@@ -187,7 +196,7 @@ def measure_cold_starts(repeat: int, scratch: Path) -> dict[str, Sample]:
 
 
 def measure_warm_starts(repeat: int, cache: Path) -> dict[str, Sample]:
-    start_once(cache)  # fills the initdb cache
+    start_once(cache)  # fills the initdb cache (and the bytecode cache)
     return collect([start_once(cache) for _ in range(repeat)])
 
 
@@ -197,7 +206,7 @@ def report_starts(cold: dict[str, Sample], warm: dict[str, Sample]) -> None:
     for label, key in START_ROWS:
         ratio = cold[key].median / warm[key].median if warm[key].median else float("nan")
         rows.append([label, *stats_cells(cold[key], 1, 3), *stats_cells(warm[key], 1, 3), f"{ratio:.1f}x"])
-    headers = ["", "cold median", "cold min–max", "warm median", "warm min–max", "cold/warm"]
+    headers = ["", "cold median", "cold min..max", "warm median", "warm min..max", "cold/warm"]
     print(render_table(headers, rows))
     print(
         f"target: warm start_server() -> first row median <= {TARGET_WARM_START_S} s"
@@ -364,7 +373,7 @@ def report_creation(template_build: float, clone: Sample, ddl: Sample) -> float:
         ["clone_database (CREATE DATABASE ... TEMPLATE)", *stats_cells(clone, 1000, 1)],
         ["CREATE DATABASE + metadata.create_all", *stats_cells(ddl, 1000, 1)],
     ]
-    print(render_table(["", "median", "min–max"], rows))
+    print(render_table(["", "median", "min..max"], rows))
     ratio = clone.median / ddl.median
     print(f"ensure_template (built once per schema and server): {template_build * 1000:.1f} ms")
     print(f"clone / create_all: {ratio:.2f}x   target: <= {TARGET_CLONE_RATIO}x")
@@ -489,9 +498,9 @@ def report_pytest(runs: dict[tuple[str, int], Sample]) -> float:
     headers = [
         "variant (run wall, s)",
         f"{SMALL} median",
-        f"{SMALL} min–max",
+        f"{SMALL} min..max",
         f"{LARGE} median",
-        f"{LARGE} min–max",
+        f"{LARGE} min..max",
         "ms/test",
     ]
     print(render_table(headers, rows))
@@ -503,10 +512,10 @@ def report_pytest(runs: dict[tuple[str, int], Sample]) -> float:
             [
                 meaning,
                 f"{slope_ms(runs, variant, lambda sample: sample.median):.3f}",
-                f"{min(per_round):.3f}–{max(per_round):.3f}",
+                f"{min(per_round):.3f}..{max(per_round):.3f}",
             ]
         )
-    print(render_table(["extra ms per test vs no-DB test", "from medians", "per-repeat min–max"], rows))
+    print(render_table(["extra ms per test vs no-DB test", "from medians", "per-repeat min..max"], rows))
     overhead = slope_ms(runs, "fixture", lambda sample: sample.median)
     print(f"target: db_session fixture overhead <= {TARGET_FIXTURE_MS} ms per test")
     return overhead
@@ -581,9 +590,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
-        cold = measure_cold_starts(args.repeat, scratch)
+        use_bytecode_cache(scratch)
         warm_cache = scratch / "warm"
-        warm = measure_warm_starts(args.repeat, warm_cache)
+        warm = measure_warm_starts(args.repeat, warm_cache)  # its warm-up compiles too
+        cold = measure_cold_starts(args.repeat, scratch)
         report_starts(cold, warm)
         os.environ["TOOLKIT_CACHE_DIR"] = str(warm_cache)  # the parent's server starts warm too
         with start_server("embedded") as server:

@@ -40,7 +40,13 @@ def database_name(*parts: str) -> str:
 def _admin(server: Server) -> Iterator[psycopg.Connection]:
     import psycopg
 
-    with psycopg.connect(server.dsn(), autocommit=True) as connection:
+    # The maintenance database always exists; the URL's own database need not (a
+    # runner may name a per-package database that only its clones will realise).
+    try:
+        connection = psycopg.connect(server.dsn("postgres"), autocommit=True)
+    except psycopg.OperationalError:
+        connection = psycopg.connect(server.dsn(), autocommit=True)
+    with connection:
         yield connection
 
 
