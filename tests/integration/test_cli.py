@@ -119,3 +119,12 @@ def test_private_runtime_dir_is_named_when_root(toolkit_cli, tmp_path: Path) -> 
     result = toolkit_cli("postgres", "--", "true", env={"TOOLKIT_RUNTIME_DIR": str(private)})
 
     _assert_one_line_error(result, f"{private} is not reachable", "TOOLKIT_RUNTIME_DIR")
+
+
+def test_unwritable_cache_dir_is_named(toolkit_cli, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+
+    result = toolkit_cli("postgres", "--", "true", env={"TOOLKIT_CACHE_DIR": str(not_a_folder / "x")})
+
+    _assert_one_line_error(result, "TOOLKIT_CACHE_DIR=", "cannot be created")

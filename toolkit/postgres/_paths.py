@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from toolkit.errors import ToolkitError
+
 __all__ = ["cache_dir", "lock_dir", "runtime_dir", "shared_dir"]
 
 
@@ -19,9 +21,21 @@ def cache_dir() -> Path:
     explicit = os.environ.get("TOOLKIT_CACHE_DIR")
     if explicit:
         path = Path(explicit)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        path = Path(xdg) / "monorepo-toolkit"
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ToolkitError(
+                f"TOOLKIT_CACHE_DIR={explicit} cannot be created: {error.strerror}",
+                "point it at a folder you can write, or unset it",
+            ) from None
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ToolkitError(
+                f"TOOLKIT_CACHE_DIR={explicit} is not writable by this user",
+                "point it at a folder you can write, or unset it",
+            )
+        return path
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(xdg) / "monorepo-toolkit"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
