@@ -56,6 +56,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
+from toolkit.postgres import Server, databases, start_server
+from toolkit.postgres.schema import MetadataSchema
+
 TARGET_WARM_START_S = 0.5
 TARGET_CLONE_RATIO = 0.5
 TARGET_FIXTURE_MS = 1.0
@@ -100,7 +103,7 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     def line(cells: Sequence[str]) -> str:
         first, *rest = cells
         parts = [str(first).ljust(widths[0])]
-        parts += [str(cell).rjust(width) for cell, width in zip(rest, widths[1:])]
+        parts += [str(cell).rjust(width) for cell, width in zip(rest, widths[1:], strict=True)]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
@@ -172,7 +175,7 @@ def start_once(cache_dir: Path) -> dict[str, float]:
     env = clean_environ(TOOLKIT_CACHE_DIR=str(cache_dir))
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", CHILD_START], env=env, capture_output=True, text=True
+        [sys.executable, "-c", CHILD_START], env=env, capture_output=True, text=True, check=False
     )
     wall = time.perf_counter() - started
     if result.returncode != 0:
@@ -205,7 +208,8 @@ def report_starts(cold: dict[str, Sample], warm: dict[str, Sample]) -> None:
     rows = []
     for label, key in START_ROWS:
         ratio = cold[key].median / warm[key].median if warm[key].median else float("nan")
-        rows.append([label, *stats_cells(cold[key], 1, 3), *stats_cells(warm[key], 1, 3), f"{ratio:.1f}x"])
+        cells = [*stats_cells(cold[key], 1, 3), *stats_cells(warm[key], 1, 3), f"{ratio:.1f}x"]
+        rows.append([label, *cells])
     headers = ["", "cold median", "cold min..max", "warm median", "warm min..max", "cold/warm"]
     print(render_table(headers, rows))
     print(
@@ -232,7 +236,9 @@ class Organization(Base):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -249,8 +255,12 @@ class Team(Base):
 
 class Membership(Base):
     __tablename__ = "memberships"
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     role: Mapped[str] = mapped_column(String(20), default="member")
 
 
@@ -259,7 +269,9 @@ class Project(Base):
     __table_args__ = (UniqueConstraint("organization_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    owner_team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     key: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -295,8 +307,12 @@ class Issue(Base):
 
 class IssueLabel(Base):
     __tablename__ = "issue_labels"
-    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
-    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True)
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Comment(Base):
@@ -314,7 +330,9 @@ class Attachment(Base):
     __table_args__ = (UniqueConstraint("issue_id", "filename"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
-    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -322,7 +340,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-def create_with_ddl(server, name: str) -> None:
+def create_with_ddl(server: Server, name: str) -> None:
     """``CREATE DATABASE`` then ``metadata.create_all`` on a throwaway engine."""
     import psycopg
     from psycopg import sql
@@ -336,11 +354,8 @@ def create_with_ddl(server, name: str) -> None:
         engine.dispose()
 
 
-def measure_creation(server, repeat: int) -> tuple[float, Sample, Sample]:
+def measure_creation(server: Server, repeat: int) -> tuple[float, Sample, Sample]:
     """(template build time, clone times, create_all times), interleaved per repeat."""
-    from toolkit.postgres import databases
-    from toolkit.postgres.schema import MetadataSchema
-
     schema = MetadataSchema(Base.metadata)
     started = time.perf_counter()
     template = databases.ensure_template(server, schema)
@@ -375,7 +390,7 @@ def report_creation(template_build: float, clone: Sample, ddl: Sample) -> float:
     ]
     print(render_table(["", "median", "min..max"], rows))
     ratio = clone.median / ddl.median
-    print(f"ensure_template (built once per schema and server): {template_build * 1000:.1f} ms")
+    print(f"ensure_template, first call (builds the template): {template_build * 1000:.1f} ms")
     print(f"clone / create_all: {ratio:.2f}x   target: <= {TARGET_CLONE_RATIO}x")
     return ratio
 
@@ -416,7 +431,9 @@ from bench_models import Row
 #: Test bodies by variant; every variant does the same pure-python work.
 BODIES = {
     "plain": "def test_{n}():\n    assert sum(range(10)) == 45\n",
-    "fixture": "def test_{n}(db_session):\n    assert db_session is not None and sum(range(10)) == 45\n",
+    "fixture": (
+        "def test_{n}(db_session):\n    assert db_session is not None and sum(range(10)) == 45\n"
+    ),
     "db work": (
         "def test_{n}(db_session):\n"
         "    db_session.add(Row(name='row {n}'))\n"
@@ -444,24 +461,31 @@ def write_project(root: Path) -> dict[tuple[str, int], str]:
     return files
 
 
+#: Run wall times (seconds) per (variant, number of tests).
+Runs = dict[tuple[str, int], Sample]
+
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+
+
 def run_pytest(root: Path, test_file: str, env: dict[str, str], expected: int) -> float:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", test_file]
+    command = [*PYTEST, test_file]
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if result.returncode != 0 or f"{expected} passed" not in result.stdout:
-        raise RuntimeError(f"pytest {test_file} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        raise RuntimeError(f"pytest {test_file} failed:\n{output}")
     return wall
 
 
 def warm_up_pytest(root: Path, files: dict[tuple[str, int], str], env: dict[str, str]) -> None:
     """Write every file's assertion-rewritten .pyc and build the template, untimed."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", *files.values()]
+    command = [*PYTEST, "--collect-only", *files.values()]
     subprocess.run(command, cwd=root, env=env, capture_output=True, check=True)
     run_pytest(root, files["fixture", SMALL], env, SMALL)
 
 
-def measure_pytest(server, repeat: int, scratch: Path) -> dict[tuple[str, int], Sample]:
+def measure_pytest(server: Server, repeat: int, scratch: Path) -> Runs:
     """Wall time per (variant, count); runs interleaved so drift hits all alike."""
     root = scratch / "bench-project"
     files = write_project(root)
@@ -474,48 +498,50 @@ def measure_pytest(server, repeat: int, scratch: Path) -> dict[tuple[str, int], 
     return {key: Sample(tuple(values)) for key, values in times.items()}
 
 
-def slope_ms(runs: dict[tuple[str, int], Sample], variant: str, pick: Callable[[Sample], float]) -> float:
+def slope_ms(runs: Runs, variant: str, pick: Callable[[Sample], float]) -> float:
     """Extra milliseconds per test: (t(500) - t(50)) / 450, minus the no-DB slope."""
+
     def per_test(name: str) -> float:
         return (pick(runs[name, LARGE]) - pick(runs[name, SMALL])) / (LARGE - SMALL)
 
     return (per_test(variant) - per_test("plain")) * 1000
 
 
-def per_round_slopes(runs: dict[tuple[str, int], Sample], variant: str) -> list[float]:
+def per_round_slopes(runs: Runs, variant: str) -> list[float]:
     """The slope from each repeat's own four runs: the spread behind the median figure."""
     count = len(runs["plain", SMALL].values)
     return [slope_ms(runs, variant, lambda sample, i=i: sample.values[i]) for i in range(count)]
 
 
-def report_pytest(runs: dict[tuple[str, int], Sample]) -> float:
+def report_pytest(runs: Runs) -> float:
     heading(f"3. pytest: per-test cost of db_session ({SMALL} vs {LARGE} tests per run)")
     rows = []
     for variant in BODIES:
         small, large = runs[variant, SMALL], runs[variant, LARGE]
         per_test = (large.median - small.median) / (LARGE - SMALL) * 1000
-        rows.append([variant, *stats_cells(small, 1, 2), *stats_cells(large, 1, 2), f"{per_test:.3f}"])
+        cells = [*stats_cells(small, 1, 2), *stats_cells(large, 1, 2), f"{per_test:.3f}"]
+        rows.append([variant, *cells])
     headers = [
         "variant (run wall, s)",
         f"{SMALL} median",
         f"{SMALL} min..max",
         f"{LARGE} median",
         f"{LARGE} min..max",
-        "ms/test",
+        "slope ms/test",
     ]
     print(render_table(headers, rows))
     print()
     rows = []
-    for variant, meaning in (("fixture", "db_session fixture overhead"), ("db work", "test with insert+commit+select")):
+    meanings = {
+        "fixture": "db_session fixture overhead",
+        "db work": "test with insert+commit+select",
+    }
+    for variant, meaning in meanings.items():
         per_round = per_round_slopes(runs, variant)
-        rows.append(
-            [
-                meaning,
-                f"{slope_ms(runs, variant, lambda sample: sample.median):.3f}",
-                f"{min(per_round):.3f}..{max(per_round):.3f}",
-            ]
-        )
-    print(render_table(["extra ms per test vs no-DB test", "from medians", "per-repeat min..max"], rows))
+        from_medians = slope_ms(runs, variant, lambda sample: sample.median)
+        rows.append([meaning, f"{from_medians:.3f}", f"{min(per_round):.3f}..{max(per_round):.3f}"])
+    headers = ["extra ms per test vs no-DB test", "from medians", "per-repeat min..max"]
+    print(render_table(headers, rows))
     overhead = slope_ms(runs, "fixture", lambda sample: sample.median)
     print(f"target: db_session fixture overhead <= {TARGET_FIXTURE_MS} ms per test")
     return overhead
@@ -524,27 +550,26 @@ def report_pytest(runs: dict[tuple[str, int], Sample]) -> float:
 # --------------------------------------------------------------------------- main
 
 
-def alive(pid: int) -> bool:
+def still_serving(pid: int, runtime: str) -> bool:
+    """Whether ``pid`` is still the postmaster serving from ``runtime`` (pids get reused)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return runtime.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def report_leaks() -> None:
     """Every server this run started must be gone, process and files."""
     left = [
-        f"pid {pid} running" if alive(pid) else f"{runtime} still exists"
+        f"postmaster {pid} running" if still_serving(pid, runtime) else f"{runtime} exists"
         for pid, runtime in STARTED_SERVERS
-        if alive(pid) or os.path.exists(runtime)
+        if still_serving(pid, runtime) or os.path.exists(runtime)
     ]
     if left:
         print(f"leak check: LEFT BEHIND: {'; '.join(left)}")
     else:
-        print(f"leak check: all {len(STARTED_SERVERS)} servers started by this run are stopped and erased")
+        count = len(STARTED_SERVERS)
+        print(f"leak check: all {count} servers started by this run are stopped and erased")
 
 
 def verdict(met: bool) -> str:
@@ -584,8 +609,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from toolkit.postgres import start_server
-
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.repeat} repeats")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as scratch_dir:
@@ -598,7 +621,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["TOOLKIT_CACHE_DIR"] = str(warm_cache)  # the parent's server starts warm too
         with start_server("embedded") as server:
             STARTED_SERVERS.append((server.details["pid"], server.details["runtime_dir"]))
-            print(f"\n(parts 2 and 3 use one embedded server: PostgreSQL {server.details['version']})")
+            version = server.details["version"]
+            print(f"\n(parts 2 and 3 use one embedded server: PostgreSQL {version})")
             template_build, clone, ddl = measure_creation(server, args.repeat)
             clone_ratio = report_creation(template_build, clone, ddl)
             overhead = report_pytest(measure_pytest(server, args.repeat, scratch))
