@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
             "PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE set, stop the server, and exit "
             "with CMD's exit code. Without CMD, print the URL and serve until Ctrl-C."
         ),
-        usage="%(prog)s [-h] [--provider {auto,external,docker,embedded}] [--port PORT] [-- CMD ...]",
+        usage="%(prog)s [-h] [--provider {auto,external,docker,embedded}] [--port PORT] "
+        "[--until-eof] [-- CMD ...]",
     )
     postgres.add_argument(
         "--provider",
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     postgres.add_argument(
         "--port", type=int, help="embedded server port (default: $TOOLKIT_POSTGRES_PORT, else free)"
+    )
+    postgres.add_argument(
+        "--until-eof",
+        action="store_true",
+        help="serve until standard input closes (for a program that owns the server through "
+        "a pipe: the server dies with it)",
     )
     postgres.add_argument("cmd", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -76,17 +83,21 @@ def _run_with_server(server_env: dict[str, str], cmd: list[str]) -> int:
     return 128 - code if code < 0 else code
 
 
-def _serve(server_env: dict[str, str]) -> int:
-    print(server_env["DATABASE_URL"], flush=True)
-    print("PostgreSQL is ready; press Ctrl-C to stop it.", file=sys.stderr, flush=True)
-
+def _serve(server_env: dict[str, str], until_eof: bool) -> int:
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
+    print(server_env["DATABASE_URL"], flush=True)
+    if not until_eof:
+        print("PostgreSQL is ready; press Ctrl-C to stop it.", file=sys.stderr, flush=True)
     try:
-        signal.pause()
+        if until_eof:
+            while sys.stdin.buffer.read(65536):
+                pass
+        else:
+            signal.pause()
     except KeyboardInterrupt:
         pass
     return 0
@@ -99,7 +110,7 @@ def _postgres(args: argparse.Namespace) -> int:
     server = start_server(args.provider, port=args.port)
     try:
         env = server.environ()
-        return _run_with_server(env, cmd) if cmd else _serve(env)
+        return _run_with_server(env, cmd) if cmd else _serve(env, args.until_eof)
     finally:
         server.stop()
 

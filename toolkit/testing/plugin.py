@@ -65,6 +65,27 @@ def _project_name(rootdir: Path) -> str:
         return rootdir.name
 
 
+_UNIT_LAYER_HINT = (
+    "toolkit: unit tests run without network or database; this test {what}: "
+    "move it to tests/integration (or mock the dependency)"
+)
+
+
+def _in_unit_layer() -> bool:
+    return os.environ.get("TOOLKIT_LAYER") == "unit"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Say why a unit test failed when pytest-socket blocked its connection."""
+    report = yield
+    if call.excinfo is not None and type(call.excinfo.value).__name__ == "SocketBlockedError":
+        report.sections.append(
+            ("toolkit", _UNIT_LAYER_HINT.format(what="opened a network connection"))
+        )
+    return report
+
+
 @pytest.fixture(scope="session")
 def toolkit_service() -> Service:
     """Override in the package's conftest to declare its app, schema and factories."""
@@ -74,6 +95,8 @@ def toolkit_service() -> Service:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Server]:
     """The server for this run: ``DATABASE_URL``'s, else one started for the session."""
+    if _in_unit_layer():
+        pytest.fail(_UNIT_LAYER_HINT.format(what="uses the database"), pytrace=False)
     from toolkit.postgres import start_server
     from toolkit.postgres.urls import parse_url
 

@@ -1,0 +1,21 @@
+"""This repository's sessions: the toolkit's own, reused exactly as another repo would.
+
+    nox -s unit integration coverage isolation     # the sample services
+    nox -s tests                                   # the toolkit's own test suite
+"""
+
+from __future__ import annotations
+
+import nox
+
+import toolkit.sessions  # noqa: F401  (registers unit, integration, coverage, isolation)
+
+nox.options.sessions = ["unit", "integration"]
+
+
+@nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
+def tests(session: nox.Session) -> None:
+    """The toolkit's own tests (unit and integration, real PostgreSQL)."""
+    session.install("-e", ".[embedded,docker,runner]", *nox.project.dependency_groups(
+        nox.project.load_toml("pyproject.toml"), "test"))
+    session.run("pytest", *session.posargs)

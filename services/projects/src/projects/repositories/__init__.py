@@ -1,0 +1,3 @@
+from projects.repositories.projects import ProjectFilters, ProjectRepository, SlugTakenError
+
+__all__ = ["ProjectFilters", "ProjectRepository", "SlugTakenError"]

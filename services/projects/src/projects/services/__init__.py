@@ -1,0 +1,3 @@
+from projects.services.projects import ProjectService
+
+__all__ = ["ProjectService"]

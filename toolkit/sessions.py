@@ -1,0 +1,121 @@
+"""Importing this module from a noxfile registers the toolkit's sessions.
+
+::
+
+    # noxfile.py
+    import toolkit.sessions
+
+registers, for the repository in nox's working directory (configured by its
+``[tool.toolkit]``), sessions parametrized per package:
+
+- ``unit(<package>)``, ``integration(<package>)``: one test layer, in the package's
+  shared environment, random order, coverage data and JUnit XML under ``reports/``;
+- ``coverage(<package>)``: combine the layers, write XML/HTML/JSON, enforce the
+  package's own threshold (queued automatically after any layer);
+- ``isolation(<package>)``: the suite in file order and in several random orders;
+- ``summary``: one table for every package tested (queued automatically).
+
+Each parametrized session is tagged with its layer and its package, so ``nox -s unit``
+runs every package and ``nox -t users`` every session of one package. A repository
+that wants other names or only some sessions calls :func:`register` itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+
+import nox
+
+from toolkit.config import Package, RepoConfig, load_config
+from toolkit.errors import ToolkitError
+
+__all__ = ["SESSIONS", "register"]
+
+SESSIONS = ("unit", "integration", "coverage", "isolation", "summary")
+
+_Body = Callable[[nox.Session, RepoConfig, Package], None]
+
+
+def _unit(session: nox.Session, config: RepoConfig, package: Package) -> None:
+    from toolkit._nox.layers import run_layer
+
+    run_layer(session, config, package, "unit")
+
+
+def _integration(session: nox.Session, config: RepoConfig, package: Package) -> None:
+    from toolkit._nox.layers import run_layer
+
+    run_layer(session, config, package, "integration")
+
+
+def _coverage(session: nox.Session, config: RepoConfig, package: Package) -> None:
+    from toolkit._nox.coverage import enforce
+
+    enforce(session, config, package)
+
+
+def _isolation(session: nox.Session, config: RepoConfig, package: Package) -> None:
+    from toolkit._nox.isolation import check
+
+    check(session, config, package)
+
+
+_BODIES: dict[str, _Body] = {
+    "unit": _unit,
+    "integration": _integration,
+    "coverage": _coverage,
+    "isolation": _isolation,
+}
+
+
+def _package_session(config: RepoConfig, name: str, layer: str, body: _Body) -> None:
+    params = [nox.param(package.name, id=package.name, tags=[package.name]) for package in config.packages]
+    python = list(config.python) if config.python else None
+
+    @nox.session(name=name, python=python, venv_backend="none", tags=[layer])
+    @nox.parametrize("package", params)
+    def session(session: nox.Session, package: str) -> None:
+        body(session, config, config.package(package))
+
+    session.__doc__ = f"{layer} for one package (see toolkit.sessions)"
+
+
+def register(
+    root: Path | str = ".",
+    *,
+    names: Mapping[str, str] | None = None,
+    skip: Collection[str] = (),
+) -> RepoConfig:
+    """Register the sessions for the repository at ``root``; returns its configuration.
+
+    ``names`` renames sessions (``{"unit": "tests-unit"}``), ``skip`` leaves some out,
+    for noxfiles that already define sessions of the same names.
+    """
+    from toolkit._nox import state
+
+    config = load_config(root)
+    names = {session: (names or {}).get(session, session) for session in SESSIONS}
+    state.session_names.update(names)
+    for layer, body in _BODIES.items():
+        if layer not in skip:
+            _package_session(config, names[layer], layer, body)
+    if "summary" not in skip:
+
+        @nox.session(name=names["summary"], python=False)
+        def summary(session: nox.Session) -> None:
+            """One table for every package tested: layers, coverage, threshold, status."""
+            from toolkit._nox.summary import write
+
+            write(session, config)
+
+    return config
+
+
+try:
+    register(Path.cwd())
+except ToolkitError as error:
+    # nox would print a traceback for an exception raised while loading the noxfile.
+    print(f"toolkit: error: {error}", file=sys.stderr)
+    raise SystemExit(2) from None
