@@ -53,7 +53,52 @@ def _parser() -> argparse.ArgumentParser:
         "a pipe: the server dies with it)",
     )
     postgres.add_argument("cmd", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    packages = commands.add_parser(
+        "packages", help="list the repository's packages ([tool.toolkit] packages)"
+    )
+    packages.add_argument("--json", action="store_true", help="machine-readable output")
+    packages.add_argument("--root", default=".", help="repository root (default: .)")
+    commands.add_parser(
+        "makefile",
+        help="print the path of the Make fragment (include $(shell toolkit makefile))",
+    )
     return parser
+
+
+def _packages(args: argparse.Namespace) -> int:
+    import json
+
+    from toolkit.config import load_config
+
+    config = load_config(args.root)
+    rows = [
+        {
+            "name": package.name,
+            "path": str(package.path.relative_to(config.root)),
+            "fail_under": package.fail_under,
+            "layers": [layer for layer, path in package.test_dirs.items() if path.is_dir()],
+            "random_order": package.random_order,
+            "depends_on": list(package.workspace_dependencies),
+        }
+        for package in config.packages
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        depends = f"  depends on {', '.join(row['depends_on'])}" if row["depends_on"] else ""
+        print(
+            f"{row['name']:<20} {row['path']:<30} fail_under {row['fail_under']:g}%  "
+            f"layers {'+'.join(row['layers']) or 'none'}{depends}"
+        )
+    return 0
+
+
+def _makefile() -> int:
+    from pathlib import Path
+
+    print(Path(__file__).resolve().parent / "make" / "toolkit.mk")
+    return 0
 
 
 def _run_with_server(server_env: dict[str, str], cmd: list[str]) -> int:
@@ -120,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "postgres":
             return _postgres(args)
+        if args.command == "packages":
+            return _packages(args)
+        if args.command == "makefile":
+            return _makefile()
     except ToolkitError as error:
         print(f"toolkit: error: {error}", file=sys.stderr)
         return USER_ERROR

@@ -22,13 +22,14 @@ that wants other names or only some sessions calls :func:`register` itself.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import nox
 
-from toolkit.config import Package, RepoConfig, load_config
+from toolkit.config import Package, RepoConfig, load_config, normalize_name
 from toolkit.errors import ToolkitError
 
 __all__ = ["SESSIONS", "register"]
@@ -82,6 +83,45 @@ def _package_session(config: RepoConfig, name: str, layer: str, body: _Body) -> 
     session.__doc__ = f"{layer} for one package (see toolkit.sessions)"
 
 
+_SESSION_OPTIONS = ("-s", "-e", "--session", "--sessions")
+
+
+def _requested_sessions(argv: list[str]) -> list[str]:
+    """Session names given to nox on its command line (``-s a b``, ``--session=a``)."""
+    requested: list[str] = []
+    taking = False
+    for arg in argv[1:]:
+        option, _, value = arg.partition("=")
+        if option in _SESSION_OPTIONS and value:
+            requested.append(value)
+            taking = False
+        elif arg in _SESSION_OPTIONS:
+            taking = True
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            requested.append(arg)
+    return requested
+
+
+def _check_requested_packages(config: RepoConfig, names: Mapping[str, str], argv: list[str]) -> None:
+    """nox would only say "Sessions not found"; name the package and the known ones."""
+    import difflib
+
+    ours = "|".join(re.escape(name) for name in names.values())
+    pattern = re.compile(rf"^(?:{ours})(?:-[\d.]+)?\((?P<package>[^)]*)\)$")
+    known = [package.name for package in config.packages]
+    for requested in _requested_sessions(argv):
+        match = pattern.match(requested)
+        if match and normalize_name(match["package"]) not in known:
+            close = difflib.get_close_matches(match["package"], known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ToolkitError(
+                f"unknown package {match['package']!r} in {requested!r}",
+                f"{hint}packages of this repository: {', '.join(known)}",
+            )
+
+
 def register(
     root: Path | str = ".",
     *,
@@ -98,6 +138,7 @@ def register(
     config = load_config(root)
     names = {session: (names or {}).get(session, session) for session in SESSIONS}
     state.session_names.update(names)
+    _check_requested_packages(config, names, sys.argv)
     for layer, body in _BODIES.items():
         if layer not in skip:
             _package_session(config, names[layer], layer, body)

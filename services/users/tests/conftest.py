@@ -8,10 +8,10 @@ import pytest
 from toolkit.testing import Service
 
 from tests import factories
-from users.api.deps import get_password_hasher
 from users.config import get_settings
 from users.db import Base, get_db
 from users.main import create_app
+from users.security import PasswordHasher
 
 TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789"
 
@@ -48,6 +48,6 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def password_hasher():
-    """The app's own hasher (Argon2, built once per process)."""
-    return get_password_hasher()
+def password_hasher() -> PasswordHasher:
+    """Argon2id with cheap parameters (see factories.FAST_PASSWORD_HASHER)."""
+    return factories.FAST_PASSWORD_HASHER
