@@ -48,10 +48,9 @@ def failed_tests(report_log: Path) -> tuple[frozenset[str], int]:
 
 
 def _run_order(session, env, package, dirs, environ, log: Path, seed: int | None) -> OrderRun:
-    order = ["-p", "no:randomly"] if seed is None else ["-p", "randomly", f"--randomly-seed={seed}"]
     log.unlink(missing_ok=True)
     session.run(
-        str(env.python), "-m", "pytest", *dirs, *order, "-p", "no:cacheprovider", "-q",
+        str(env.python), "-m", "pytest", *dirs, *_order(seed), "-p", "no:cacheprovider", "-q",
         f"--report-log={log}", *session.posargs,
         env=environ, external=True, success_codes=[0, 1, 5],
     )
@@ -59,9 +58,12 @@ def _run_order(session, env, package, dirs, environ, log: Path, seed: int | None
     return OrderRun(seed, failed, total)
 
 
-def _reproduce(package: Package, env: environment.PackageEnv, dirs: list[str], seed: int, test: str) -> str:
-    command = [str(env.python), "-m", "pytest", *dirs, "-p", "randomly", f"--randomly-seed={seed}",
-               "-p", "no:cacheprovider"]
+def _order(seed: int | None) -> list[str]:
+    return ["-p", "no:randomly"] if seed is None else ["-p", "randomly", f"--randomly-seed={seed}"]
+
+
+def _reproduce(package: Package, env: environment.PackageEnv, dirs: list[str], seed: int | None) -> str:
+    command = [str(env.python), "-m", "pytest", *dirs, *_order(seed), "-p", "no:cacheprovider"]
     return f"cd {shlex.quote(str(package.path))} && {shlex.join(command)}"
 
 
@@ -95,24 +97,24 @@ def check(session: nox.Session, config: RepoConfig, package: Package) -> None:
         seed = base_seed + index
         session.log(f"isolation({package.name}): random order {index + 1}/{config.isolation_orders}, seed {seed}")
         runs.append(_run_order(session, env, package, dirs, environ, folder / f"seed-{seed}.jsonl", seed))
-    baseline = runs[0].failed
+    always = frozenset.intersection(*(run.failed for run in runs))
     findings: list[dict] = []
-    for run in runs[1:]:
-        for test in sorted(run.failed - baseline):
-            if any(finding["test"] == test for finding in findings):
-                continue
-            findings.append(
-                {
-                    "kind": "order-dependent",
-                    "test": test,
-                    "polluters": [],
-                    "seed": run.seed,
-                    "reproduce": _reproduce(package, env, dirs, run.seed, test),
-                }
-            )
+    for test in sorted(frozenset.union(*(run.failed for run in runs)) - always):
+        # Fails in some orders and passes in others: order-dependent. Replay the first
+        # order it failed in (the file order is replayed with -p no:randomly).
+        failing = next(run for run in runs if test in run.failed)
+        findings.append(
+            {
+                "kind": "order-dependent",
+                "test": test,
+                "polluters": [],
+                "seed": failing.seed,
+                "reproduce": _reproduce(package, env, dirs, failing.seed),
+            }
+        )
     _write(config, package, runs, findings)
-    if baseline:
-        session.log(f"isolation({package.name}): {len(baseline)} test(s) fail in every order too")
+    if always:
+        session.log(f"isolation({package.name}): {len(always)} test(s) fail in every order")
     if findings:
         for finding in findings:
             session.log(f"order-dependent: {finding['test']} (seed {finding['seed']}): {finding['reproduce']}")
