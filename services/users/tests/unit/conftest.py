@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest.mock import MagicMock
 
 import pytest
@@ -26,7 +26,7 @@ def user_repository() -> MagicMock:
     repo = MagicMock(spec=UserRepository)
     repo.get.return_value = None
     repo.get_by_email.return_value = None
-    repo.add.side_effect = lambda user: _with_id(user, 1)
+    repo.add.side_effect = _store_user
     return repo
 
 
@@ -64,6 +64,13 @@ def organization_service(
     organization_repository, membership_repository, user_repository
 ) -> OrganizationService:
     return OrganizationService(organization_repository, membership_repository, user_repository)
+
+
+def _store_user(user: User) -> User:
+    """What the INSERT gives a new user: an id and the creation time."""
+    user.id = 1
+    user.created_at = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
+    return user
 
 
 def _with_id(entity, entity_id: int):

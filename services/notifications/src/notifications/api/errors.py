@@ -14,6 +14,7 @@ class ErrorOut(BaseModel):
 
 
 _DESCRIPTIONS = {
+    400: "Malformed request body (not decodable)",
     401: "Missing or invalid X-User-Id header",
     403: "The caller may not do this",
     404: "Not found (or not the caller's)",

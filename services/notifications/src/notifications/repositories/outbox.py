@@ -81,7 +81,7 @@ class OutboxRepository:
             .with_for_update(of=OutboxMessage, skip_locked=True)
         )
         rows = await self.session.execute(statement)
-        return [(message, email) for message, email in rows.tuples()]
+        return [(message, email) for message, email in rows.all()]
 
     async def list_pending_for_user(self, user_id: int, until: datetime) -> list[OutboxMessage]:
         statement = (

@@ -26,7 +26,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
     "",
     response_model=NotificationOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 409),
+    responses=responses(400, 401, 409),
 )
 async def create_notification(
     data: NotificationCreate,

@@ -26,7 +26,7 @@ async def get_preferences(caller_id: CallerId, service: Service) -> PreferenceOu
 @router.put(
     "",
     response_model=PreferenceOut,
-    responses={201: {"model": PreferenceOut, "description": "Created"}, **responses(401)},
+    responses={201: {"model": PreferenceOut, "description": "Created"}, **responses(400, 401)},
 )
 async def put_preferences(
     data: PreferenceIn, caller_id: CallerId, service: Service, response: Response

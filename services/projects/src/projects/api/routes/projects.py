@@ -40,13 +40,18 @@ ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="Project id")]
 _FORBIDDEN = {
     403: {"model": ErrorResponse, "description": "Not the project's owner nor an org owner/admin"}
 }
+# FastAPI answers 400 (not 422) for a body it cannot decode at all, e.g. invalid UTF-8.
+_BAD_BODY = {400: {"model": ErrorResponse, "description": "The body could not be parsed"}}
 _CONFLICT = {
     409: {"model": ErrorResponse, "description": "A project with the same slug exists in the org"}
 }
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=ProjectRead, responses=_CONFLICT
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProjectRead,
+    responses={**_BAD_BODY, **_CONFLICT},
 )
 def create_project(
     org_id: OrgId, body: ProjectCreate, principal: CurrentPrincipal, service: Projects
@@ -93,7 +98,9 @@ def get_project(
 
 
 @router.patch(
-    "/{project_id}", response_model=ProjectRead, responses={**_FORBIDDEN, **_CONFLICT}
+    "/{project_id}",
+    response_model=ProjectRead,
+    responses={**_BAD_BODY, **_FORBIDDEN, **_CONFLICT},
 )
 def update_project(
     org_id: OrgId,

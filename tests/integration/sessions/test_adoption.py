@@ -1,0 +1,296 @@
+"""Another repository adopts the sessions: a throwaway repo, a real nox, real outcomes.
+
+The repo has another layout (``apps/*`` and ``libs/*``) and a noxfile whose body is
+``import toolkit.sessions`` under a PEP 723 header naming the toolkit, run by a nox that
+does not have the toolkit installed: nox must install it by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import toolkit
+from tests.integration.conftest import leftovers
+
+TOOLKIT_SOURCE = Path(toolkit.__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+NOXFILE = f'''\
+# /// script
+# dependencies = ["nox", "monorepo-toolkit @ {TOOLKIT_SOURCE.as_uri()}"]
+# ///
+import toolkit.sessions
+'''
+
+ROOT_PYPROJECT = """\
+[tool.toolkit]
+packages = ["libs/*", "apps/*"]
+fail_under = 60
+"""
+
+
+def _package(root: Path, folder: str, name: str, body: dict[str, str], extra: str = "") -> None:
+    path = root / folder
+    files = {
+        "pyproject.toml": textwrap.dedent(
+            f"""\
+            [project]
+            name = "{name}"
+            version = "0.1"
+            {extra}
+            [build-system]
+            requires = ["hatchling"]
+            build-backend = "hatchling.build"
+            """
+        ),
+        f"src/{name}/__init__.py": "",
+        **body,
+    }
+    for relative, content in files.items():
+        target = path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(content))
+
+
+def _build_repo(root: Path) -> None:
+    (root / "pyproject.toml").write_text(ROOT_PYPROJECT)
+    (root / "noxfile.py").write_text(NOXFILE)
+    _package(
+        root, "libs/money", "money",
+        {
+            "src/money/__init__.py": """\
+                def cents(amount: str) -> int:
+                    whole, _, fraction = amount.partition(".")
+                    return int(whole) * 100 + int((fraction + "00")[:2])
+            """,
+            "tests/unit/test_cents.py": """\
+                import pytest
+                from money import cents
+
+                @pytest.mark.parametrize(("text", "value"), [("1", 100), ("2.5", 250), ("0.07", 7)])
+                def test_cents(text, value):
+                    assert cents(text) == value
+            """,
+            "tests/integration/test_ledger.py": """\
+                from sqlalchemy import text
+                from money import cents
+
+                def test_amount_round_trips_through_postgres(db_session):
+                    stored = db_session.scalar(text("select cast(:v as integer)"), {"v": cents("12.34")})
+                    assert stored == 1234
+                    assert db_session.scalar(text("select current_database()")) == "test_money"
+            """,
+        },
+        extra='dependencies = []\n[tool.coverage.report]\nfail_under = 95',
+    )
+    _package(
+        root, "apps/billing", "billing",
+        {
+            "src/billing/__init__.py": """\
+                from money import cents
+
+                def total(amounts):
+                    return sum(cents(amount) for amount in amounts)
+
+                def refund(amount, reason):
+                    if not reason:
+                        raise ValueError("a refund needs a reason")
+                    if reason == "fraud":
+                        return 0
+                    return -cents(amount)
+            """,
+            "tests/unit/test_total.py": """\
+                from billing import total
+
+                def test_total():
+                    assert total(["1", "2.5"]) == 350
+            """,
+            "tests/integration/test_nothing_more.py": """\
+                def test_still_one_test():
+                    assert True
+            """,
+        },
+        extra='dependencies = ["money"]\n[tool.coverage.report]\nfail_under = 90',
+    )
+    _package(
+        root, "apps/webhooks", "webhooks",
+        {
+            "src/webhooks/__init__.py": """\
+                import urllib.request
+
+                def ping(url):
+                    return urllib.request.urlopen(url, timeout=1).status
+            """,
+            "tests/unit/test_ping.py": """\
+                from webhooks import ping
+
+                def test_ping_reaches_the_network():
+                    ping("http://127.0.0.1:9/")
+            """,
+            "tests/integration/.keep": "",
+        },
+        extra="dependencies = []",
+    )
+
+
+@pytest.fixture(scope="module")
+def nox_without_toolkit(tmp_path_factory) -> Path:
+    """A nox in its own venv, without the toolkit (uv makes this cheap)."""
+    venv = tmp_path_factory.mktemp("nox-only") / "venv"
+    uv = shutil.which("uv") or str(BIN / "uv")
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "nox"],
+        check=True,
+    )
+    return venv / "bin" / "nox"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("adopter")
+    _build_repo(root)
+    return root
+
+
+def _nox(nox: Path, repo: Path, *args: str, runtime: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith(("TOOLKIT_", "PG", "NOX_", "VIRTUAL_ENV")) and key != "DATABASE_URL"
+    }
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv, as a user would have it
+    if "TOOLKIT_CACHE_DIR" in os.environ:
+        env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
+    if runtime is not None:
+        env["TOOLKIT_RUNTIME_DIR"] = str(runtime)
+    return subprocess.run(
+        [str(nox), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def full_run(nox_without_toolkit: Path, repo: Path) -> Iterator[tuple]:
+    """One ``nox -s unit integration`` for the whole module (it costs ~20 s).
+
+    Its servers keep their files in a folder of their own, reachable by the server's
+    unprivileged user (pytest's temp folders are private), to check for leftovers.
+    """
+    runtime = Path(tempfile.mkdtemp(prefix="toolkit-adoption-run-"))
+    runtime.chmod(0o755)
+    result = _nox(nox_without_toolkit, repo, "-s", "unit", "integration", runtime=runtime)
+    yield result, runtime
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_sessions_are_listed_per_package_with_tags(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+    result = _nox(nox_without_toolkit, repo, "--json", "-l")
+
+    sessions = {entry["session"]: entry for entry in json.loads(result.stdout)}
+    assert result.returncode == 0, result.stderr
+    for layer in ("unit", "integration", "coverage", "isolation"):
+        for package in ("money", "billing", "webhooks"):
+            assert set(sessions[f"{layer}({package})"]["tags"]) == {layer, package}
+    assert "summary" in sessions
+
+
+def test_passing_package_passes_with_reports(repo: Path, full_run) -> None:
+    reports = repo / "reports" / "money"
+
+    summary = json.loads((reports / "coverage-summary.json").read_text())
+    assert summary["passed"] is True
+    assert summary["layers"] == ["unit", "integration"]
+    for name in ("junit-unit.xml", "junit-integration.xml", "coverage.xml", "htmlcov/index.html"):
+        assert (reports / name).is_file(), name
+    assert "| money | 3 passed, 0 failed | 1 passed, 0 failed | 100.0% | 95% | ok |" in (
+        repo / "reports" / "summary.md"
+    ).read_text()
+
+
+def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run) -> None:
+    result, _ = full_run
+
+    assert result.returncode != 0
+    assert "billing: coverage" in result.stderr
+    assert "is below its threshold 90%" in result.stderr
+    assert "| billing | 1 passed, 0 failed | 1 passed, 0 failed |" in (
+        repo / "reports" / "summary.md"
+    ).read_text()
+    assert "FAILED" in (repo / "reports" / "summary.md").read_text().split("| billing |")[1].splitlines()[0]
+
+
+def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run) -> None:
+    """billing depends on money by name; money must come from libs/money, not an index."""
+    python = repo / ".nox" / "toolkit-billing" / "bin" / "python"
+
+    located = subprocess.run(
+        [str(python), "-c", "import money; print(money.__file__)"],
+        capture_output=True, text=True, check=True,
+    )
+
+    assert Path(located.stdout.strip()) == repo / "libs" / "money" / "src" / "money" / "__init__.py"
+    assert (repo / "reports" / "billing" / "junit-unit.xml").read_text().count("<failure") == 0
+
+
+def test_unit_test_touching_the_network_fails_and_says_where_it_belongs(full_run) -> None:
+    result, _ = full_run
+
+    assert "webhooks" in result.stderr
+    assert "test_ping_reaches_the_network" in result.stdout
+    assert "move it to tests/integration" in result.stdout
+
+
+def test_run_leaves_no_server_behind(full_run) -> None:
+    _, runtime = full_run
+
+    assert leftovers(runtime) == []
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "args", "message"),
+    [
+        pytest.param(None, ["-s", "unit(mony)"], "unknown package 'mony' in 'unit(mony)'; did you mean 'money'?", id="unknown-package"),
+        pytest.param('[tool.toolkit]\npackages = ["libs/*", "tools/*"]\n', ["-l"], "packages glob 'tools/*'", id="glob-matches-nothing"),
+        pytest.param('[tool.toolkit]\npackages = "libs/*"\nfail_under = 120\n', ["-l"], "fail_under in [tool.toolkit] = 120 is not a coverage threshold", id="threshold-out-of-range"),
+        pytest.param('[tool.toolkit]\npackages = "libs/*"\nfail_under = "80%"\n', ["-l"], "'80%' is not a coverage threshold", id="threshold-not-a-number"),
+        pytest.param('[tool.toolkit]\npackages = "libs/*"\npython = 3.12\n', ["-l"], "python in [tool.toolkit] must be a string", id="malformed-python"),
+        pytest.param('[tool.toolkit]\npakages = ["libs/*"]\n', ["-l"], "unknown key 'pakages'", id="misspelt-key"),
+    ],
+)
+def test_configuration_mistakes_end_in_one_line(
+    nox_without_toolkit: Path, repo: Path, full_run, pyproject: str | None, args: list[str], message: str
+) -> None:
+    original = (repo / "pyproject.toml").read_text()
+    if pyproject is not None:
+        (repo / "pyproject.toml").write_text(pyproject)
+    try:
+        result = _nox(nox_without_toolkit, repo, *args)
+    finally:
+        (repo / "pyproject.toml").write_text(original)
+
+    errors = [line for line in result.stderr.splitlines() if line.startswith("toolkit: error:")]
+    assert result.returncode != 0
+    assert len(errors) == 1, result.stderr
+    assert message in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_package_without_the_layer_folder_is_named(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+    folder = repo / "apps" / "webhooks" / "tests" / "integration"
+    shutil.rmtree(folder)
+    try:
+        result = _nox(nox_without_toolkit, repo, "-R", "-s", "integration(webhooks)")
+    finally:
+        folder.mkdir()
+
+    assert result.returncode != 0
+    assert "webhooks has no apps/webhooks/tests/integration folder for the integration layer" in result.stderr
