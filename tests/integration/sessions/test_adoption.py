@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,17 @@ def _build_repo(root: Path) -> None:
                 def test_cents(text, value):
                     assert cents(text) == value
             """,
+            "tests/unit/test_flaky.py": """\
+                import pathlib
+                import pytest
+
+                @pytest.mark.flaky(reruns=2)
+                def test_marked_flaky_passes_on_rerun():
+                    marker = pathlib.Path(__file__).parent / ".flaky-attempts"
+                    attempts = int(marker.read_text()) + 1 if marker.exists() else 1
+                    marker.write_text(str(attempts))
+                    assert attempts >= 2, "fails on its first attempt only"
+            """,
             "tests/integration/test_ledger.py": """\
                 from sqlalchemy import text
                 from money import cents
@@ -137,6 +149,10 @@ def _build_repo(root: Path) -> None:
                 def test_ping_reaches_the_network():
                     ping("http://127.0.0.1:9/")
             """,
+            "tests/unit/test_unmarked.py": """\
+                def test_unmarked_failure_is_not_rerun():
+                    assert False, "unmarked-failure"
+            """,
             "tests/integration/.keep": "",
         },
         extra="dependencies = []",
@@ -173,6 +189,7 @@ def _nox(nox: Path, repo: Path, *args: str, runtime: Path | None = None) -> subp
         env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
     if runtime is not None:
         env["TOOLKIT_RUNTIME_DIR"] = str(runtime)
+        env["GITHUB_STEP_SUMMARY"] = str(runtime.parent / f"{runtime.name}-step-summary.md")
     return subprocess.run(
         [str(nox), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900
     )
@@ -190,6 +207,7 @@ def full_run(nox_without_toolkit: Path, repo: Path) -> Iterator[tuple]:
     result = _nox(nox_without_toolkit, repo, "-s", "unit", "integration", runtime=runtime)
     yield result, runtime
     shutil.rmtree(runtime, ignore_errors=True)
+    Path(f"{runtime}-step-summary.md").unlink(missing_ok=True)
 
 
 def test_sessions_are_listed_per_package_with_tags(nox_without_toolkit: Path, repo: Path, full_run) -> None:
@@ -211,9 +229,9 @@ def test_passing_package_passes_with_reports(repo: Path, full_run) -> None:
     assert summary["layers"] == ["unit", "integration"]
     for name in ("junit-unit.xml", "junit-integration.xml", "coverage.xml", "htmlcov/index.html"):
         assert (reports / name).is_file(), name
-    assert "| money | 3 passed, 0 failed | 1 passed, 0 failed | 100.0% | 95% | ok |" in (
-        repo / "reports" / "summary.md"
-    ).read_text()
+    summary_md = (repo / "reports" / "summary.md").read_text()
+    assert "| money | 4 passed, 0 failed | 1 passed, 0 failed | 100.0% | 95% | ok |" in summary_md
+    assert summary_md in Path(f"{full_run[1]}-step-summary.md").read_text()
 
 
 def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run) -> None:
@@ -247,6 +265,33 @@ def test_unit_test_touching_the_network_fails_and_says_where_it_belongs(full_run
     assert "webhooks" in result.stderr
     assert "test_ping_reaches_the_network" in result.stdout
     assert "move it to tests/integration" in result.stdout
+
+
+def test_only_tests_marked_flaky_are_rerun(full_run) -> None:
+    result, _ = full_run
+    # pytest's closing line of each run: "1 failed, 3 passed, 1 rerun in 0.12s"
+    outcomes = re.findall(r"^=+ (.+) in [\d.]+s", result.stdout, flags=re.MULTILINE)
+
+    money_unit = [line for line in outcomes if line.startswith("4 passed")]
+    webhooks_unit = [line for line in outcomes if line.startswith("2 failed")]
+    assert money_unit == ["4 passed, 1 rerun"]  # the marked test failed once, then passed
+    assert webhooks_unit == ["2 failed"]  # the unmarked failure was not retried
+
+
+def test_random_order_seed_is_printed_for_replay(full_run) -> None:
+    result, _ = full_run
+
+    seeds = set(re.findall(r"Using --randomly-seed=(\d+)", result.stdout))
+    assert len(seeds) == 1  # one seed for the whole run, every layer and package
+    assert f"replay: TOOLKIT_SEED={seeds.pop()}" in result.stderr
+
+
+def test_warm_rerun_installs_nothing(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+    result = _nox(nox_without_toolkit, repo, "-s", "unit(money)")
+
+    assert result.returncode == 0, result.stderr
+    assert "money: environment" in result.stderr and "is up to date" in result.stderr
+    assert "pip install" not in result.stderr
 
 
 def test_run_leaves_no_server_behind(full_run) -> None:

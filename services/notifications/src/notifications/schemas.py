@@ -44,6 +44,13 @@ def _single_line(value: str) -> str:
     return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL characters
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
@@ -87,9 +94,15 @@ class NotificationCreate(BaseModel):
 
     recipient_id: UserId
     subject: Annotated[
-        str, Field(min_length=1, max_length=200), AfterValidator(_not_blank), AfterValidator(_single_line)
+        str,
+        Field(min_length=1, max_length=200),
+        AfterValidator(_not_blank),
+        AfterValidator(_single_line),
+        AfterValidator(_no_nul),
     ]
-    body: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_not_blank)]
+    body: Annotated[
+        str, Field(min_length=1, max_length=10_000), AfterValidator(_not_blank), AfterValidator(_no_nul)
+    ]
 
 
 class NotificationOut(BaseModel):

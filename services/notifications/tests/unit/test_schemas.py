@@ -79,6 +79,8 @@ def test_preference_in_defaults() -> None:
         pytest.param({"subject": "   "}, "subject", id="blank-subject"),
         pytest.param({"subject": "x" * 201}, "subject", id="subject-too-long"),
         pytest.param({"body": ""}, "body", id="empty-body"),
+        pytest.param({"body": "a\x00b"}, "body", id="nul-in-body"),
+        pytest.param({"subject": "a\x00b"}, "subject", id="nul-in-subject"),
         pytest.param({"recipient_id": 0}, "recipient_id", id="recipient-zero"),
         pytest.param({"recipient_id": 2**63}, "recipient_id", id="recipient-beyond-bigint"),
     ],

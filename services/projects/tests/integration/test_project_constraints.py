@@ -67,4 +67,6 @@ def test_repository_lets_other_integrity_errors_through(db_session: Session) -> 
 
     with pytest.raises(IntegrityError, match="ck_projects_status"):
         repository.update(project, {"status": "deleted"})
+    with pytest.raises(IntegrityError, match="ck_projects_status"):
+        repository.add(ProjectFactory.build(status="deleted"))
 
