@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from toolkit.testing import Service
 
 from projects.config import get_settings
 from projects.db import get_db
@@ -17,6 +16,7 @@ from projects.main import create_app
 from projects.models import Base
 from tests import factories
 from tests.tokens import TEST_SECRET
+from toolkit.testing import Service
 
 
 @pytest.fixture(scope="session")

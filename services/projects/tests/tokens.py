@@ -33,7 +33,9 @@ def make_claims(
     }
 
 
-def encode(claims: Mapping[str, Any], *, secret: str = TEST_SECRET, algorithm: str = "HS256") -> str:
+def encode(
+    claims: Mapping[str, Any], *, secret: str = TEST_SECRET, algorithm: str = "HS256"
+) -> str:
     return jwt.encode(dict(claims), secret, algorithm=algorithm)
 
 

@@ -274,8 +274,8 @@ def test_only_tests_marked_flaky_are_rerun(full_run) -> None:
 
     money_unit = [line for line in outcomes if line.startswith("4 passed")]
     webhooks_unit = [line for line in outcomes if line.startswith("2 failed")]
-    assert money_unit == ["4 passed, 1 rerun"]  # the marked test failed once, then passed
-    assert webhooks_unit == ["2 failed"]  # the unmarked failure was not retried
+    assert len(money_unit) == 1 and "1 rerun" in money_unit[0]  # failed once, then passed
+    assert len(webhooks_unit) == 1 and "rerun" not in webhooks_unit[0]  # never retried
 
 
 def test_random_order_seed_is_printed_for_replay(full_run) -> None:

@@ -23,9 +23,7 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="PROJECTS_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="PROJECTS_", extra="ignore", populate_by_name=True)
 
     # PROJECTS_DATABASE_URL wins; a plain DATABASE_URL (set by `toolkit postgres`, nox,
     # most platforms) is accepted too.

@@ -77,4 +77,6 @@ class Project(Base):
     )
 
     def __repr__(self) -> str:
-        return f"Project(id={self.id!r}, organization_id={self.organization_id!r}, slug={self.slug!r})"
+        return (
+            f"Project(id={self.id!r}, organization_id={self.organization_id!r}, slug={self.slug!r})"
+        )

@@ -21,7 +21,8 @@ async def test_any_member_creates_a_project_and_owns_it(
     with freeze_time("2025-03-01 09:30:00", real_asyncio=True):
         user = make_caller(31, {ORG_ID: role})
         response = await client.post(
-            projects_url(), json={"name": "  Mars Rover ", "description": "Six wheels"},
+            projects_url(),
+            json={"name": "  Mars Rover ", "description": "Six wheels"},
             headers=user.headers,
         )
 
@@ -54,7 +55,9 @@ async def test_owner_id_cannot_be_chosen_by_the_client(client, member) -> None:
 async def test_duplicate_slug_in_same_organization_is_409(client, member) -> None:
     ProjectFactory(organization_id=ORG_ID, name="Mars Rover")
 
-    response = await client.post(projects_url(), json={"name": "mars-rover!"}, headers=member.headers)
+    response = await client.post(
+        projects_url(), json={"name": "mars-rover!"}, headers=member.headers
+    )
 
     assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
@@ -64,7 +67,9 @@ async def test_same_slug_in_another_organization_is_fine(client, make_caller) ->
     ProjectFactory(organization_id=OTHER_ORG_ID, name="Mars Rover")
     caller = make_caller(20, {ORG_ID: "member", OTHER_ORG_ID: "member"})
 
-    response = await client.post(projects_url(), json={"name": "Mars Rover"}, headers=caller.headers)
+    response = await client.post(
+        projects_url(), json={"name": "Mars Rover"}, headers=caller.headers
+    )
 
     assert response.status_code == 201
     assert response.json()["slug"] == "mars-rover"
@@ -87,7 +92,9 @@ async def test_conflict_leaves_existing_data_and_session_usable(client, member) 
         pytest.param({"name": ""}, "name", id="empty-name"),
         pytest.param({"name": "x" * 201}, "name", id="name-too-long"),
         pytest.param({"name": "***"}, "name", id="name-without-letters-or-digits"),
-        pytest.param({"name": "A", "description": "d" * 2001}, "description", id="description-too-long"),
+        pytest.param(
+            {"name": "A", "description": "d" * 2001}, "description", id="description-too-long"
+        ),
         pytest.param({"name": "A\x00"}, "name", id="nul-character"),
     ],
 )
@@ -99,7 +106,9 @@ async def test_invalid_payload_is_422_naming_the_field(client, member, payload, 
 
 
 async def test_non_member_cannot_create_and_gets_404(client, outsider, db_session: Session) -> None:
-    response = await client.post(projects_url(), json={"name": "Intrusion"}, headers=outsider.headers)
+    response = await client.post(
+        projects_url(), json={"name": "Intrusion"}, headers=outsider.headers
+    )
 
     assert response.status_code == 404
     assert db_session.scalars(select(Project)).all() == []

@@ -48,7 +48,9 @@ async def test_project_of_another_organization_is_404_even_for_members_of_both(
     assert (wrong_org.status_code, right_org.status_code) == (404, 200)
 
 
-async def test_non_member_gets_404_for_existing_and_missing_projects_alike(client, outsider) -> None:
+async def test_non_member_gets_404_for_existing_and_missing_projects_alike(
+    client, outsider
+) -> None:
     project = ProjectFactory(organization_id=ORG_ID)
 
     existing = await client.get(project_url(project.id), headers=outsider.headers)

@@ -28,8 +28,15 @@ async def test_member_lists_only_the_organizations_projects(client, member) -> N
     body = response.json()
     assert (names(response), body["total"], body["limit"], body["offset"]) == (["Ours"], 1, 20, 0)
     assert set(body["items"][0]) == {
-        "id", "organization_id", "owner_id", "name", "slug", "description", "status",
-        "created_at", "updated_at",
+        "id",
+        "organization_id",
+        "owner_id",
+        "name",
+        "slug",
+        "description",
+        "status",
+        "created_at",
+        "updated_at",
     }
 
 
@@ -56,12 +63,17 @@ async def test_pages_are_disjoint_and_cover_everything(client, member) -> None:
         ProjectFactory(organization_id=ORG_ID, name=f"P{index}", created_at=T0)
 
     pages = [
-        await client.get(projects_url(), params={"limit": 3, "offset": offset}, headers=member.headers)
+        await client.get(
+            projects_url(), params={"limit": 3, "offset": offset}, headers=member.headers
+        )
         for offset in (0, 3, 6, 9)
     ]
 
     assert [names(page) for page in pages] == [
-        ["P0", "P1", "P2"], ["P3", "P4", "P5"], ["P6"], [],
+        ["P0", "P1", "P2"],
+        ["P3", "P4", "P5"],
+        ["P6"],
+        [],
     ]
     assert {page.json()["total"] for page in pages} == {7}
     assert [page.json()["offset"] for page in pages] == [0, 3, 6, 9]
@@ -90,10 +102,15 @@ async def test_default_page_size_is_20(client, member) -> None:
 async def test_filters_narrow_items_and_total(client, member, params, expected) -> None:
     ProjectFactory(organization_id=ORG_ID, name="Mars Rover", owner_id=76, created_at=T0)
     ProjectFactory(
-        organization_id=ORG_ID, name="Old Rover", status="archived", owner_id=76,
+        organization_id=ORG_ID,
+        name="Old Rover",
+        status="archived",
+        owner_id=76,
         created_at=T0 + timedelta(minutes=1),
     )
-    ProjectFactory(organization_id=ORG_ID, name="Moon Base", owner_id=77, created_at=T0 + timedelta(minutes=2))
+    ProjectFactory(
+        organization_id=ORG_ID, name="Moon Base", owner_id=77, created_at=T0 + timedelta(minutes=2)
+    )
 
     response = await client.get(projects_url(), params=params, headers=member.headers)
 

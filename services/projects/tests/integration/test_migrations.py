@@ -11,7 +11,9 @@ from projects.models import Base
 
 
 def test_migrations_produce_the_models_schema(db_session: Session) -> None:
-    assert compare_metadata(MigrationContext.configure(db_session.connection()), Base.metadata) == []
+    assert (
+        compare_metadata(MigrationContext.configure(db_session.connection()), Base.metadata) == []
+    )
 
 
 def test_migrations_match_column_types_and_server_defaults_too(db_session: Session) -> None:

@@ -68,16 +68,14 @@ def _authorise(case, db_session: Session) -> dict[str, str]:
     parameters = case.path_parameters or {}
     org_id, project_id = parameters.get("org_id"), parameters.get("project_id")
     orgs = {org_id: "owner"} if _valid_id(org_id) else {}
-    if orgs and _valid_id(project_id) and project_id % 2 == 0:
-        if db_session.get(Project, project_id) is None:
-            ProjectFactory(id=project_id, organization_id=org_id)
+    seed = bool(orgs) and _valid_id(project_id) and project_id % 2 == 0
+    if seed and db_session.get(Project, project_id) is None:
+        ProjectFactory(id=project_id, organization_id=org_id)
     return bearer(make_token(1, orgs))
 
 
 @pytest.mark.contract
-@pytest.mark.parametrize(
-    "mode", [pytest.param(mode, id=mode.value) for mode in GenerationMode]
-)
+@pytest.mark.parametrize("mode", [pytest.param(mode, id=mode.value) for mode in GenerationMode])
 @pytest.mark.parametrize(
     "method,path", [pytest.param(*operation, id=" ".join(operation)) for operation in _operations()]
 )

@@ -27,7 +27,9 @@ def test_same_slug_in_different_organizations_is_allowed(db_session: Session) ->
 
     db_session.flush()
 
-    assert db_session.scalars(select(Project.organization_id).where(Project.slug == "apollo")).all() == [1, 2]
+    assert db_session.scalars(
+        select(Project.organization_id).where(Project.slug == "apollo")
+    ).all() == [1, 2]
 
 
 def test_status_check_constraint(db_session: Session) -> None:
@@ -36,7 +38,9 @@ def test_status_check_constraint(db_session: Session) -> None:
         db_session.flush()
 
 
-def test_repository_turns_slug_violation_into_slug_taken_and_stays_usable(db_session: Session) -> None:
+def test_repository_turns_slug_violation_into_slug_taken_and_stays_usable(
+    db_session: Session,
+) -> None:
     repository = ProjectRepository(db_session)
     existing = ProjectFactory(organization_id=1, name="Apollo")
     duplicate = ProjectFactory.build(organization_id=1, name="APOLLO")
@@ -69,4 +73,3 @@ def test_repository_lets_other_integrity_errors_through(db_session: Session) -> 
         repository.update(project, {"status": "deleted"})
     with pytest.raises(IntegrityError, match="ck_projects_status"):
         repository.add(ProjectFactory.build(status="deleted"))
-

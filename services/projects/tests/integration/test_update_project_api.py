@@ -20,8 +20,12 @@ CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 def project(member):
     """A project of ORG_ID owned by the `member` caller."""
     return ProjectFactory(
-        organization_id=ORG_ID, owner_id=member.user_id, name="Apollo", description="Moon",
-        created_at=CREATED, updated_at=CREATED,
+        organization_id=ORG_ID,
+        owner_id=member.user_id,
+        name="Apollo",
+        description="Moon",
+        created_at=CREATED,
+        updated_at=CREATED,
     )
 
 
@@ -37,7 +41,9 @@ async def test_owner_and_org_admins_update_the_project(client, project, request,
     assert response.json()["status"] == "archived"
 
 
-async def test_rename_updates_slug_and_timestamp(client, db_session: Session, project, make_caller) -> None:
+async def test_rename_updates_slug_and_timestamp(
+    client, db_session: Session, project, make_caller
+) -> None:
     with freeze_time("2025-02-02 08:00:00", real_asyncio=True):
         caller = make_caller(project.owner_id, {ORG_ID: "member"})
         response = await client.patch(
@@ -49,21 +55,30 @@ async def test_rename_updates_slug_and_timestamp(client, db_session: Session, pr
     body = response.json()
     assert response.status_code == 200
     assert (body["name"], body["slug"], body["description"]) == (
-        "Artemis II", "artemis-ii", "Back to the Moon",
+        "Artemis II",
+        "artemis-ii",
+        "Back to the Moon",
     )
-    assert (body["created_at"], body["updated_at"]) == ("2025-01-01T00:00:00Z", "2025-02-02T08:00:00Z")
+    assert (body["created_at"], body["updated_at"]) == (
+        "2025-01-01T00:00:00Z",
+        "2025-02-02T08:00:00Z",
+    )
     db_session.refresh(project)
     assert project.slug == "artemis-ii"
 
 
 async def test_fields_not_sent_are_unchanged(client, member, project) -> None:
-    response = await client.patch(project_url(project.id), json={"status": "archived"}, headers=member.headers)
+    response = await client.patch(
+        project_url(project.id), json={"status": "archived"}, headers=member.headers
+    )
 
     assert (response.json()["name"], response.json()["description"]) == ("Apollo", "Moon")
 
 
 async def test_patch_without_changes_keeps_updated_at(client, member, project) -> None:
-    response = await client.patch(project_url(project.id), json={"name": "Apollo"}, headers=member.headers)
+    response = await client.patch(
+        project_url(project.id), json={"name": "Apollo"}, headers=member.headers
+    )
 
     assert response.status_code == 200
     assert response.json()["updated_at"] == "2025-01-01T00:00:00Z"
@@ -78,7 +93,9 @@ async def test_other_member_gets_403(client, other_member, project) -> None:
 
 
 async def test_non_member_gets_404_even_as_owner_of_another_org(client, outsider, project) -> None:
-    response = await client.patch(project_url(project.id), json={"name": "Hijacked"}, headers=outsider.headers)
+    response = await client.patch(
+        project_url(project.id), json={"name": "Hijacked"}, headers=outsider.headers
+    )
 
     assert response.status_code == 404
 
@@ -87,7 +104,8 @@ async def test_rename_to_a_taken_slug_is_409_and_changes_nothing(client, member,
     ProjectFactory(organization_id=ORG_ID, name="Gemini")
 
     response = await client.patch(
-        project_url(project.id), json={"name": "GEMINI", "description": "changed"},
+        project_url(project.id),
+        json={"name": "GEMINI", "description": "changed"},
         headers=member.headers,
     )
     after = await client.get(project_url(project.id), headers=member.headers)
@@ -99,13 +117,17 @@ async def test_rename_to_a_taken_slug_is_409_and_changes_nothing(client, member,
 async def test_rename_to_a_slug_used_in_another_org_is_fine(client, member, project) -> None:
     ProjectFactory(organization_id=OTHER_ORG_ID, name="Gemini")
 
-    response = await client.patch(project_url(project.id), json={"name": "Gemini"}, headers=member.headers)
+    response = await client.patch(
+        project_url(project.id), json={"name": "Gemini"}, headers=member.headers
+    )
 
     assert response.status_code == 200
 
 
 async def test_case_only_rename_keeps_its_own_slug(client, member, project) -> None:
-    response = await client.patch(project_url(project.id), json={"name": "APOLLO"}, headers=member.headers)
+    response = await client.patch(
+        project_url(project.id), json={"name": "APOLLO"}, headers=member.headers
+    )
 
     assert (response.status_code, response.json()["slug"]) == (200, "apollo")
 
@@ -121,7 +143,9 @@ async def test_case_only_rename_keeps_its_own_slug(client, member, project) -> N
         pytest.param({"owner_id": 1}, "owner_id", id="owner-not-writable"),
     ],
 )
-async def test_invalid_update_is_422_naming_the_field(client, member, project, payload, field) -> None:
+async def test_invalid_update_is_422_naming_the_field(
+    client, member, project, payload, field
+) -> None:
     response = await client.patch(project_url(project.id), json=payload, headers=member.headers)
 
     assert response.status_code == 422

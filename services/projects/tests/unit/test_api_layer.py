@@ -68,7 +68,8 @@ async def test_non_bearer_or_garbage_credentials_are_401(api, authorization: str
 
 async def test_principal_from_token_and_query_reach_the_service(api, mock_service, headers) -> None:
     response = await api.get(
-        URL, params={"status": "archived", "q": "ro", "owner_id": 3, "limit": 5, "offset": 10},
+        URL,
+        params={"status": "archived", "q": "ro", "owner_id": 3, "limit": 5, "offset": 10},
         headers=headers,
     )
 
@@ -91,7 +92,9 @@ async def test_principal_from_token_and_query_reach_the_service(api, mock_servic
         pytest.param(ConflictError("slug taken"), 409, id="conflict"),
     ],
 )
-async def test_domain_errors_map_to_status_and_detail(api, mock_service, headers, error, status) -> None:
+async def test_domain_errors_map_to_status_and_detail(
+    api, mock_service, headers, error, status
+) -> None:
     mock_service.delete.side_effect = error
 
     response = await api.delete(f"{URL}/1", headers=headers)
@@ -127,7 +130,9 @@ async def test_invalid_list_parameters_are_422_naming_the_field(
     [
         pytest.param("/api/v1/organizations/0/projects", "org_id", id="org-id-zero"),
         pytest.param("/api/v1/organizations/abc/projects", "org_id", id="org-id-not-integer"),
-        pytest.param(f"/api/v1/organizations/{2**63}/projects", "org_id", id="org-id-beyond-bigint"),
+        pytest.param(
+            f"/api/v1/organizations/{2**63}/projects", "org_id", id="org-id-beyond-bigint"
+        ),
         pytest.param(f"{URL}/0", "project_id", id="project-id-zero"),
     ],
 )

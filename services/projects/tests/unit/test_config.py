@@ -24,7 +24,9 @@ def fresh_db_module():
     [
         pytest.param("postgresql://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d", id="libpq"),
         pytest.param("postgres://u@h/d", "postgresql+psycopg://u@h/d", id="heroku-style"),
-        pytest.param("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d", id="already-psycopg"),
+        pytest.param(
+            "postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d", id="already-psycopg"
+        ),
         pytest.param("postgresql+psycopg2://u@h/d", "postgresql+psycopg://u@h/d", id="psycopg2"),
     ],
 )

@@ -51,7 +51,9 @@ class TestCreate:
         mock_project_repository.add.side_effect = SlugTakenError("duplicate key")
 
         with pytest.raises(ConflictError, match="mars-rover"):
-            project_service.create(principal_for(5, "member"), ORG_ID, ProjectCreate(name="Mars rover"))
+            project_service.create(
+                principal_for(5, "member"), ORG_ID, ProjectCreate(name="Mars rover")
+            )
 
         mock_project_repository.commit.assert_not_called()
 
@@ -118,8 +120,14 @@ WRITE_PERMISSIONS = [
 class TestUpdate:
     @pytest.mark.parametrize("user_id,role,allowed", WRITE_PERMISSIONS)
     def test_only_owner_or_org_admin_may_update(
-        self, project_service, mock_project_repository, principal_for, make_project,
-        user_id, role, allowed,
+        self,
+        project_service,
+        mock_project_repository,
+        principal_for,
+        make_project,
+        user_id,
+        role,
+        allowed,
     ) -> None:
         mock_project_repository.get.return_value = make_project(owner_id=1)
         update = ProjectUpdate(status="archived")
@@ -140,7 +148,9 @@ class TestUpdate:
         service = ProjectService(mock_project_repository, clock=lambda: later)
         mock_project_repository.get.return_value = make_project()
 
-        project = service.update(principal_for(1, "member"), ORG_ID, 1, ProjectUpdate(name="Artemis II"))
+        project = service.update(
+            principal_for(1, "member"), ORG_ID, 1, ProjectUpdate(name="Artemis II")
+        )
 
         mock_project_repository.update.assert_called_once_with(
             project, {"name": "Artemis II", "slug": "artemis-ii", "updated_at": later}
@@ -153,7 +163,9 @@ class TestUpdate:
         mock_project_repository.get.return_value = make_project(description="old")
 
         project_service.update(
-            principal_for(1, "member"), ORG_ID, 1,
+            principal_for(1, "member"),
+            ORG_ID,
+            1,
             ProjectUpdate.model_validate({"description": "new", "status": "active"}),
         )
 
@@ -181,7 +193,9 @@ class TestUpdate:
         mock_project_repository.update.side_effect = SlugTakenError("duplicate key")
 
         with pytest.raises(ConflictError, match="gemini"):
-            project_service.update(principal_for(1, "member"), ORG_ID, 1, ProjectUpdate(name="Gemini"))
+            project_service.update(
+                principal_for(1, "member"), ORG_ID, 1, ProjectUpdate(name="Gemini")
+            )
 
         mock_project_repository.commit.assert_not_called()
 
@@ -193,8 +207,14 @@ class TestUpdate:
 class TestDelete:
     @pytest.mark.parametrize("user_id,role,allowed", WRITE_PERMISSIONS)
     def test_only_owner_or_org_admin_may_delete(
-        self, project_service, mock_project_repository, principal_for, make_project,
-        user_id, role, allowed,
+        self,
+        project_service,
+        mock_project_repository,
+        principal_for,
+        make_project,
+        user_id,
+        role,
+        allowed,
     ) -> None:
         project = make_project(owner_id=1)
         mock_project_repository.get.return_value = project

@@ -28,8 +28,12 @@ def test_create_strips_name_and_defaults_description() -> None:
         pytest.param({"name": "?!"}, "name", id="name-without-letters"),
         pytest.param({"name": "a\x00b"}, "name", id="name-with-nul"),
         pytest.param({"name": 5}, "name", id="name-not-a-string"),
-        pytest.param({"name": "A", "description": "d" * 2001}, "description", id="description-too-long"),
-        pytest.param({"name": "A", "description": "\x00"}, "description", id="description-with-nul"),
+        pytest.param(
+            {"name": "A", "description": "d" * 2001}, "description", id="description-too-long"
+        ),
+        pytest.param(
+            {"name": "A", "description": "\x00"}, "description", id="description-with-nul"
+        ),
         pytest.param({"name": "A", "owner_id": 3}, "owner_id", id="unknown-field"),
     ],
 )

@@ -21,9 +21,7 @@ def test_valid_access_token_gives_user_and_roles_per_organization() -> None:
 
     principal = decode(token)
 
-    assert principal == Principal(
-        user_id=42, orgs={7: Role.OWNER, 8: Role.ADMIN, 9: Role.MEMBER}
-    )
+    assert principal == Principal(user_id=42, orgs={7: Role.OWNER, 8: Role.ADMIN, 9: Role.MEMBER})
     assert principal.role_in(8) is Role.ADMIN
     assert principal.role_in(10) is None
 

@@ -49,7 +49,9 @@ class ProjectService:
             raise NotFoundError(ORGANIZATION_NOT_FOUND)
         return role
 
-    def _visible(self, principal: Principal, organization_id: int, project_id: int) -> tuple[Role, Project]:
+    def _visible(
+        self, principal: Principal, organization_id: int, project_id: int
+    ) -> tuple[Role, Project]:
         role = self._membership(principal, organization_id)
         project = self.repository.get(organization_id, project_id)
         if project is None:
