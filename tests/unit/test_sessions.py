@@ -1,0 +1,68 @@
+"""Registration helpers of toolkit.sessions that need no nox run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_config import _package, _write
+from toolkit.config import load_config
+from toolkit.errors import ToolkitError
+
+
+@pytest.fixture
+def sessions_module(tmp_path_factory, monkeypatch):
+    """toolkit.sessions registers the repo in the working directory on import: import
+    it inside a throwaway repo, and restore nox's global registry afterwards."""
+    import importlib
+    import sys
+
+    import nox.registry
+
+    home = _write(
+        tmp_path_factory.mktemp("home"),
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")},
+    )
+    monkeypatch.chdir(home)
+    saved = dict(nox.registry._REGISTRY)
+    sys.modules.pop("toolkit.sessions", None)
+    try:
+        yield importlib.import_module("toolkit.sessions")
+    finally:
+        nox.registry._REGISTRY.clear()
+        nox.registry._REGISTRY.update(saved)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(["nox", "-s", "unit(a)", "integration", "-r"], ["unit(a)", "integration"], id="short"),
+        pytest.param(["nox", "--session=coverage(b)"], ["coverage(b)"], id="equals"),
+        pytest.param(["nox", "--sessions", "x", "y", "--", "-k", "z"], ["x", "y"], id="posargs-ignored"),
+        pytest.param(["nox", "-l"], [], id="none"),
+    ],
+)
+def test_requested_sessions_are_read_from_nox_arguments(sessions_module, argv, expected) -> None:
+    assert sessions_module._requested_sessions(argv) == expected
+
+
+def test_unknown_package_in_a_session_name_is_named(sessions_module, tmp_path: Path) -> None:
+    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n', "users/pyproject.toml": _package("users")})
+    config = load_config(tmp_path)
+    names = {name: name for name in sessions_module.SESSIONS}
+
+    with pytest.raises(ToolkitError, match=r"unknown package 'user' in 'unit-3.12\(user\)'; did you mean 'users'\?"):
+        sessions_module._check_requested_packages(config, names, ["nox", "-s", "unit-3.12(user)"])
+    sessions_module._check_requested_packages(config, names, ["nox", "-s", "unit(users)", "other(x)"])
+
+
+def test_register_can_rename_and_skip(sessions_module, tmp_path: Path) -> None:
+    import nox.registry
+
+    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n', "users/pyproject.toml": _package("users")})
+    nox.registry._REGISTRY.clear()
+
+    sessions_module.register(tmp_path, names={"unit": "fast"}, skip={"isolation"})
+
+    assert set(nox.registry.get()) == {"fast", "integration", "coverage", "summary"}
