@@ -36,31 +36,37 @@ __all__ = ["SESSIONS", "register"]
 
 SESSIONS = ("unit", "integration", "coverage", "isolation", "summary")
 
-_Body = Callable[[nox.Session, RepoConfig, Package], None]
+_Body = Callable[[nox.Session, RepoConfig, Package, "str | None"], None]
 
 
-def _unit(session: nox.Session, config: RepoConfig, package: Package) -> None:
+def _unit(session: nox.Session, config: RepoConfig, package: Package, python: str | None) -> None:
     from toolkit._nox.layers import run_layer
 
-    run_layer(session, config, package, "unit")
+    run_layer(session, config, package, python, "unit")
 
 
-def _integration(session: nox.Session, config: RepoConfig, package: Package) -> None:
+def _integration(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None
+) -> None:
     from toolkit._nox.layers import run_layer
 
-    run_layer(session, config, package, "integration")
+    run_layer(session, config, package, python, "integration")
 
 
-def _coverage(session: nox.Session, config: RepoConfig, package: Package) -> None:
+def _coverage(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None
+) -> None:
     from toolkit._nox.coverage import enforce
 
-    enforce(session, config, package)
+    enforce(session, config, package, python)
 
 
-def _isolation(session: nox.Session, config: RepoConfig, package: Package) -> None:
+def _isolation(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None
+) -> None:
     from toolkit._nox.isolation import check
 
-    check(session, config, package)
+    check(session, config, package, python)
 
 
 _BODIES: dict[str, _Body] = {
@@ -71,14 +77,31 @@ _BODIES: dict[str, _Body] = {
 }
 
 
-def _package_session(config: RepoConfig, name: str, layer: str, body: _Body) -> None:
-    params = [nox.param(package.name, id=package.name, tags=[package.name]) for package in config.packages]
-    python = list(config.python) if config.python else None
+def _params(config: RepoConfig) -> list:
+    """One parameter per package, or per package and Python when several are listed.
 
-    @nox.session(name=name, python=python, venv_backend="none", tags=[layer])
-    @nox.parametrize("package", params)
-    def session(session: nox.Session, package: str) -> None:
-        body(session, config, config.package(package))
+    The sessions run tools from the toolkit's own per-package environments
+    (``venv_backend="none"``), for which nox ignores ``python=``: the version is a
+    parameter instead, ``unit(users-py3.13)``, tagged ``py3.13``.
+    """
+    versions = config.python or (None,)
+    if len(versions) == 1:
+        return [
+            nox.param(package.name, versions[0], id=package.name, tags=[package.name])
+            for package in config.packages
+        ]
+    return [
+        nox.param(package.name, version, id=f"{package.name}-py{version}", tags=[package.name, f"py{version}"])
+        for package in config.packages
+        for version in versions
+    ]
+
+
+def _package_session(config: RepoConfig, name: str, layer: str, body: _Body) -> None:
+    @nox.session(name=name, venv_backend="none", tags=[layer])
+    @nox.parametrize(("package", "python_version"), _params(config))
+    def session(session: nox.Session, package: str, python_version: str | None) -> None:
+        body(session, config, config.package(package), python_version)
 
     session.__doc__ = f"{layer} for one package (see toolkit.sessions)"
 
@@ -109,7 +132,7 @@ def _check_requested_packages(config: RepoConfig, names: Mapping[str, str], argv
     import difflib
 
     ours = "|".join(re.escape(name) for name in names.values())
-    pattern = re.compile(rf"^(?:{ours})(?:-[\d.]+)?\((?P<package>[^)]*)\)$")
+    pattern = re.compile(rf"^(?:{ours})\((?P<package>[^)]*?)(?:-py[\d.]+)?\)$")
     known = [package.name for package in config.packages]
     for requested in _requested_sessions(argv):
         match = pattern.match(requested)

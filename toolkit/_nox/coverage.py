@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["enforce"]
 
 
-def enforce(session: nox.Session, config: RepoConfig, package: Package) -> None:
+def enforce(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None
+) -> None:
     session.notify(state.session_names.get("summary", "summary"))
     folder = reports.package_dir(config, package)
     data = [reports.coverage_data(config, package, layer) for layer in LAYERS]
@@ -30,7 +32,7 @@ def enforce(session: nox.Session, config: RepoConfig, package: Package) -> None:
             f"{package.name}: no coverage data in {folder.relative_to(config.root)}: "
             f"run nox -s unit or nox -s integration first"
         )
-    env = environment.prepare(session, config, package)
+    env = environment.prepare(session, config, package, python)
     session.chdir(package.path)
     combined = folder / ".coverage"
     coverage = [str(env.python), "-m", "coverage"]

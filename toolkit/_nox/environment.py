@@ -120,10 +120,9 @@ def _uv() -> str | None:
     return str(beside) if beside.is_file() else None
 
 
-def _interpreter(session: nox.Session) -> str:
-    """The Python for this session: its ``python=`` version, else nox's own."""
-    version = session.python
-    if not version or not isinstance(version, str):
+def _interpreter(session: nox.Session, version: str | None) -> str:
+    """The Python ``version`` ([tool.toolkit] python), else the one running nox."""
+    if not version:
         return sys.executable
     candidates = [shutil.which(f"python{version}")]
     uv = _uv()
@@ -168,14 +167,15 @@ def _install(session: nox.Session, env: PackageEnv, requirements: list[str]) -> 
         )
 
 
-def prepare(session: nox.Session, config: RepoConfig, package: Package) -> PackageEnv:
-    """The package's environment, created or brought up to date as needed."""
-    version = session.python if isinstance(session.python, str) else None
+def prepare(
+    session: nox.Session, config: RepoConfig, package: Package, version: str | None
+) -> PackageEnv:
+    """The package's environment for Python ``version``, created or updated as needed."""
     name = f"toolkit-{package.name}" + (f"-py{version}" if version else "")
     env = PackageEnv(config.root / ".nox" / name)
     if env.python.exists() and _no_install(session):
         return env
-    interpreter = _interpreter(session)
+    interpreter = _interpreter(session, version)
     requirements = _requirements(config, package)
     stamp = _stamp(config, package, interpreter, requirements)
     stamp_file = env.location / _STAMP

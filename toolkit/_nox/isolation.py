@@ -77,7 +77,9 @@ def _write(config: RepoConfig, package: Package, runs: list[OrderRun], findings:
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
-def check(session: nox.Session, config: RepoConfig, package: Package) -> None:
+def check(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None
+) -> None:
     dirs = [
         str(package.test_dir(layer).relative_to(package.path))
         for layer in LAYERS
@@ -85,7 +87,7 @@ def check(session: nox.Session, config: RepoConfig, package: Package) -> None:
     ]
     if not dirs:
         layers.require_test_dir(session, config, package, LAYERS[0])
-    env = environment.prepare(session, config, package)
+    env = environment.prepare(session, config, package, python)
     environ = layers.layer_environ(session, config, package, env, "isolation")
     folder = reports.package_dir(config, package) / "isolation"
     folder.mkdir(exist_ok=True)

@@ -68,9 +68,11 @@ def layer_environ(
     return environ
 
 
-def run_layer(session: nox.Session, config: RepoConfig, package: Package, layer: str) -> None:
+def run_layer(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None, layer: str
+) -> None:
     test_dir = require_test_dir(session, config, package, layer)
-    env = environment.prepare(session, config, package)
+    env = environment.prepare(session, config, package, python)
     seed = state.seed()
     environ = layer_environ(session, config, package, env, layer)
     environ["COVERAGE_FILE"] = str(reports.coverage_data(config, package, layer))
