@@ -158,4 +158,3 @@ class MemberAdd(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
-

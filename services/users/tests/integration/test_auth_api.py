@@ -51,7 +51,9 @@ class TestRegister:
 
     async def test_tokens_work_right_away(self, client):
         body = (
-            await client.post(REGISTER, json={"email": "b@example.com", "password": "V3rySecurePass"})
+            await client.post(
+                REGISTER, json={"email": "b@example.com", "password": "V3rySecurePass"}
+            )
         ).json()
 
         me = await client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"})
@@ -78,10 +80,18 @@ class TestRegister:
     @pytest.mark.parametrize(
         ("payload", "field"),
         [
-            pytest.param({"email": "not-an-email", "password": "V3rySecurePass"}, "email", id="invalid-email"),
-            pytest.param({"email": "ok@example.com", "password": "Short1"}, "password", id="too-short"),
-            pytest.param({"email": "ok@example.com", "password": "onlyletters"}, "password", id="no-digit"),
-            pytest.param({"email": "ok@example.com", "password": "1234567890"}, "password", id="no-letter"),
+            pytest.param(
+                {"email": "not-an-email", "password": "V3rySecurePass"}, "email", id="invalid-email"
+            ),
+            pytest.param(
+                {"email": "ok@example.com", "password": "Short1"}, "password", id="too-short"
+            ),
+            pytest.param(
+                {"email": "ok@example.com", "password": "onlyletters"}, "password", id="no-digit"
+            ),
+            pytest.param(
+                {"email": "ok@example.com", "password": "1234567890"}, "password", id="no-letter"
+            ),
             pytest.param({"password": "V3rySecurePass"}, "email", id="missing-email"),
             pytest.param({"email": "ok@example.com"}, "password", id="missing-password"),
             pytest.param(
@@ -143,7 +153,9 @@ class TestLogin:
         [
             pytest.param({"email": "alice@example.com"}, "password", id="missing-password"),
             pytest.param({"email": "alice", "password": "x"}, "email", id="invalid-email"),
-            pytest.param({"email": "alice@example.com", "password": ""}, "password", id="empty-password"),
+            pytest.param(
+                {"email": "alice@example.com", "password": ""}, "password", id="empty-password"
+            ),
         ],
     )
     async def test_invalid_body_is_422(self, client, payload, field):
@@ -183,7 +195,9 @@ class TestRefresh:
         [
             pytest.param(lambda tokens, user: tokens.issue_access(user.id, {}), id="access-token"),
             pytest.param(lambda tokens, user: "garbage.token.value", id="garbage"),
-            pytest.param(lambda tokens, user: tokens.issue_refresh(user.id + 1000), id="unknown-user"),
+            pytest.param(
+                lambda tokens, user: tokens.issue_refresh(user.id + 1000), id="unknown-user"
+            ),
         ],
     )
     async def test_unusable_refresh_token_is_401(self, client, user, tokens, make_token):

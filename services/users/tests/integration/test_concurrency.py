@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from tests.factories import DEFAULT_PASSWORD_HASH, FAST_PASSWORD_HASHER
 from users.api.deps import get_password_hasher
 from users.db import get_db
-from users.models import Membership, Organization, Role, User
 from users.main import create_app
+from users.models import Membership, Organization, Role, User
 
 pytestmark = pytest.mark.concurrency
 

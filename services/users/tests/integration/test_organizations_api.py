@@ -90,7 +90,9 @@ class TestList:
 
 class TestRead:
     async def test_member_sees_organization_and_members(self, client, acme, auth_headers):
-        response = await client.get(f"{ORGS}/{acme['org'].id}", headers=auth_headers(acme[Role.MEMBER]))
+        response = await client.get(
+            f"{ORGS}/{acme['org'].id}", headers=auth_headers(acme[Role.MEMBER])
+        )
 
         assert response.status_code == 200
         body = response.json()
@@ -102,7 +104,10 @@ class TestRead:
 
     @pytest.mark.parametrize(
         "organization_id",
-        [pytest.param("existing", id="not-a-member"), pytest.param(2_000_000_000, id="no-such-org")],
+        [
+            pytest.param("existing", id="not-a-member"),
+            pytest.param(2_000_000_000, id="no-such-org"),
+        ],
     )
     async def test_outsider_gets_404(self, client, acme, user, auth_headers, organization_id):
         target = acme["org"].id if organization_id == "existing" else organization_id
@@ -113,7 +118,11 @@ class TestRead:
 
     @pytest.mark.parametrize(
         "organization_id",
-        [pytest.param("0", id="zero"), pytest.param("abc", id="not-a-number"), pytest.param(str(2**31), id="too-big")],
+        [
+            pytest.param("0", id="zero"),
+            pytest.param("abc", id="not-a-number"),
+            pytest.param(str(2**31), id="too-big"),
+        ],
     )
     async def test_malformed_id_is_422(self, client, user, auth_headers, organization_id):
         response = await client.get(f"{ORGS}/{organization_id}", headers=auth_headers(user))
@@ -134,7 +143,9 @@ class TestAddMember:
             pytest.param(Role.ADMIN, "member", id="admin-adds-member"),
         ],
     )
-    async def test_manager_adds_existing_user(self, client, acme, auth_headers, db_session, actor, role):
+    async def test_manager_adds_existing_user(
+        self, client, acme, auth_headers, db_session, actor, role
+    ):
         newcomer = UserFactory(email="newcomer@example.com")
 
         response = await client.post(
@@ -210,7 +221,9 @@ class TestAddMember:
     @pytest.mark.parametrize(
         ("payload", "field"),
         [
-            pytest.param({"email": "someone@example.com", "role": "superuser"}, "role", id="bad-role"),
+            pytest.param(
+                {"email": "someone@example.com", "role": "superuser"}, "role", id="bad-role"
+            ),
             pytest.param({"email": "nope"}, "email", id="bad-email"),
             pytest.param({"role": "member"}, "email", id="missing-email"),
         ],

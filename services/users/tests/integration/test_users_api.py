@@ -73,7 +73,9 @@ class TestReadMe:
 
 class TestUpdateMe:
     async def test_full_name_is_updated(self, client, user, auth_headers, db_session):
-        response = await client.patch(ME, json={"full_name": "Alice Liddell"}, headers=auth_headers(user))
+        response = await client.patch(
+            ME, json={"full_name": "Alice Liddell"}, headers=auth_headers(user)
+        )
 
         assert response.status_code == 200
         assert response.json()["full_name"] == "Alice Liddell"
@@ -108,13 +110,21 @@ class TestUpdateMe:
     @pytest.mark.parametrize(
         ("payload", "field"),
         [
-            pytest.param({"password": "brand-new-pass-2"}, "current_password", id="no-current-password"),
-            pytest.param({"password": "weak", "current_password": DEFAULT_PASSWORD}, "password", id="weak-new-password"),
+            pytest.param(
+                {"password": "brand-new-pass-2"}, "current_password", id="no-current-password"
+            ),
+            pytest.param(
+                {"password": "weak", "current_password": DEFAULT_PASSWORD},
+                "password",
+                id="weak-new-password",
+            ),
             pytest.param({"full_name": ""}, "full_name", id="empty-name"),
             pytest.param({"full_name": "x" * 201}, "full_name", id="name-too-long"),
         ],
     )
-    async def test_invalid_update_is_422_naming_the_field(self, client, user, auth_headers, payload, field):
+    async def test_invalid_update_is_422_naming_the_field(
+        self, client, user, auth_headers, payload, field
+    ):
         response = await client.patch(ME, json=payload, headers=auth_headers(user))
 
         assert response.status_code == 422

@@ -63,9 +63,7 @@ def test_openapi_documents_every_endpoint_and_no_password_in_responses():
     document = create_app().openapi()
 
     operations = {
-        (method.upper(), path)
-        for path, item in document["paths"].items()
-        for method in item
+        (method.upper(), path) for path, item in document["paths"].items() for method in item
     }
     assert operations == {
         ("POST", "/api/v1/auth/register"),

@@ -113,7 +113,9 @@ class TestLogin:
 
         assert caught.value.detail == BAD_CREDENTIALS
 
-    def test_unknown_email_still_pays_for_a_hash(self, user_repository, membership_repository, tokens):
+    def test_unknown_email_still_pays_for_a_hash(
+        self, user_repository, membership_repository, tokens
+    ):
         from users.services import AuthService
 
         hasher = MagicMock()

@@ -34,14 +34,18 @@ class TestCreate:
     def test_creator_becomes_owner(
         self, organization_service, organization_repository, membership_repository, make_user
     ):
-        read = organization_service.create(make_user(1), OrganizationCreate(name="Acme", slug="acme"))
+        read = organization_service.create(
+            make_user(1), OrganizationCreate(name="Acme", slug="acme")
+        )
 
         assert (read.id, read.name, read.slug, read.role) == (10, "Acme", "acme", Role.OWNER)
         owner = membership_repository.add.call_args.args[0]
         assert (owner.user_id, owner.organization_id, owner.role) == (1, 10, Role.OWNER)
         organization_repository.commit.assert_called_once_with()
 
-    def test_taken_slug_is_a_conflict(self, organization_service, organization_repository, make_user):
+    def test_taken_slug_is_a_conflict(
+        self, organization_service, organization_repository, make_user
+    ):
         organization_repository.add.side_effect = _unique_violation("uq_organizations_slug")
 
         with pytest.raises(Conflict, match="slug already taken"):
@@ -125,7 +129,9 @@ class TestAddMember:
     @pytest.mark.parametrize(
         ("actor_role", "new_role", "error", "message"),
         [
-            pytest.param(Role.MEMBER, Role.MEMBER, Forbidden, "owners and admins", id="plain-member"),
+            pytest.param(
+                Role.MEMBER, Role.MEMBER, Forbidden, "owners and admins", id="plain-member"
+            ),
             pytest.param(Role.ADMIN, Role.OWNER, Forbidden, "only owners", id="admin-adds-owner"),
             pytest.param(None, Role.MEMBER, NotFound, "organization not found", id="outsider"),
         ],
@@ -260,8 +266,12 @@ class TestRemoveMember:
     @pytest.mark.parametrize(
         ("actor_role", "target_role", "error", "message"),
         [
-            pytest.param(Role.MEMBER, Role.MEMBER, Forbidden, "owners and admins", id="plain-member"),
-            pytest.param(Role.ADMIN, Role.OWNER, Forbidden, "only owners", id="admin-removes-owner"),
+            pytest.param(
+                Role.MEMBER, Role.MEMBER, Forbidden, "owners and admins", id="plain-member"
+            ),
+            pytest.param(
+                Role.ADMIN, Role.OWNER, Forbidden, "only owners", id="admin-removes-owner"
+            ),
             pytest.param(Role.OWNER, None, NotFound, "member not found", id="not-a-member"),
             pytest.param(None, Role.MEMBER, NotFound, "organization not found", id="outsider"),
         ],

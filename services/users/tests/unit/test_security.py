@@ -140,11 +140,15 @@ class TestTokenVerification:
                 id="wrong-secret",
             ),
             pytest.param(
-                _forge({"sub": "1", "type": "access", "iat": NOW_TS, "exp": NOW_TS + 60}, "", "none"),
+                _forge(
+                    {"sub": "1", "type": "access", "iat": NOW_TS, "exp": NOW_TS + 60}, "", "none"
+                ),
                 id="alg-none",
             ),
             pytest.param(_forge({"sub": "1", "type": "access", "iat": NOW_TS}), id="no-exp"),
-            pytest.param(_forge({"type": "access", "iat": NOW_TS, "exp": NOW_TS + 60}), id="no-sub"),
+            pytest.param(
+                _forge({"type": "access", "iat": NOW_TS, "exp": NOW_TS + 60}), id="no-sub"
+            ),
             pytest.param(_forge({"sub": "1", "iat": NOW_TS, "exp": NOW_TS + 60}), id="no-type"),
             pytest.param(
                 _forge({"sub": "abc", "type": "access", "iat": NOW_TS, "exp": NOW_TS + 60}),

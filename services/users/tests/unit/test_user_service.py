@@ -52,9 +52,7 @@ def test_wrong_current_password_changes_nothing(user_service, user_repository, m
     with pytest.raises(BadRequest, match="current password is incorrect"):
         user_service.update(
             user,
-            UserUpdate(
-                full_name="Mallory", password="new-password-2", current_password="guess-1"
-            ),
+            UserUpdate(full_name="Mallory", password="new-password-2", current_password="guess-1"),
         )
 
     assert (user.hashed_password, user.full_name) == (before, "Ada")

@@ -15,9 +15,7 @@ class MembershipRepository(SQLRepository):
     def roles_of(self, user_id: int) -> dict[int, Role]:
         """``{organization id: role}`` for every organization the user belongs to."""
         rows = self.session.execute(
-            select(Membership.organization_id, Membership.role).where(
-                Membership.user_id == user_id
-            )
+            select(Membership.organization_id, Membership.role).where(Membership.user_id == user_id)
         )
         return {organization_id: role for organization_id, role in rows}
 

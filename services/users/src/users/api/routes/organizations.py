@@ -42,9 +42,7 @@ def list_organizations(
     return organizations.list_for(user)
 
 
-@router.get(
-    "/{organization_id}", response_model=OrganizationDetail, responses=errors(401, 404)
-)
+@router.get("/{organization_id}", response_model=OrganizationDetail, responses=errors(401, 404))
 def read_organization(
     organization_id: OrganizationId, user: CurrentUser, organizations: OrganizationServiceDep
 ) -> OrganizationDetail:
