@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("in_app_enabled", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("digest_enabled", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("digest_hour", sa.Integer(), server_default=sa.text("8"), nullable=False),
-        sa.Column("timezone", sa.String(length=64), server_default=sa.text("'UTC'"), nullable=False),
+        sa.Column(
+            "timezone", sa.String(length=64), server_default=sa.text("'UTC'"), nullable=False
+        ),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "digest_hour BETWEEN 0 AND 23", name=op.f("ck_preferences_digest_hour_range")

@@ -45,16 +45,16 @@ class MessageStatus(enum.StrEnum):
 
 class Preference(Base):
     __tablename__ = "preferences"
-    __table_args__ = (
-        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_range"),
-    )
+    __table_args__ = (CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_range"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     email: Mapped[str] = mapped_column(String(320))
     email_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     in_app_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    digest_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     digest_hour: Mapped[int] = mapped_column(Integer, default=8, server_default=text("8"))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default=text("'UTC'"))
     updated_at: Mapped[datetime] = mapped_column(

@@ -11,6 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from notifications.models import MessageStatus
 
 __all__ = [
+    "MAX_PAGE_SIZE",
+    "MESSAGE_ID_MAX",
+    "USER_ID_MAX",
     "DigestRunResult",
     "DispatchResult",
     "NotificationCreate",
@@ -18,7 +21,6 @@ __all__ = [
     "NotificationPage",
     "PreferenceIn",
     "PreferenceOut",
-    "USER_ID_MAX",
     "validate_timezone",
 ]
 
@@ -58,7 +60,9 @@ def _not_blank(value: str) -> str:
 
 
 TimeZoneName = Annotated[
-    str, Field(min_length=1, max_length=64, examples=["Europe/Berlin"]), AfterValidator(validate_timezone)
+    str,
+    Field(min_length=1, max_length=64, examples=["Europe/Berlin"]),
+    AfterValidator(validate_timezone),
 ]
 UserId = Annotated[int, Field(ge=1, le=USER_ID_MAX)]
 
@@ -101,7 +105,10 @@ class NotificationCreate(BaseModel):
         AfterValidator(_no_nul),
     ]
     body: Annotated[
-        str, Field(min_length=1, max_length=10_000), AfterValidator(_not_blank), AfterValidator(_no_nul)
+        str,
+        Field(min_length=1, max_length=10_000),
+        AfterValidator(_not_blank),
+        AfterValidator(_no_nul),
     ]
 
 

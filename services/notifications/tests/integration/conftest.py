@@ -58,6 +58,11 @@ def backoff_sleeps(app: Any) -> list[float]:
 @pytest.fixture
 def notification_payload() -> Callable[..., dict[str, Any]]:
     def build(**changes: Any) -> dict[str, Any]:
-        return {"recipient_id": USER_ID, "subject": "Build finished", "body": "All green.", **changes}
+        return {
+            "recipient_id": USER_ID,
+            "subject": "Build finished",
+            "body": "All green.",
+            **changes,
+        }
 
     return build

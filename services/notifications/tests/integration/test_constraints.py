@@ -32,9 +32,24 @@ async def test_one_preference_row_per_user(async_db_session: AsyncSession) -> No
 @pytest.mark.parametrize(
     ("factory", "fields", "constraint"),
     [
-        pytest.param(PreferenceFactory, {"digest_hour": 24}, "ck_preferences_digest_hour_range", id="digest-hour"),
-        pytest.param(OutboxMessageFactory, {"attempts": -1}, "ck_outbox_messages_attempts_non_negative", id="attempts"),
-        pytest.param(DigestFactory, {"message_count": 0}, "ck_digests_message_count_positive", id="empty-digest"),
+        pytest.param(
+            PreferenceFactory,
+            {"digest_hour": 24},
+            "ck_preferences_digest_hour_range",
+            id="digest-hour",
+        ),
+        pytest.param(
+            OutboxMessageFactory,
+            {"attempts": -1},
+            "ck_outbox_messages_attempts_non_negative",
+            id="attempts",
+        ),
+        pytest.param(
+            DigestFactory,
+            {"message_count": 0},
+            "ck_digests_message_count_positive",
+            id="empty-digest",
+        ),
     ],
 )
 async def test_check_constraints(

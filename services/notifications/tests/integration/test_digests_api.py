@@ -83,9 +83,7 @@ async def test_only_users_whose_local_hour_it_is(
     now: str,
     expected_sent: int,
 ) -> None:
-    PreferenceFactory(
-        user_id=USER_ID, digest_enabled=True, digest_hour=8, timezone="Europe/Berlin"
-    )
+    PreferenceFactory(user_id=USER_ID, digest_enabled=True, digest_hour=8, timezone="Europe/Berlin")
     OutboxMessageFactory(user_id=USER_ID, created_at=at("2025-01-01 00:00"))
     route = email_api.post("/v1/messages").respond(202)
 

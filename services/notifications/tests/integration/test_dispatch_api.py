@@ -46,7 +46,9 @@ async def test_sends_pending_message_and_marks_it_sent(
     await async_db_session.refresh(message)
     assert message.status is MessageStatus.SENT
     assert message.attempts == 1
-    assert message.sent_at is not None and message.sent_at.isoformat() == "2025-04-01T10:00:00+00:00"
+    assert (
+        message.sent_at is not None and message.sent_at.isoformat() == "2025-04-01T10:00:00+00:00"
+    )
     assert backoff_sleeps == []
 
 

@@ -126,13 +126,30 @@ class TestCreateNotification:
 
         assert response.status_code == 409
 
-    async def test_missing_idempotency_key_is_422(
-        self, client: AsyncClient, user_headers: dict[str, str], notification_payload: Payload
+    @pytest.mark.parametrize(
+        "key_header",
+        [
+            pytest.param({}, id="missing"),
+            pytest.param({"Idempotency-Key": ""}, id="empty"),
+            pytest.param({"Idempotency-Key": "has space"}, id="space"),
+            pytest.param({"Idempotency-Key": "k" * 256}, id="too-long"),
+        ],
+    )
+    async def test_missing_or_invalid_idempotency_key_is_422(
+        self,
+        client: AsyncClient,
+        user_headers: dict[str, str],
+        notification_payload: Payload,
+        async_db_session: AsyncSession,
+        key_header: dict[str, str],
     ) -> None:
-        response = await client.post(URL, json=notification_payload(), headers=user_headers)
+        response = await client.post(
+            URL, json=notification_payload(), headers={**user_headers, **key_header}
+        )
 
         assert response.status_code == 422
         assert ["header", "Idempotency-Key"] in [e["loc"] for e in response.json()["detail"]]
+        assert await outbox_count(async_db_session) == 0
 
     @pytest.mark.parametrize(
         ("changes", "field"),
@@ -208,7 +225,9 @@ class TestListNotifications:
         assert (body["total"], body["limit"], body["offset"]) == (5, 2, 2)
         assert [item["subject"] for item in body["items"]] == ["m2", "m1"]
 
-    async def test_filters_by_status(self, client: AsyncClient, user_headers: dict[str, str]) -> None:
+    async def test_filters_by_status(
+        self, client: AsyncClient, user_headers: dict[str, str]
+    ) -> None:
         OutboxMessageFactory(user_id=USER_ID, status=MessageStatus.SENT, subject="sent one")
         OutboxMessageFactory(user_id=USER_ID, status=MessageStatus.PENDING)
         OutboxMessageFactory(user_id=USER_ID, status=MessageStatus.FAILED)
@@ -273,7 +292,9 @@ class TestGetNotification:
 
         assert response.status_code == 404
 
-    async def test_unknown_id_is_404(self, client: AsyncClient, user_headers: dict[str, str]) -> None:
+    async def test_unknown_id_is_404(
+        self, client: AsyncClient, user_headers: dict[str, str]
+    ) -> None:
         response = await client.get(f"{URL}/999999", headers=user_headers)
 
         assert response.status_code == 404

@@ -29,7 +29,6 @@ def outbox_repository() -> MagicMock:
     repo.list_for_user = AsyncMock(return_value=([], 0))
     repo.list_dispatchable = AsyncMock(return_value=[])
     repo.list_pending_for_user = AsyncMock(return_value=[])
-    repo.flush = AsyncMock()
     repo.commit = AsyncMock()
     return repo
 
@@ -83,9 +82,7 @@ def digest_service(
     digest_repository: MagicMock,
     mock_provider: MagicMock,
 ) -> DigestService:
-    return DigestService(
-        preference_repository, outbox_repository, digest_repository, mock_provider
-    )
+    return DigestService(preference_repository, outbox_repository, digest_repository, mock_provider)
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from notifications.config import Settings, get_settings, normalise_database_url
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        pytest.param("postgresql://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n", id="plain"),
+        pytest.param(
+            "postgresql://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n", id="plain"
+        ),
         pytest.param("postgres://u@db/n", "postgresql+psycopg://u@db/n", id="heroku-style"),
         pytest.param("postgresql+psycopg://u@db/n", "postgresql+psycopg://u@db/n", id="psycopg"),
     ],

@@ -50,7 +50,9 @@ async def test_dispatch_sends_message_and_marks_it_sent(
     assert message.sent_at == datetime(2025, 3, 1, 9, 15, tzinfo=UTC)
     assert message.attempts == 2
     mock_provider.send.assert_awaited_once_with(
-        EmailMessage(to="ada@example.com", subject="Subject 1", text="Body 1", idempotency_key="key-1")
+        EmailMessage(
+            to="ada@example.com", subject="Subject 1", text="Body 1", idempotency_key="key-1"
+        )
     )
     outbox_repository.list_dispatchable.assert_awaited_once_with(50)
     outbox_repository.commit.assert_awaited_once()

@@ -158,7 +158,9 @@ def test_provider_rejects_zero_attempts() -> None:
         pytest.param(0.0, 10.0, [0.0, 0.0, 0.0, 0.0, 0.0], id="no-wait"),
     ],
 )
-def test_backoff_delays_double_up_to_the_cap(base: float, cap: float, expected: list[float]) -> None:
+def test_backoff_delays_double_up_to_the_cap(
+    base: float, cap: float, expected: list[float]
+) -> None:
     delays = backoff_delays(base, cap)
 
     assert [next(delays) for _ in expected] == expected

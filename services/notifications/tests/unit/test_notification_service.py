@@ -119,9 +119,7 @@ async def test_get_and_list_are_scoped_to_the_caller(
     outbox_repository.list_for_user.return_value = ([stored(1, DATA)], 1)
 
     await notification_service.get(7, 41)
-    items, total = await notification_service.list(
-        7, limit=10, offset=0, status=MessageStatus.SENT
-    )
+    items, total = await notification_service.list(7, limit=10, offset=0, status=MessageStatus.SENT)
 
     outbox_repository.get_for_user.assert_awaited_once_with(41, 7)
     outbox_repository.list_for_user.assert_awaited_once_with(

@@ -51,6 +51,7 @@ async def test_put_with_preferences_replaces_them(
     preference, created = await preference_service.put(5, DATA)
 
     assert created is False
+    assert preference is existing
     preference_repository.update.assert_awaited_once_with(existing, DATA.model_dump())
     preference_repository.create.assert_not_awaited()
     preference_repository.commit.assert_awaited_once()

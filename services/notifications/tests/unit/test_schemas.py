@@ -75,7 +75,9 @@ def test_preference_in_defaults() -> None:
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        pytest.param({"subject": "Hi\r\nBcc: victim@example.com"}, "subject", id="header-injection"),
+        pytest.param(
+            {"subject": "Hi\r\nBcc: victim@example.com"}, "subject", id="header-injection"
+        ),
         pytest.param({"subject": "   "}, "subject", id="blank-subject"),
         pytest.param({"subject": "x" * 201}, "subject", id="subject-too-long"),
         pytest.param({"body": ""}, "body", id="empty-body"),

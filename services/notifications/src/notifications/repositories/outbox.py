@@ -96,8 +96,5 @@ class OutboxRepository:
         )
         return list(await self.session.scalars(statement))
 
-    async def flush(self) -> None:
-        await self.session.flush()
-
     async def commit(self) -> None:
         await self.session.commit()

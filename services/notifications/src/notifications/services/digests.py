@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from notifications.clients import EmailMessage, EmailProvider, DeliveryError
+from notifications.clients import DeliveryError, EmailMessage, EmailProvider
 from notifications.clock import utcnow
 from notifications.models import Digest, MessageStatus, OutboxMessage, Preference
 from notifications.repositories import DigestRepository, OutboxRepository, PreferenceRepository
