@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit._nox import database, environment, reports, state
+from toolkit._nox.state import notify
 from toolkit.config import Package, RepoConfig
 
 if TYPE_CHECKING:
@@ -93,6 +94,6 @@ def run_layer(
         session.log(f"{layer}({package.name}): file order ([tool.toolkit] random_order = false)")
     state.record(package.name, layer)
     # The summary is queued by the coverage sessions, so that it runs after all of them.
-    session.notify(f"{state.session_names.get('coverage', 'coverage')}({package.name})")
+    notify(session, "coverage", package)
     session.chdir(package.path)
     session.run(str(env.python), "-m", "pytest", *args, env=environ, external=True, success_codes=[0, 5])

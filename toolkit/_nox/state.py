@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import os
 import random
+from typing import TYPE_CHECKING
 
-__all__ = ["ran", "record", "seed", "session_names"]
+if TYPE_CHECKING:
+    import nox
+
+    from toolkit.config import Package
+
+__all__ = ["notify", "ran", "record", "seed", "session_names"]
 
 #: Registered name of each session (a noxfile may rename them), for ``session.notify``.
 session_names: dict[str, str] = {}
@@ -34,3 +40,16 @@ def record(package: str, layer: str) -> None:
 
 def ran() -> dict[str, list[str]]:
     return {name: list(layers) for name, layers in _ran.items()}
+
+
+def notify(session: nox.Session, name: str, package: Package | None = None) -> None:
+    """Queue one of the toolkit's sessions (under its registered name) after this one.
+
+    nox refuses ``notify`` under ``--no-dependencies``, which ``--parallel`` uses for
+    each session: there the user runs coverage and summary explicitly.
+    """
+    target = session_names.get(name, name) + (f"({package.name})" if package else "")
+    try:
+        session.notify(target)
+    except ValueError:
+        session.log(f"not queueing {target} (nox runs without dependencies); run it explicitly")
