@@ -35,14 +35,12 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -58,6 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
+from _report import Sample, heading, render_table, stats_cells
 from toolkit.postgres import Server, databases, start_server
 from toolkit.postgres.schema import MetadataSchema
 
@@ -73,23 +72,6 @@ STARTED_SERVERS: list[tuple[int, str]] = []
 # --------------------------------------------------------------------------- helpers
 
 
-@dataclass(frozen=True)
-class Sample:
-    """Repeated measurements of one quantity (seconds)."""
-
-    values: tuple[float, ...]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.values)
-
-    @property
-    def low(self) -> float:
-        return min(self.values)
-
-    @property
-    def high(self) -> float:
-        return max(self.values)
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -98,30 +80,9 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain text, first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        first, *rest = cells
-        parts = [str(first).ljust(widths[0])]
-        parts += [str(cell).rjust(width) for cell, width in zip(rest, widths[1:], strict=True)]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
-def stats_cells(sample: Sample, scale: float, digits: int) -> list[str]:
-    """Median and min..max, in the table's unit (``scale`` converts from seconds)."""
-    return [
-        f"{sample.median * scale:.{digits}f}",
-        f"{sample.low * scale:.{digits}f}..{sample.high * scale:.{digits}f}",
-    ]
 
-
-def heading(title: str) -> None:
-    print(f"\n{title}\n{'=' * len(title)}")
 
 
 def use_bytecode_cache(scratch: Path) -> None:

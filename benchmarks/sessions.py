@@ -51,7 +51,6 @@ import re
 import resource
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +61,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
+
+from _report import Sample, heading, render_table, stats_cells
 
 TOOLKIT_SOURCE = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -82,23 +83,6 @@ DROPPED = {
 # --------------------------------------------------------------------------- helpers
 
 
-@dataclass(frozen=True)
-class Sample:
-    """Repeated measurements of one quantity (seconds)."""
-
-    values: tuple[float, ...]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.values)
-
-    @property
-    def low(self) -> float:
-        return min(self.values)
-
-    @property
-    def high(self) -> float:
-        return max(self.values)
 
 
 @dataclass(frozen=True)
@@ -112,26 +96,9 @@ class Run:
     output: str
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain text, first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        first, *rest = cells
-        parts = [str(first).ljust(widths[0])]
-        parts += [str(cell).rjust(width) for cell, width in zip(rest, widths[1:], strict=True)]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
-def stats_cells(sample: Sample) -> list[str]:
-    return [f"{sample.median:.2f}", f"{sample.low:.2f}..{sample.high:.2f}"]
 
-
-def heading(title: str) -> None:
-    print(f"\n{title}\n{'=' * len(title)}", flush=True)
 
 
 def children_cpu() -> float:
