@@ -58,11 +58,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     packages.add_argument("--json", action="store_true", help="machine-readable output")
     packages.add_argument("--root", default=".", help="repository root (default: .)")
+    packages.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only packages changed since the git REF, their dependents, or all after a "
+        "root configuration change; each with the reason",
+    )
+    matrix = commands.add_parser(
+        "matrix", help="a CI matrix (package x layer x shard) as JSON"
+    )
+    matrix.add_argument("--root", default=".", help="repository root (default: .)")
+    matrix.add_argument("--changed-since", metavar="REF", help="only packages affected since REF")
+    matrix.add_argument("--shards", type=int, default=1, help="split each layer into N shards")
+    matrix.add_argument(
+        "--layers", default="unit,integration", help="comma-separated layers (default: both)"
+    )
+    matrix.add_argument("--seed", type=int, help="random-order seed shared by all entries")
     commands.add_parser(
         "makefile",
         help="print the path of the Make fragment (include $(shell toolkit makefile))",
     )
     return parser
+
+
+def _selection(config, ref: str | None):  # -> Selection | None
+    if ref is None:
+        return None
+    from toolkit.changes import select
+
+    return select(config, ref)
 
 
 def _packages(args: argparse.Namespace) -> int:
@@ -71,6 +95,7 @@ def _packages(args: argparse.Namespace) -> int:
     from toolkit.config import load_config
 
     config = load_config(args.root)
+    selected = _selection(config, args.changed_since)
     rows = [
         {
             "name": package.name,
@@ -79,11 +104,19 @@ def _packages(args: argparse.Namespace) -> int:
             "layers": [layer for layer, path in package.test_dirs.items() if path.is_dir()],
             "random_order": package.random_order,
             "depends_on": list(package.workspace_dependencies),
+            **({"reason": selected.reasons[package.name]} if selected else {}),
         }
         for package in config.packages
+        if selected is None or package.name in selected
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
+        return 0
+    if selected is not None:
+        for row in rows:
+            print(f"{row['name']:<20} {row['reason']}")
+        if not rows:
+            print(f"no package changed since {args.changed_since}", file=sys.stderr)
         return 0
     for row in rows:
         depends = f"  depends on {', '.join(row['depends_on'])}" if row["depends_on"] else ""
@@ -91,6 +124,30 @@ def _packages(args: argparse.Namespace) -> int:
             f"{row['name']:<20} {row['path']:<30} fail_under {row['fail_under']:g}%  "
             f"layers {'+'.join(row['layers']) or 'none'}{depends}"
         )
+    return 0
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    import json
+
+    from toolkit.config import LAYERS, load_config
+    from toolkit.matrix import build_matrix
+
+    layers = tuple(layer.strip() for layer in args.layers.split(",") if layer.strip())
+    unknown = [layer for layer in layers if layer not in LAYERS]
+    if unknown or not layers:
+        raise ToolkitError(f"--layers {args.layers!r} names no known layer", f"use {','.join(LAYERS)}")
+    if args.shards < 1:
+        raise ToolkitError(f"--shards {args.shards} is not a positive number", "use 1 or more")
+    config = load_config(args.root)
+    matrix = build_matrix(
+        config,
+        selection=_selection(config, args.changed_since),
+        shards=args.shards,
+        layers=layers,
+        seed=args.seed,
+    )
+    print(json.dumps(matrix))
     return 0
 
 
@@ -169,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _packages(args)
         if args.command == "makefile":
             return _makefile()
+        if args.command == "matrix":
+            return _matrix(args)
     except ToolkitError as error:
         print(f"toolkit: error: {error}", file=sys.stderr)
         return USER_ERROR

@@ -97,10 +97,27 @@ def _params(config: RepoConfig) -> list:
     ]
 
 
+def _skip_unless_selected(session: nox.Session, config: RepoConfig, package: str) -> None:
+    """With ``TOOLKIT_CHANGED_SINCE`` (or ``-- --changed-since=REF``), run only packages
+    with changes, their dependents, or everything after a root configuration change."""
+    from toolkit._nox import state
+
+    try:
+        selected = state.selection(session, config)
+    except ToolkitError as error:
+        session.error(str(error))
+    if selected is None:
+        return
+    if package not in selected:
+        session.skip(f"{package}: nothing changed since {selected.ref} in it or its dependencies")
+    session.log(f"{package}: selected ({selected.reasons[package]})")
+
+
 def _package_session(config: RepoConfig, name: str, layer: str, body: _Body) -> None:
     @nox.session(name=name, venv_backend="none", tags=[layer])
     @nox.parametrize(("package", "python_version"), _params(config))
     def session(session: nox.Session, package: str, python_version: str | None) -> None:
+        _skip_unless_selected(session, config, package)
         body(session, config, config.package(package), python_version)
 
     session.__doc__ = f"{layer} for one package (see toolkit.sessions)"

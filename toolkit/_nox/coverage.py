@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from toolkit._nox import environment, reports
 from toolkit._nox.state import notify
-from toolkit.config import LAYERS, Package, RepoConfig
+from toolkit.config import Package, RepoConfig
 
 if TYPE_CHECKING:
     import nox
@@ -26,8 +26,7 @@ def enforce(
 ) -> None:
     notify(session, "summary")
     folder = reports.package_dir(config, package)
-    data = [reports.coverage_data(config, package, layer) for layer in LAYERS]
-    data = [path for path in data if path.is_file()]
+    data = reports.coverage_parts(config, package)
     if not data:
         session.error(
             f"{package.name}: no coverage data in {folder.relative_to(config.root)}: "

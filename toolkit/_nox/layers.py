@@ -9,12 +9,15 @@ PostgreSQL server and a database named after the package. Both run in random ord
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit._nox import database, environment, reports, state
 from toolkit._nox.state import notify
 from toolkit.config import Package, RepoConfig
+from toolkit.errors import ToolkitError
+from toolkit.shards import DURATIONS_FILE, Shard, shard_from_env
 
 if TYPE_CHECKING:
     import nox
@@ -69,31 +72,50 @@ def layer_environ(
     return environ
 
 
+def _shard_args(session: nox.Session, package: Package) -> tuple[Shard | None, list[str]]:
+    """pytest-split options for ``TOOLKIT_SHARD`` and ``TOOLKIT_STORE_DURATIONS``."""
+    try:
+        shard = shard_from_env()
+    except ToolkitError as error:
+        session.error(str(error))
+    durations = str(package.path / DURATIONS_FILE)
+    args = shard.pytest_args(durations) if shard else []
+    if os.environ.get("TOOLKIT_STORE_DURATIONS"):
+        args += ["--store-durations", f"--durations-path={durations}"]
+    return shard, args
+
+
 def run_layer(
     session: nox.Session, config: RepoConfig, package: Package, python: str | None, layer: str
 ) -> None:
     test_dir = require_test_dir(session, config, package, layer)
+    shard, shard_args = _shard_args(session, package)
     env = environment.prepare(session, config, package, python)
     seed = state.seed()
     environ = layer_environ(session, config, package, env, layer)
-    environ["COVERAGE_FILE"] = str(reports.coverage_data(config, package, layer))
-    junit = reports.junit_path(config, package, layer)
+    environ["COVERAGE_FILE"] = str(reports.coverage_data(config, package, layer, shard))
+    junit = reports.junit_path(config, package, layer, shard)
     junit.unlink(missing_ok=True)
     args = [
         str(test_dir.relative_to(package.path)),
         *order_args(package, seed),
         f"--junitxml={junit}",
-        f"-o=junit_suite_name={package.name}-{layer}",
+        f"-o=junit_suite_name={package.name}-{reports.part_name(layer, shard)}",
         *_coverage_args(package),
         *(HERMETIC_ARGS if layer == "unit" else ()),
-        *session.posargs,
+        *shard_args,
+        *state.pytest_args(session),
     ]
+    part = f"{layer}({package.name})" + (f", shard {shard.index}/{shard.total}" if shard else "")
     if package.random_order:
-        session.log(f"{layer}({package.name}): random order, seed {seed} (replay: TOOLKIT_SEED={seed})")
+        session.log(f"{part}: random order, seed {seed} (replay: TOOLKIT_SEED={seed})")
     else:
-        session.log(f"{layer}({package.name}): file order ([tool.toolkit] random_order = false)")
+        session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
     state.record(package.name, layer)
-    # The summary is queued by the coverage sessions, so that it runs after all of them.
-    notify(session, "coverage", package)
+    if shard is None:
+        # The summary is queued by the coverage sessions, so it runs after all of them.
+        notify(session, "coverage", package)
+    else:
+        session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
     session.chdir(package.path)
     session.run(str(env.python), "-m", "pytest", *args, env=environ, external=True, success_codes=[0, 5])

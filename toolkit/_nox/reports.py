@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.config import Package, RepoConfig
+from toolkit.config import LAYERS, Package, RepoConfig
+from toolkit.shards import Shard
 
 __all__ = ["LayerResult", "junit_path", "layer_result", "package_dir", "reports_dir"]
 
@@ -24,15 +25,39 @@ def package_dir(config: RepoConfig, package: Package) -> Path:
     return path
 
 
-def junit_path(config: RepoConfig, package: Package, layer: str) -> Path:
-    return package_dir(config, package) / f"junit-{layer}.xml"
+def part_name(layer: str, shard: Shard | None = None) -> str:
+    """``unit``, or ``unit-2of4`` for one shard: shards of one layer never overwrite
+    each other's files, so CI jobs can pool their reports."""
+    return layer if shard is None else f"{layer}-{shard.index}of{shard.total}"
 
 
-def coverage_data(config: RepoConfig, package: Package, layer: str) -> Path:
+def junit_path(config: RepoConfig, package: Package, layer: str, shard: Shard | None = None) -> Path:
+    return package_dir(config, package) / f"junit-{part_name(layer, shard)}.xml"
+
+
+def junit_paths(config: RepoConfig, package: Package, layer: str) -> list[Path]:
+    """The layer's JUnit files: whole-layer or per-shard."""
+    folder = package_dir(config, package)
+    return sorted(folder.glob(f"junit-{layer}.xml")) + sorted(folder.glob(f"junit-{layer}-*of*.xml"))
+
+
+def coverage_data(
+    config: RepoConfig, package: Package, layer: str, shard: Shard | None = None
+) -> Path:
     """A layer's coverage data. Not ``.coverage.<layer>``: coverage treats files named
     after its data file plus a suffix as parallel data, and folds (deletes) them
     whenever it reports on the combined ``.coverage``."""
-    return package_dir(config, package) / f"{layer}.coverage"
+    return package_dir(config, package) / f"{part_name(layer, shard)}.coverage"
+
+
+def coverage_parts(config: RepoConfig, package: Package) -> list[Path]:
+    """Every layer's (and shard's) coverage data present for the package."""
+    def layer_first(path: Path) -> tuple[int, str]:
+        layer = path.stem.split("-")[0]
+        return (LAYERS.index(layer) if layer in LAYERS else len(LAYERS), path.stem)
+
+    parts = [p for p in package_dir(config, package).glob("*.coverage") if p.name != ".coverage"]
+    return sorted(parts, key=layer_first)
 
 
 @dataclass(frozen=True)
@@ -46,21 +71,22 @@ class LayerResult:
         return self.tests - self.failed - self.skipped
 
 
-def layer_result(path: Path) -> LayerResult | None:
-    """Counts from a JUnit XML file; None when the layer has not run."""
-    if not path.is_file():
-        return None
-    try:
-        root = ElementTree.parse(path).getroot()
-    except ElementTree.ParseError:
-        return None
-    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+def layer_result(paths: list[Path]) -> LayerResult | None:
+    """Counts from a layer's JUnit XML files (one, or one per shard); None if none ran."""
     tests = failed = skipped = 0
-    for suite in suites:
-        tests += int(suite.get("tests", 0))
-        failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
-        skipped += int(suite.get("skipped", 0))
-    return LayerResult(tests, failed, skipped)
+    found = False
+    for path in paths:
+        try:
+            root = ElementTree.parse(path).getroot()
+        except (OSError, ElementTree.ParseError):
+            continue
+        found = True
+        suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+        for suite in suites:
+            tests += int(suite.get("tests", 0))
+            failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped += int(suite.get("skipped", 0))
+    return LayerResult(tests, failed, skipped) if found else None
 
 
 def coverage_summary(config: RepoConfig, package: Package) -> dict | None:

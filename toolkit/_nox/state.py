@@ -12,9 +12,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import nox
 
-    from toolkit.config import Package
+    from toolkit.changes import Selection
+    from toolkit.config import Package, RepoConfig
 
-__all__ = ["notify", "ran", "record", "seed", "session_names"]
+__all__ = [
+    "changed_since",
+    "notify",
+    "pytest_args",
+    "ran",
+    "record",
+    "seed",
+    "selection",
+    "session_names",
+]
+
+CHANGED_SINCE_OPTION = "--changed-since="
 
 #: Registered name of each session (a noxfile may rename them), for ``session.notify``.
 session_names: dict[str, str] = {}
@@ -53,3 +65,31 @@ def notify(session: nox.Session, name: str, package: Package | None = None) -> N
         session.notify(target)
     except ValueError:
         session.log(f"not queueing {target} (nox runs without dependencies); run it explicitly")
+
+
+def changed_since(session: nox.Session) -> str | None:
+    """``--changed-since=REF`` among the session's arguments, else ``TOOLKIT_CHANGED_SINCE``."""
+    for arg in session.posargs:
+        if arg.startswith(CHANGED_SINCE_OPTION):
+            return arg.removeprefix(CHANGED_SINCE_OPTION) or None
+    return os.environ.get("TOOLKIT_CHANGED_SINCE") or None
+
+
+def pytest_args(session: nox.Session) -> list[str]:
+    """The session's arguments meant for pytest (the toolkit's own removed)."""
+    return [arg for arg in session.posargs if not arg.startswith(CHANGED_SINCE_OPTION)]
+
+
+_selections: dict[str, Selection] = {}
+
+
+def selection(session: nox.Session, config: RepoConfig) -> Selection | None:
+    """The run's changed-package selection (computed once), or None to run everything."""
+    ref = changed_since(session)
+    if ref is None:
+        return None
+    if ref not in _selections:
+        from toolkit.changes import select
+
+        _selections[ref] = select(config, ref)
+    return _selections[ref]

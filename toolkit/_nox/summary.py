@@ -55,7 +55,7 @@ def collect(config: RepoConfig) -> list[Row]:
     rows = []
     for package in packages:
         results = {
-            layer: reports.layer_result(reports.junit_path(config, package, layer))
+            layer: reports.layer_result(reports.junit_paths(config, package, layer))
             for layer in LAYERS
         }
         summary = reports.coverage_summary(config, package)

@@ -124,13 +124,16 @@ def _build_repo(root: Path) -> None:
                     assert attempts >= 2, "fails on its first attempt only"
             """,
             "tests/integration/test_ledger.py": """\
+                import os
                 from sqlalchemy import text
                 from money import cents
 
                 def test_amount_round_trips_through_postgres(db_session):
                     stored = db_session.scalar(text("select cast(:v as integer)"), {"v": cents("12.34")})
                     assert stored == 1234
-                    assert db_session.scalar(text("select current_database()")) == "test_money"
+                    worker = os.environ.get("PYTEST_XDIST_WORKER")
+                    expected = f"test_money_{worker}" if worker else "test_money"
+                    assert db_session.scalar(text("select current_database()")) == expected
             """,
         },
         extra='dependencies = []\n[tool.coverage.report]\nfail_under = 95',
@@ -321,9 +324,11 @@ def test_random_order_seed_is_printed_for_replay(full_run) -> None:
 def test_warm_rerun_installs_nothing(nox_without_toolkit: Path, repo: Path, full_run) -> None:
     result = _nox(nox_without_toolkit, repo, "-s", "unit(money)")
 
+    installs = [line for line in result.stderr.splitlines() if "pip install" in line]
     assert result.returncode == 0, result.stderr
     assert "money: environment" in result.stderr and "is up to date" in result.stderr
-    assert "pip install" not in result.stderr
+    # (nox itself may refresh its script environment; the package's is untouched)
+    assert not [line for line in installs if ".nox/toolkit-money" in line]
 
 
 def test_package_opted_out_of_random_order_runs_in_file_order(full_run, repo: Path) -> None:
@@ -363,6 +368,32 @@ def test_make_fragment_is_one_include_away(repo: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["nox  -s unit -- -x", "nox  -s coverage"]
+
+
+def test_integration_layer_runs_under_xdist_with_a_database_per_worker(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
+    result = _nox(nox_without_toolkit, repo, "-R", "-s", "integration(money)", "--", "-n", "2")
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "created: 2/2 workers" in result.stdout
+    assert "Using --randomly-seed=" in result.stdout
+
+
+def test_changed_since_runs_only_affected_packages(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base"],
+        cwd=repo, check=True,
+    )
+    (repo / "libs" / "money" / "src" / "money" / "rates.py").write_text("RATE = 1\n")
+
+    result = _nox(nox_without_toolkit, repo, "-R", "-s", "unit", "--", "--changed-since=main")
+
+    ran = set(re.findall(r"\* unit\((\w+)\): (\w+)", result.stderr))
+    assert ran == {("money", "success"), ("billing", "success"), ("webhooks", "skipped"), ("cache", "skipped")}
+    assert "billing: selected (depends on money)" in result.stderr
 
 
 def test_run_leaves_no_server_behind(full_run) -> None:

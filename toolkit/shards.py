@@ -1,0 +1,51 @@
+"""Shards: one layer of one package split across CI jobs by recorded test durations.
+
+``TOOLKIT_SHARD=k/N`` makes a layer run its k-th of N groups, chosen by pytest-split's
+``least_duration`` algorithm from the package's ``.test_durations`` (pytest-split's own
+format, recorded with ``TOOLKIT_STORE_DURATIONS=1``). Every shard of a run uses the
+same random-order seed, so the groups are the same in every job.
+
+Standard library only: the nox host imports this.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from toolkit.errors import ToolkitError
+
+__all__ = ["DURATIONS_FILE", "Shard", "shard_from_env"]
+
+DURATIONS_FILE = ".test_durations"
+_FORM = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1-based, as pytest-split's --group
+    total: int
+
+    @classmethod
+    def parse(cls, text: str, source: str = "TOOLKIT_SHARD") -> Shard:
+        match = _FORM.match(text)
+        if not match or not 1 <= int(match[1]) <= int(match[2]):
+            raise ToolkitError(
+                f"{source}={text!r} is not a shard",
+                "use k/N with 1 <= k <= N, e.g. TOOLKIT_SHARD=2/4",
+            )
+        return cls(int(match[1]), int(match[2]))
+
+    def pytest_args(self, durations_path: str) -> list[str]:
+        return [
+            f"--splits={self.total}",
+            f"--group={self.index}",
+            "--splitting-algorithm=least_duration",
+            f"--durations-path={durations_path}",
+        ]
+
+
+def shard_from_env() -> Shard | None:
+    raw = os.environ.get("TOOLKIT_SHARD", "").strip()
+    return Shard.parse(raw) if raw else None
