@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nox
 
-import toolkit.sessions  # noqa: F401  (registers unit, integration, coverage, isolation)
+import toolkit.sessions  # noqa: F401  (registers unit, integration, coverage, isolation, summary)
 
 nox.options.sessions = ["unit", "integration"]
 

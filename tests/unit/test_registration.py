@@ -1,4 +1,5 @@
-"""Registration helpers of toolkit.sessions that need no nox run."""
+"""Session registration, without a nox run: nox's registry is global, so each test
+restores it."""
 
 from __future__ import annotations
 
@@ -12,23 +13,15 @@ from toolkit.errors import ToolkitError
 
 
 @pytest.fixture
-def sessions_module(tmp_path_factory, monkeypatch):
-    """toolkit.sessions registers the repo in the working directory on import: import
-    it inside a throwaway repo, and restore nox's global registry afterwards."""
-    import importlib
-    import sys
-
+def sessions_module():
     import nox.registry
 
-    home = _write(
-        tmp_path_factory.mktemp("home"),
-        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")},
-    )
-    monkeypatch.chdir(home)
+    from toolkit import registration
+
     saved = dict(nox.registry._REGISTRY)
-    sys.modules.pop("toolkit.sessions", None)
+    nox.registry._REGISTRY.clear()
     try:
-        yield importlib.import_module("toolkit.sessions")
+        yield registration
     finally:
         nox.registry._REGISTRY.clear()
         nox.registry._REGISTRY.update(saved)
@@ -63,8 +56,24 @@ def test_register_can_rename_and_skip(sessions_module, tmp_path: Path) -> None:
     import nox.registry
 
     _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n', "users/pyproject.toml": _package("users")})
-    nox.registry._REGISTRY.clear()
 
     sessions_module.register(tmp_path, names={"unit": "fast"}, skip={"isolation"})
 
     assert set(nox.registry.get()) == {"fast", "integration", "coverage", "summary"}
+
+
+def test_importing_sessions_registers_the_repository_in_the_working_directory(
+    sessions_module, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    import sys
+
+    import nox.registry
+
+    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "toolkit.sessions", raising=False)
+
+    importlib.import_module("toolkit.sessions")
+
+    assert set(nox.registry.get()) == {"unit", "integration", "coverage", "isolation", "summary"}
