@@ -225,6 +225,12 @@ def app(toolkit_service: Service, request: pytest.FixtureRequest) -> Iterator[An
         app_factory, get_db = toolkit_service.require_app()
     except ToolkitError as error:
         pytest.fail(f"toolkit: {error}", pytrace=False)
+    if toolkit_service.is_async() and "anyio_backend" not in request.fixturenames:
+        pytest.fail(
+            "toolkit: this service's get_db is async, so app and client need an async "
+            "test: make it `async def` and mark it with pytest.mark.anyio",
+            pytrace=False,
+        )
     fixture = "async_db_session" if toolkit_service.is_async() else "db_session"
     session = request.getfixturevalue(fixture)
     application = app_factory()

@@ -253,6 +253,16 @@ def test_app_on_async_sessions_gets_async_db_session(inner: pytest.Pytester) -> 
     result.assert_outcomes(passed=2)
 
 
+def test_async_app_in_a_sync_test_says_what_to_do(inner: pytest.Pytester) -> None:
+    inner.makeconftest(CONFTEST.format(factory="create_async_app", get_db="get_async_db"))
+    inner.makepyfile(test_sync="def test_sync_uses_async_app(app):\n    pass\n")
+
+    result = inner.runpytest_subprocess("-p", "no:randomly")
+
+    result.assert_outcomes(errors=1)  # a fixture error, at setup
+    result.stdout.fnmatch_lines(["*get_db is async*make it `async def` and mark it with pytest.mark.anyio*"])
+
+
 def test_each_xdist_worker_gets_its_own_database(inner: pytest.Pytester, tmp_path: Path) -> None:
     seen = tmp_path / "seen"
     seen.mkdir()
