@@ -1,0 +1,121 @@
+"""What the engine found, as data: the order runs and the findings, JSON as in DESIGN.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolkit.isolation._reportlog import Execution
+
+__all__ = ["KINDS", "Finding", "OrderRun", "Report"]
+
+KINDS = ("order-dependent", "brittle", "non-deterministic", "database-leak")
+
+
+@dataclass
+class OrderRun:
+    """One run of the whole suite: file order (``seed`` None) or a pytest-randomly seed."""
+
+    seed: int | None
+    executions: list[Execution]
+
+    @property
+    def label(self) -> str:
+        return "file order" if self.seed is None else f"seed {self.seed}"
+
+    def outcome(self, test: str) -> str | None:
+        """The test's outcome in this run (its first execution), None if it did not run."""
+        for execution in self.executions:
+            if execution.test == test:
+                return execution.outcome
+        return None
+
+    def failed(self) -> list[str]:
+        return sorted({execution.test for execution in self.executions if execution.failed})
+
+    def tests(self) -> set[str]:
+        return {execution.test for execution in self.executions}
+
+    def prefix(self, test: str) -> list[str]:
+        """Tests that ran before ``test`` in the same process (xdist: the same worker)."""
+        worker = next((e.worker for e in self.executions if e.test == test), None)
+        before: dict[str, None] = {}
+        for execution in self.executions:
+            if execution.worker != worker:
+                continue
+            if execution.test == test:
+                break
+            before[execution.test] = None
+        return list(before)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "order": "file" if self.seed is None else "random",
+            "tests": len(self.tests()),
+            "failed": self.failed(),
+        }
+
+
+@dataclass
+class Finding:
+    """One problem: ``kind`` (one of :data:`KINDS`), the test, its causes where they
+    apply, the seed of the run that showed it, and one command that shows it."""
+
+    kind: str
+    test: str
+    seed: int | None
+    reproduce: str
+    polluters: list[str] | None = None
+    state_setters: list[str] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"kind": self.kind, "test": self.test}
+        if self.polluters is not None:
+            document["polluters"] = self.polluters
+        if self.state_setters is not None:
+            document["state_setters"] = self.state_setters
+        document["seed"] = self.seed
+        document["reproduce"] = self.reproduce
+        document.update(self.details)
+        return document
+
+    def cause(self) -> str:
+        if self.kind == "order-dependent":
+            sets = self.details.get("polluter_sets", [self.polluters or []])
+            return "; ".join(" + ".join(group) for group in sets) or "?"
+        if self.kind == "brittle":
+            return "passes after " + " + ".join(self.state_setters or ["?"])
+        if self.kind == "database-leak":
+            tables = self.details.get("tables", {})
+            return ", ".join(f"{table} {delta:+d} rows" for table, delta in tables.items())
+        return "marked flaky" if self.details.get("marked_flaky") else "not marked flaky"
+
+
+@dataclass
+class Report:
+    """Everything one analysis found, and how many pytest runs it took."""
+
+    runs: list[OrderRun]
+    findings: list[Finding]
+    pytest_runs: int
+    always_failing: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"runs": [...], "findings": [...]}``: one package's entry in isolation.json."""
+        return {
+            "runs": [run.as_json() for run in self.runs],
+            "findings": [finding.as_json() for finding in self.findings],
+        }
+
+    def table(self) -> str:
+        """The findings as an aligned text table (kind, test, cause)."""
+        if not self.findings:
+            return "no findings"
+        rows = [("kind", "test", "cause / polluters / state-setters")]
+        rows += [(f.kind, f.test, f.cause()) for f in self.findings]
+        widths = [max(len(row[column]) for row in rows) for column in range(2)]
+        return "\n".join(
+            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}" for row in rows
+        )

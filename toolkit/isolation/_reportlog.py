@@ -1,0 +1,84 @@
+"""Read a pytest-reportlog file into the run's executions, in the order they happened.
+
+Outcomes come from the machine-readable log only. One execution is one pass of a test
+through setup, call and teardown; the same test may execute twice in one run (the
+engine's probes), told apart by the ``isolation_position`` user property. Under xdist
+every worker has its own sequence: what ran before a test is what ran before it on
+the same worker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Execution", "read_executions"]
+
+_POSITION = "isolation_position"  # toolkit.isolation.order.POSITION (not imported: no pytest here)
+_LEAK = "isolation_leak"  # toolkit.isolation.leaks.LEAK
+
+
+@dataclass
+class Execution:
+    """One execution of one test: its outcome and what the log says about it."""
+
+    test: str
+    worker: str = ""
+    position: int | None = None
+    outcome: str = "passed"  # passed | failed | skipped
+    duration: float = 0.0
+    marked_flaky: bool = False
+    leak: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "failed"
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+
+def _properties(entry: dict) -> dict:
+    return {name: value for name, value in (tuple(prop) for prop in entry.get("user_properties", []))}
+
+
+def read_executions(path: Path) -> list[Execution]:
+    """Executions in log order (workers interleaved; each worker's own order kept).
+
+    A test rerun by pytest-rerunfailures (``outcome == "rerun"``) counts by its final
+    attempt, as in the unit and integration layers.
+    """
+    executions: list[Execution] = []
+    current: dict[tuple[str, str, object], Execution] = {}
+    if not path.is_file():
+        return executions
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        if entry.get("$report_type") != "TestReport":
+            continue
+        properties = _properties(entry)
+        worker = str(entry.get("worker_id") or "")
+        position = properties.get(_POSITION)
+        key = (worker, entry["nodeid"], position)
+        execution = current.get(key)
+        if execution is None:
+            execution = Execution(entry["nodeid"], worker, position)
+            execution.marked_flaky = "flaky" in entry.get("keywords", {})
+            current[key] = execution
+            executions.append(execution)
+        outcome = entry["outcome"]
+        execution.duration += float(entry.get("duration") or 0.0)
+        if outcome == "rerun":
+            execution.outcome = "passed"  # a later attempt decides
+        elif outcome == "failed":
+            execution.outcome = "failed"
+        elif outcome == "skipped" and execution.outcome != "failed":
+            execution.outcome = "skipped"
+        if _LEAK in properties:
+            execution.leak = dict(properties[_LEAK])
+        if entry["when"] == "teardown" and entry["outcome"] != "rerun" and position is None:
+            # Without positions, a later execution of the same test is a new one.
+            del current[key]
+    return executions

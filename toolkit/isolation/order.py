@@ -1,0 +1,75 @@
+"""pytest plugin the isolation engine loads into its child runs (``-p toolkit.isolation.order``).
+
+Every run the engine starts must execute exactly the tests it chose, in exactly its
+order, and say which outcome belongs to which position, without scraping terminal
+text. The engine writes the node ids, one a line, to a file named by
+``--isolation-order``; this plugin reorders the collected items to that list (a test
+may appear twice: "alone first, then after the suspects" costs one run instead of
+two) and deselects the rest. Each execution's position is attached to its reports as
+the user property ``isolation_position``, which pytest-reportlog writes out.
+``--isolation-info`` names a file that receives the run's rootdir, against which node
+ids are relative.
+
+pytest-randomly must be off in these runs (``-p no:randomly``): the order is ours.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+__all__ = ["POSITION"]
+
+#: The user property carrying an execution's position in the requested order.
+POSITION = "isolation_position"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("isolation", "toolkit isolation engine (internal)")
+    group.addoption("--isolation-order", metavar="FILE", help="run exactly these node ids, in order")
+    group.addoption("--isolation-info", metavar="FILE", help="write the run's rootdir here (JSON)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    info = config.getoption("isolation_info")
+    if info:
+        Path(info).write_text(json.dumps({"rootdir": str(config.rootpath)}))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    order = config.getoption("isolation_order")
+    if not order:
+        return
+    wanted = [line for line in Path(order).read_text().splitlines() if line]
+    by_id = {item.nodeid: item for item in items}
+    missing = [nodeid for nodeid in wanted if nodeid not in by_id]
+    if missing:
+        raise pytest.UsageError(
+            f"isolation: {len(missing)} requested test(s) were not collected, e.g. {missing[0]}"
+        )
+    chosen = set(wanted)
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in chosen])
+    items[:] = [by_id[nodeid] for nodeid in wanted]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtestloop(session: pytest.Session):
+    session.stash[_NEXT] = 0
+    return (yield)
+
+
+_NEXT = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Tag this execution's reports with its position (the same item may run twice)."""
+    position = item.session.stash.get(_NEXT, 0)
+    item.session.stash[_NEXT] = position + 1
+    item.user_properties[:] = [
+        prop for prop in item.user_properties if prop[0] != POSITION
+    ] + [(POSITION, position)]
+    return (yield)
