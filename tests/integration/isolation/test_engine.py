@@ -1,0 +1,223 @@
+"""The engine on suites with planted problems: real pytest subprocesses, fixed seeds.
+
+Each suite plants exactly one kind of problem, and the engine must report exactly it.
+The seeds are fixed so that every run is repeatable; each scenario is built so that
+most seeds show the problem (the comments say with what odds a random order does).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.isolation.suites import module, pollutes, suite, victim_of
+from toolkit.isolation import FLAKY_SUGGESTION, Report, analyse
+
+PYTHON = Path(sys.executable)
+
+pytestmark = pytest.mark.slow
+
+
+def _analyse(root: Path, seed: int, **kwargs) -> Report:
+    return analyse(root, PYTHON, paths=["tests"], seed=seed, work_dir=root / "work", **kwargs)
+
+
+def _shows_failure(command: str, test: str, env: dict[str, str] | None = None) -> bool:
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
+    return result.returncode == 1 and (f"FAILED {test}" in result.stdout or f"ERROR {test}" in result.stdout)
+
+
+def _kinds(report: Report) -> list[tuple[str, str]]:
+    return [(finding.kind, finding.test) for finding in report.findings]
+
+
+def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisection(tmp_path: Path) -> None:
+    # 16 modules of 16 tests; the victim runs after the polluter in file order, and a
+    # random order puts it first with odds 1 in 2.
+    modules = {}
+    for index in range(16):
+        tests = []
+        if index == 2:
+            tests.append(pollutes("planted_polluter", "polluted"))
+        if index == 12:
+            tests.append(victim_of("planted_victim", "'polluted' in state.flags"))
+        modules[f"test_m{index:02d}"] = module(*tests, fillers=16 - len(tests), prefix=f"m{index:02d}")
+    root = suite(tmp_path, modules)
+
+    report = _analyse(root, seed=1)
+
+    assert _kinds(report) == [("order-dependent", "tests/test_m12.py::test_planted_victim")]
+    finding = report.findings[0]
+    assert finding.polluters == ["tests/test_m02.py::test_planted_polluter"]
+    assert finding.details["search_complete"] is True
+    # detect-test-pollution needs ceil(log2(255)) + 3 = 11 runs, and the victim's name.
+    assert report.pytest_runs <= 11
+    assert _shows_failure(finding.reproduce, "tests/test_m12.py::test_planted_victim")
+
+
+def test_two_polluters_harmful_only_together_are_reported_as_one_set(tmp_path: Path) -> None:
+    # The victim's module runs last in file order; a random order puts it before one
+    # of the two others with odds 2 in 3.
+    root = suite(tmp_path, {
+        "test_a": module(pollutes("first_half", "a"), fillers=6, prefix="a"),
+        "test_b": module(pollutes("second_half", "b"), fillers=6, prefix="b"),
+        "test_c": module(pollutes("unrelated", "c"), fillers=4, prefix="c"),
+        "test_z": module(victim_of("needs_both", "{'a', 'b'} <= state.flags"), fillers=3, prefix="z"),
+    })
+
+    report = _analyse(root, seed=5)
+
+    assert _kinds(report) == [("order-dependent", "tests/test_z.py::test_needs_both")]
+    finding = report.findings[0]
+    assert finding.details["polluter_sets"] == [
+        ["tests/test_a.py::test_first_half", "tests/test_b.py::test_second_half"]
+    ]
+    assert _shows_failure(finding.reproduce, "tests/test_z.py::test_needs_both")
+
+
+def test_each_independent_polluter_of_one_victim_is_reported(tmp_path: Path) -> None:
+    # The victim passes only when its module runs first: odds 1 in 3 per random order.
+    root = suite(tmp_path, {
+        "test_a": module(pollutes("one_polluter", "x"), fillers=5, prefix="a"),
+        "test_b": module(pollutes("other_polluter", "y"), fillers=5, prefix="b"),
+        "test_z": module(victim_of("victim", "state.flags & {'x', 'y'}"), fillers=2, prefix="z"),
+    })
+
+    report = _analyse(root, seed=2)
+
+    assert _kinds(report) == [("order-dependent", "tests/test_z.py::test_victim")]
+    finding = report.findings[0]
+    assert finding.details["polluter_sets"] == [
+        ["tests/test_a.py::test_one_polluter"], ["tests/test_b.py::test_other_polluter"]
+    ]
+    assert finding.polluters == ["tests/test_a.py::test_one_polluter", "tests/test_b.py::test_other_polluter"]
+
+
+def test_brittle_test_and_its_state_setter_are_named(tmp_path: Path) -> None:
+    # The setter's module runs first in file order; a random order puts the brittle
+    # test's module first with odds 1 in 2.
+    root = suite(tmp_path, {
+        "test_a": module(pollutes("sets_up_state", "ready"), fillers=8, prefix="a"),
+        "test_b": module("def test_needs_state():\n    assert 'ready' in state.flags\n", fillers=8, prefix="b"),
+    })
+
+    report = _analyse(root, seed=1)
+
+    assert _kinds(report) == [("brittle", "tests/test_b.py::test_needs_state")]
+    finding = report.findings[0]
+    assert finding.state_setters == ["tests/test_a.py::test_sets_up_state"]
+    assert _shows_failure(finding.reproduce, "tests/test_b.py::test_needs_state")
+    assert subprocess.run(finding.details["passes_with"], shell=True, capture_output=True).returncode == 0
+
+
+COUNTED = '''
+import pathlib
+import pytest
+
+{marker}
+def test_{name}():
+    counter = pathlib.Path(__file__).with_name(".{name}-executions")
+    executions = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(executions))
+    assert executions not in (1, 3), "fails on its 1st and 3rd execution"
+'''
+
+
+def test_randomly_failing_tests_are_non_deterministic_and_told_whether_marked(tmp_path: Path) -> None:
+    # Fails on its 1st and 3rd executions: in file order and in the second random
+    # order, and never again, so it cannot reproduce in the same order.
+    root = suite(tmp_path, {
+        "test_a": module(COUNTED.format(marker="", name="unmarked"), fillers=5, prefix="a"),
+        "test_b": module(COUNTED.format(marker="@pytest.mark.flaky(reruns=0)", name="marked"), fillers=5, prefix="b"),
+    })
+
+    report = _analyse(root, seed=1)
+
+    assert _kinds(report) == [
+        ("non-deterministic", "tests/test_a.py::test_unmarked"),
+        ("non-deterministic", "tests/test_b.py::test_marked"),
+    ]
+    unmarked, marked = (finding.details for finding in report.findings)
+    assert unmarked["marked_flaky"] is False and FLAKY_SUGGESTION in unmarked["suggestion"]
+    assert marked["marked_flaky"] is True and "suggestion" not in marked
+
+
+def test_clean_suite_has_no_findings_and_costs_only_its_orders(tmp_path: Path) -> None:
+    root = suite(tmp_path, {
+        "test_a": module(fillers=10, prefix="a"),
+        "test_b": module("def test_reads_state():\n    assert 'x' not in state.flags\n", fillers=10, prefix="b"),
+    })
+
+    report = _analyse(root, seed=1, orders=3)
+
+    assert report.findings == []
+    assert report.pytest_runs == 4  # file order and three random orders, nothing else
+    assert [run.seed for run in report.runs] == [None, 1, 2, 3]
+    assert all(len(run.tests()) == 21 for run in report.runs)
+
+
+def test_suite_run_under_xdist_is_analysed_and_reproduced_in_one_process(tmp_path: Path) -> None:
+    # --dist loadfile keeps a module on one worker, where the polluter precedes the victim.
+    root = suite(tmp_path, {
+        "test_a": module(pollutes("polluter", "p"), victim_of("victim", "'p' in state.flags"), fillers=4, prefix="a"),
+        "test_b": module(fillers=6, prefix="b"),
+    })
+
+    report = _analyse(root, seed=3, args=["-n", "2", "--dist", "loadfile"])
+
+    assert _kinds(report) == [("order-dependent", "tests/test_a.py::test_victim")]
+    assert {execution.worker for execution in report.runs[0].executions} == {"gw0", "gw1"}
+    assert report.findings[0].polluters == ["tests/test_a.py::test_polluter"]
+    assert "-n" not in report.findings[0].reproduce.split()
+    assert _shows_failure(report.findings[0].reproduce, "tests/test_a.py::test_victim")
+
+
+LEAKY_CONFTEST = '''
+import pytest
+import sqlalchemy as sa
+from toolkit.testing import Service
+
+metadata = sa.MetaData()
+notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.Text))
+
+
+@pytest.fixture(scope="session")
+def toolkit_service():
+    return Service(metadata=metadata)
+'''
+
+LEAKY_TESTS = '''
+import sqlalchemy as sa
+from tests.conftest import notes
+
+
+def test_commits_on_its_own_connection(engine):
+    with engine.begin() as connection:
+        connection.execute(sa.insert(notes).values(body="left behind"))
+
+
+def test_writes_through_the_rolled_back_session(db_session):
+    db_session.execute(sa.insert(notes).values(body="rolled back"))
+    db_session.commit()
+
+
+def test_reads_nothing(db_session):
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(notes)) >= 0
+'''
+
+
+def test_test_leaving_rows_in_the_database_is_named_with_its_tables(tmp_path: Path, postgres_server) -> None:
+    root = suite(tmp_path, {"test_notes": LEAKY_TESTS}, conftest=LEAKY_CONFTEST)
+    env = {"DATABASE_URL": postgres_server.dsn("leaky")}
+
+    report = _analyse(root, seed=1, env=env, jobs=2)
+
+    assert _kinds(report) == [("database-leak", "tests/test_notes.py::test_commits_on_its_own_connection")]
+    finding = report.findings[0]
+    assert finding.details["tables"] == {"public.notes": 1}
+    assert report.pytest_runs == 4  # the leak check rides on the file-order run
+    assert _shows_failure(finding.reproduce, finding.test, env={**os.environ, **env})
