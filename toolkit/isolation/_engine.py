@@ -31,7 +31,7 @@ def analyse(
     seed: int | None = None,
     jobs: int = 1,
     leaks: bool = True,
-    max_sets: int = 8,
+    max_sets: int = 5,
     work_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:

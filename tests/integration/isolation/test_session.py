@@ -1,0 +1,137 @@
+"""``nox -s isolation`` end to end: a throwaway repository, a real nox, a real server.
+
+One package plants an order-dependent unit test and an integration test that commits
+rows outside its transaction; the session must name both, with commands that show
+them, write ``reports/isolation.json`` as DESIGN.md describes, and fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import leftovers
+
+BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.slow
+
+FILES = {
+    "pyproject.toml": """\
+        [tool.toolkit]
+        packages = ["packages/*"]
+        isolation_orders = 2
+    """,
+    "noxfile.py": "import toolkit.sessions\n",
+    "packages/notes/pyproject.toml": """\
+        [project]
+        name = "notes"
+        version = "0.1"
+        dependencies = []
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+    """,
+    "packages/notes/src/notes/__init__.py": """\
+        import sqlalchemy as sa
+
+        metadata = sa.MetaData()
+        notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        _seen = []
+
+        def remember(note):
+            _seen.append(note)
+
+        def seen():
+            return list(_seen)
+    """,
+    "packages/notes/tests/__init__.py": "",
+    "packages/notes/tests/conftest.py": """\
+        import pytest
+        from toolkit.testing import Service
+
+        import notes
+
+        @pytest.fixture(scope="session")
+        def toolkit_service():
+            return Service(metadata=notes.metadata)
+    """,
+    "packages/notes/tests/unit/__init__.py": "",
+    "packages/notes/tests/unit/test_a_memory.py": """\
+        import notes
+
+        def test_starts_empty():
+            assert notes.seen() == []
+    """,
+    "packages/notes/tests/unit/test_b_remember.py": """\
+        import notes
+
+        def test_remembers():
+            notes.remember("hello")
+            assert notes.seen()[-1] == "hello"
+
+        def test_counts():
+            assert len("hello") == 5
+    """,
+    "packages/notes/tests/integration/__init__.py": "",
+    "packages/notes/tests/integration/test_storage.py": """\
+        import sqlalchemy as sa
+        import notes
+
+        def test_commits_behind_the_fixture(engine):
+            with engine.begin() as connection:
+                connection.execute(sa.insert(notes.notes).values(id=1))
+
+        def test_rolled_back(db_session):
+            db_session.execute(sa.insert(notes.notes).values(id=2))
+    """,
+}
+
+
+def _repo(root: Path) -> Path:
+    for relative, content in FILES.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(content))
+    return root
+
+
+def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    runtime = Path(tempfile.mkdtemp(prefix="toolkit-isolation-run-"))
+    runtime.chmod(0o755)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("TOOLKIT_", "PG", "NOX_", "VIRTUAL_ENV")) and key != "DATABASE_URL"}
+    env.update(PATH=f"{BIN}{os.pathsep}{env['PATH']}", TOOLKIT_SEED="7", TOOLKIT_RUNTIME_DIR=str(runtime))
+    if "TOOLKIT_CACHE_DIR" in os.environ:
+        env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
+
+    result = subprocess.run(
+        [str(BIN / "nox"), "-s", "isolation"], cwd=repo, env=env, capture_output=True, text=True, timeout=900
+    )
+
+    package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
+    findings = {finding["kind"]: finding for finding in package["findings"]}
+    assert result.returncode != 0
+    assert set(package) == {"runs", "findings"}
+    assert [run["seed"] for run in package["runs"]] == [None, 7, 8]
+    assert sorted(findings) == ["database-leak", "order-dependent"]
+    polluted = findings["order-dependent"]
+    assert polluted["test"] == "tests/unit/test_a_memory.py::test_starts_empty"
+    assert polluted["polluters"] == ["tests/unit/test_b_remember.py::test_remembers"]
+    assert findings["database-leak"]["test"] == "tests/integration/test_storage.py::test_commits_behind_the_fixture"
+    assert findings["database-leak"]["tables"] == {"public.notes": 1}
+    assert "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave rows in the database" in result.stderr
+    assert "isolation(notes): order 1/3: file order" in result.stderr
+    replay = subprocess.run(polluted["reproduce"], shell=True, capture_output=True, text=True)
+    assert replay.returncode == 1 and "FAILED tests/unit/test_a_memory.py::test_starts_empty" in replay.stdout
+    assert leftovers(runtime) == []
+    shutil.rmtree(runtime, ignore_errors=True)
