@@ -9,8 +9,8 @@ run by the nox beside this Python, with the toolkit importable from this checkou
 
    - ``nox -R -s "unit(<pkg>)"``: the command as users run it. nox also runs the
      ``coverage(<pkg>)`` and ``summary`` sessions that the unit session notifies
-     (nox has no switch to skip notified sessions; ``--no-dependencies`` makes the
-     toolkit's ``session.notify`` raise), so this is the whole command;
+     (``--no-dependencies`` would skip them, but users do not run it that way), so
+     this is the whole command;
    - ``nox -s "unit(<pkg>)"``: the same without ``-R``: the environment's stamp is
      checked (nothing is installed);
    - the pytest command line that nox printed (``nox > ...``) for the unit layer, run
@@ -543,11 +543,10 @@ def report_notes() -> None:
     print(textwrap.dedent(f"""\
         - The headline is the whole `nox -R -s "unit({PACKAGE})"`: what a user waits for.
           It includes nox's start and the noxfile import (the toolkit's config), and the
-          coverage({PACKAGE}) and summary sessions the unit session notifies: coverage runs
-          four `python -m coverage` processes (combine, json, xml, html). nox has no
-          option to skip notified sessions, and `--no-dependencies` makes the toolkit's
-          session.notify raise ValueError, so the unit session alone is read from the
-          same runs' nox log timestamps (-ts), not from a separate command.
+          coverage({PACKAGE}) and summary sessions the unit session notifies (coverage
+          combines and writes JSON, XML and HTML in one `python -m toolkit._coverage`
+          process). The unit session alone is read from the same runs' nox log
+          timestamps (-ts), not from a separate command.
         - "pytest inside nox / direct" near 1.0 says the direct run does the same work;
           the direct run's JUnit XML and coverage data are checked once before timing.
         - The direct run's environment variables (TOOLKIT_LAYER, COVERAGE_FILE) are the
