@@ -65,9 +65,9 @@ def read_executions(path: Path) -> list[Execution]:
         execution = current.get(key)
         if execution is None:
             execution = Execution(entry["nodeid"], worker, position)
-            execution.marked_flaky = "flaky" in entry.get("keywords", {})
             current[key] = execution
             executions.append(execution)
+        execution.marked_flaky |= "flaky" in entry.get("keywords", {})
         outcome = entry["outcome"]
         execution.duration += float(entry.get("duration") or 0.0)
         if outcome == "rerun":
