@@ -101,7 +101,7 @@ class Runner:
             handle.write(shlex.join(command) + "\n")
             handle.flush()
             code = subprocess.run(
-                command, cwd=self.suite.root, env=self._environ(slot), stdout=handle,
+                command, cwd=self.suite.root, env=self._environ(slot), stdout=handle, check=False,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             ).returncode
         if code not in _OK_EXIT_CODES:

@@ -27,7 +27,7 @@ def _analyse(root: Path, seed: int, **kwargs) -> Report:
 
 
 def _shows_failure(command: str, test: str, env: dict[str, str] | None = None) -> bool:
-    result = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, env=env, check=False)
     return result.returncode == 1 and (f"FAILED {test}" in result.stdout or f"ERROR {test}" in result.stdout)
 
 
@@ -111,7 +111,7 @@ def test_brittle_test_and_its_state_setter_are_named(tmp_path: Path) -> None:
     finding = report.findings[0]
     assert finding.state_setters == ["tests/test_a.py::test_sets_up_state"]
     assert _shows_failure(finding.reproduce, "tests/test_b.py::test_needs_state")
-    assert subprocess.run(finding.details["passes_with"], shell=True, capture_output=True).returncode == 0
+    assert subprocess.run(finding.details["passes_with"], shell=True, capture_output=True, check=False).returncode == 0
 
 
 COUNTED = '''

@@ -115,7 +115,7 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
         env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
 
     result = subprocess.run(
-        [str(BIN / "nox"), "-s", "isolation"], cwd=repo, env=env, capture_output=True, text=True, timeout=900
+        [str(BIN / "nox"), "-s", "isolation"], cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False
     )
 
     package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
@@ -131,7 +131,7 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     assert findings["database-leak"]["tables"] == {"public.notes": 1}
     assert "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave rows in the database" in result.stderr
     assert "isolation(notes): order 1/3: file order" in result.stderr
-    replay = subprocess.run(polluted["reproduce"], shell=True, capture_output=True, text=True)
+    replay = subprocess.run(polluted["reproduce"], shell=True, capture_output=True, text=True, check=False)
     assert replay.returncode == 1 and "FAILED tests/unit/test_a_memory.py::test_starts_empty" in replay.stdout
     assert leftovers(runtime) == []
     shutil.rmtree(runtime, ignore_errors=True)
