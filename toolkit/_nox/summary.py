@@ -73,7 +73,10 @@ def collect(config: RepoConfig) -> list[Row]:
 def text(rows: list[Row]) -> str:
     table = [HEADERS, *(row.cells() for row in rows)]
     widths = [max(len(line[column]) for line in table) for column in range(len(HEADERS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 

@@ -125,7 +125,9 @@ def _version(bin_dir: Path) -> str:
             [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, timeout=30
         )
     except OSError as error:
-        raise ToolkitError(f"PostgreSQL binaries in {bin_dir} do not run: {error}", _INSTALL_HINT)
+        raise ToolkitError(
+            f"PostgreSQL binaries in {bin_dir} do not run: {error}", _INSTALL_HINT
+        ) from None
     match = re.search(r"(\d+(?:\.\d+)*)", result.stdout)
     if result.returncode != 0 or not match:
         lines = (result.stderr or result.stdout).strip().splitlines()
