@@ -1,7 +1,7 @@
 """This repository's sessions: the toolkit's own, reused exactly as another repo would.
 
-    nox -s unit integration coverage isolation     # the sample services
-    nox -s tests                                   # the toolkit's own test suite
+nox -s unit integration coverage isolation     # the sample services
+nox -s tests                                   # the toolkit's own test suite
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ nox.options.sessions = ["unit", "integration"]
 @nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
 def tests(session: nox.Session) -> None:
     """The toolkit's own tests (unit and integration, real PostgreSQL)."""
-    session.install("-e", ".[embedded,docker,runner]", *nox.project.dependency_groups(
-        nox.project.load_toml("pyproject.toml"), "test"))
+    session.install(
+        "-e",
+        ".[embedded,docker,runner]",
+        *nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "test"),
+    )
     session.run("pytest", *session.posargs)

@@ -86,8 +86,17 @@ def _environment(scratch: Path) -> Path:
     subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", str(python), "-e", f"{REPO}[runner]",
-         "detect-test-pollution"],
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(python),
+            "-e",
+            f"{REPO}[runner]",
+            "detect-test-pollution",
+        ],
         check=True,
     )
     return python
@@ -99,16 +108,30 @@ def _counted(counter: Path) -> int:
 
 def _dtp(python: Path, suite: Path, counter: Path) -> tuple[float, int, str]:
     counter.unlink(missing_ok=True)
-    command = [str(python.parent / "detect-test-pollution"), "--failing-test", VICTIM, "--tests", "tests"]
+    command = [
+        str(python.parent / "detect-test-pollution"),
+        "--failing-test",
+        VICTIM,
+        "--tests",
+        "tests",
+    ]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=suite, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
-    found = next((line.rsplit(": ", 1)[1] for line in result.stdout.splitlines()
-                  if "the polluting test is" in line), "none")
+    found = next(
+        (
+            line.rsplit(": ", 1)[1]
+            for line in result.stdout.splitlines()
+            if "the polluting test is" in line
+        ),
+        "none",
+    )
     return elapsed, _counted(counter), found
 
 
-def _engine(python: Path, suite: Path, counter: Path, seed: int, jobs: int) -> tuple[float, int, str, str]:
+def _engine(
+    python: Path, suite: Path, counter: Path, seed: int, jobs: int
+) -> tuple[float, int, str, str]:
     counter.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
     started = time.perf_counter()
@@ -124,7 +147,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--python", type=Path, help="an interpreter with the toolkit and detect-test-pollution")
+    parser.add_argument(
+        "--python", type=Path, help="an interpreter with the toolkit and detect-test-pollution"
+    )
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
     try:
@@ -134,7 +159,9 @@ def main() -> None:
         plugins = scratch / "plugins"
         plugins.mkdir()
         (plugins / "bench_count.py").write_text(COUNTER)
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(plugins), os.environ.get("PYTHONPATH")])
+        )
         os.environ["PYTEST_ADDOPTS"] = "-p bench_count"
         os.environ["BENCH_PYTEST_RUNS"] = str(counter)
         results: dict[str, list[tuple]] = {"dtp": [], "engine-1": [], "engine-2": []}
@@ -143,7 +170,9 @@ def main() -> None:
             results["dtp"].append(_dtp(python, suite, counter))
             results["engine-1"].append(_engine(python, suite, counter, seed, jobs=1))
             results["engine-2"].append(_engine(python, suite, counter, seed, jobs=2))
-        heading(f"one polluter among 256 tests ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})")
+        heading(
+            f"one polluter among 256 tests ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})"
+        )
         rows = []
         labels = {
             "dtp": ("detect-test-pollution 1.2 (victim given)", "given"),
@@ -154,15 +183,38 @@ def main() -> None:
             rounds = results[key]
             runs = sorted(entry[1] for entry in rounds)
             run_cell = str(runs[0]) if runs[0] == runs[-1] else f"{runs[0]}..{runs[-1]}"
-            found_victim = victim or ("yes" if all(entry[2] == VICTIM for entry in rounds) else
-                                      "; ".join(entry[2] for entry in rounds))
-            found_polluter = "yes" if all(entry[-1] == POLLUTER for entry in rounds) else \
-                "; ".join(entry[-1] for entry in rounds)
-            rows.append([label, run_cell, *stats_cells(Sample(tuple(e[0] for e in rounds))),
-                         found_victim, found_polluter])
-        print(render_table(
-            ["tool", "pytest runs", "wall s (median)", "min..max", "victim found", "polluter found"], rows
-        ))
+            found_victim = victim or (
+                "yes"
+                if all(entry[2] == VICTIM for entry in rounds)
+                else "; ".join(entry[2] for entry in rounds)
+            )
+            found_polluter = (
+                "yes"
+                if all(entry[-1] == POLLUTER for entry in rounds)
+                else "; ".join(entry[-1] for entry in rounds)
+            )
+            rows.append(
+                [
+                    label,
+                    run_cell,
+                    *stats_cells(Sample(tuple(e[0] for e in rounds))),
+                    found_victim,
+                    found_polluter,
+                ]
+            )
+        print(
+            render_table(
+                [
+                    "tool",
+                    "pytest runs",
+                    "wall s (median)",
+                    "min..max",
+                    "victim found",
+                    "polluter found",
+                ],
+                rows,
+            )
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -72,17 +72,10 @@ STARTED_SERVERS: list[tuple[int, str]] = []
 # --------------------------------------------------------------------------- helpers
 
 
-
-
 def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
-
-
-
-
-
 
 
 def use_bytecode_cache(scratch: Path) -> None:

@@ -43,7 +43,9 @@ def _time(command: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -61,7 +63,9 @@ def measure_workers(services: Sequence[str], repeat: int) -> dict[tuple[str, int
 
 
 def report_workers(samples: dict[tuple[str, int], Sample], services: Sequence[str]) -> float:
-    heading(f"1. Integration layer, -n 0 vs -n 2 ({os.cpu_count()} CPUs; seconds, whole nox command)")
+    heading(
+        f"1. Integration layer, -n 0 vs -n 2 ({os.cpu_count()} CPUs; seconds, whole nox command)"
+    )
     rows = []
     speedups = []
     for service in services:
@@ -70,7 +74,9 @@ def report_workers(samples: dict[tuple[str, int], Sample], services: Sequence[st
         speedups.append(speedup)
         rows.append([service, *stats_cells(serial), *stats_cells(parallel), f"{speedup:.2f}x"])
     print(render_table(["service", "-n 0", "min..max", "-n 2", "min..max", "speed-up"], rows))
-    total = sum(samples[s, 0].median for s in services) / sum(samples[s, 2].median for s in services)
+    total = sum(samples[s, 0].median for s in services) / sum(
+        samples[s, 2].median for s in services
+    )
     print(f"all services: {total:.2f}x")
     return total
 
@@ -82,9 +88,13 @@ def _write_repo(root: Path) -> None:
         folder = root / "packages" / f"p{index:02d}"
         (folder / "src" / f"p{index:02d}").mkdir(parents=True)
         (folder / "src" / f"p{index:02d}" / "__init__.py").write_text("")
-        depends = [] if index == 0 else [f"p{index - 1:02d}" if index < 10 else f"p{index % 10:02d}"]
+        depends = (
+            [] if index == 0 else [f"p{index - 1:02d}" if index < 10 else f"p{index % 10:02d}"]
+        )
         (folder / "pyproject.toml").write_text(
-            f'[project]\nname = "p{index:02d}"\nversion = "1"\ndependencies = {depends!r}\n'.replace("'", '"')
+            f'[project]\nname = "p{index:02d}"\nversion = "1"\ndependencies = {depends!r}\n'.replace(
+                "'", '"'
+            )
         )
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
@@ -108,7 +118,9 @@ def measure_selection(repeat: int) -> tuple[Sample, Sample, int]:
             in_process.append(time.perf_counter() - started)
             selected = len(selection.packages)
             command.append(
-                _time([str(BIN / "toolkit"), "packages", "--changed-since", "main"], root, _environ())
+                _time(
+                    [str(BIN / "toolkit"), "packages", "--changed-since", "main"], root, _environ()
+                )
             )
         # the change in p05 selects p05..p09 (chain) and p15, p25, ... on each of them
         expected = {f"p{i:02d}" for i in range(5, 10)} | {
@@ -119,13 +131,18 @@ def measure_selection(repeat: int) -> tuple[Sample, Sample, int]:
 
 
 def report_selection(in_process: Sample, command: Sample, selected: int) -> None:
-    heading(f"2. Changed-package selection, {PACKAGES} packages, one changed file ({selected} selected)")
+    heading(
+        f"2. Changed-package selection, {PACKAGES} packages, one changed file ({selected} selected)"
+    )
     print(
         render_table(
             ["", "median ms", "min..max ms"],
             [
                 ["select() in process (config + git + graph)", *stats_cells(in_process, 1000, 1)],
-                ["toolkit packages --changed-since (whole command)", *stats_cells(command, 1000, 1)],
+                [
+                    "toolkit packages --changed-since (whole command)",
+                    *stats_cells(command, 1000, 1),
+                ],
             ],
         )
     )

@@ -74,15 +74,20 @@ TEST_FILES = 10
 
 #: Variables that would steer a child elsewhere, or that nox strips from every command.
 DROPPED = {
-    "DATABASE_URL", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "VIRTUAL_ENV", "PYTHONHOME",
-    "PIP_RESPECT_VIRTUALENV", "PIP_REQUIRE_VIRTUALENV", "UV_SYSTEM_PYTHON", "UV_PYTHON",
+    "DATABASE_URL",
+    "PYTEST_ADDOPTS",
+    "PYTEST_XDIST_WORKER",
+    "VIRTUAL_ENV",
+    "PYTHONHOME",
+    "PIP_RESPECT_VIRTUALENV",
+    "PIP_REQUIRE_VIRTUALENV",
+    "UV_SYSTEM_PYTHON",
+    "UV_PYTHON",
     "PYTHONDONTWRITEBYTECODE",
 }
 
 
 # --------------------------------------------------------------------------- helpers
-
-
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,6 @@ class Run:
     output: str
 
 
-
-
-
-
-
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -110,8 +110,13 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str], expect: str) -> 
     """Run to completion, output captured (stderr merged); fail loudly unless ``expect``."""
     cpu, started, clock = children_cpu(), time.time(), time.perf_counter()
     result = subprocess.run(
-        list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, check=False,
+        list(command),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
     )
     wall, ended = time.perf_counter() - clock, time.time()
     if result.returncode != 0 or expect not in result.stdout:
@@ -183,56 +188,96 @@ MODULES = {
 
 #: (file name, imports, one test with {n}) per test file: 10 files over the 5 modules.
 TEST_TEMPLATES = [
-    ("test_discount.py", "from inventory.pricing import apply_discount", """\
+    (
+        "test_discount.py",
+        "from inventory.pricing import apply_discount",
+        """\
         def test_discount_{n}():
             assert apply_discount({n} * 100, {p}) == {n} * 100 - {n} * {p}
-    """),
-    ("test_discount_range.py", "import pytest\nfrom inventory.pricing import apply_discount", """\
+    """,
+    ),
+    (
+        "test_discount_range.py",
+        "import pytest\nfrom inventory.pricing import apply_discount",
+        """\
         def test_discount_out_of_range_{n}():
             with pytest.raises(ValueError):
                 apply_discount({n}, 101 + {n})
-    """),
-    ("test_tax.py", "from inventory.pricing import with_tax", """\
+    """,
+    ),
+    (
+        "test_tax.py",
+        "from inventory.pricing import with_tax",
+        """\
         def test_tax_{n}():
             assert with_tax({n} * 1000, 200) == {n} * 1200
-    """),
-    ("test_slugify.py", "from inventory.text import slugify", """\
+    """,
+    ),
+    (
+        "test_slugify.py",
+        "from inventory.text import slugify",
+        """\
         def test_slugify_{n}():
             assert slugify("  Item No. {n}!") == "item-no-{n}"
-    """),
-    ("test_initials.py", "from inventory.text import initials", """\
+    """,
+    ),
+    (
+        "test_initials.py",
+        "from inventory.text import initials",
+        """\
         def test_initials_{n}():
             assert initials("ada lovelace {n}") == "AL{first}"
-    """),
-    ("test_stock.py", "from inventory.stock import Stock", """\
+    """,
+    ),
+    (
+        "test_stock.py",
+        "from inventory.stock import Stock",
+        """\
         def test_add_then_remove_{n}():
             stock = Stock()
             stock.add("sku-{n}", {n} + 2)
             assert stock.remove("sku-{n}", 2) == {n}
-    """),
-    ("test_stock_errors.py", "import pytest\nfrom inventory.stock import Stock", """\
+    """,
+    ),
+    (
+        "test_stock_errors.py",
+        "import pytest\nfrom inventory.stock import Stock",
+        """\
         def test_cannot_remove_more_than_stocked_{n}():
             stock = Stock()
             stock.add("sku-{n}", {n})
             with pytest.raises(ValueError, match="in stock"):
                 stock.remove("sku-{n}", {n} + 1)
-    """),
-    ("test_units.py", "import pytest\nfrom inventory.units import to_grams", """\
+    """,
+    ),
+    (
+        "test_units.py",
+        "import pytest\nfrom inventory.units import to_grams",
+        """\
         def test_kilograms_and_ounces_{n}():
             assert to_grams({n}, "kg") == pytest.approx({n} * 1000)
             assert to_grams({n}, "oz") == pytest.approx({n} * 28.349523125)
-    """),
-    ("test_units_errors.py", "import pytest\nfrom inventory.units import to_grams", """\
+    """,
+    ),
+    (
+        "test_units_errors.py",
+        "import pytest\nfrom inventory.units import to_grams",
+        """\
         def test_unknown_unit_{n}():
             with pytest.raises(KeyError):
                 to_grams({n}, "stone{n}")
-    """),
-    ("test_ids.py", "from inventory.ids import parse_sku, sku", """\
+    """,
+    ),
+    (
+        "test_ids.py",
+        "from inventory.ids import parse_sku, sku",
+        """\
         def test_sku_round_trip_{n}():
             text = sku("garden", {n})
             assert text == "GAR-{n:05d}"
             assert parse_sku(text) == ("GAR", {n})
-    """),
+    """,
+    ),
 ]
 
 PACKAGE_PYPROJECT = f"""\
@@ -301,7 +346,8 @@ class Bench:
     @property
     def env(self) -> dict[str, str]:
         env = {
-            key: value for key, value in os.environ.items()
+            key: value
+            for key, value in os.environ.items()
             if key not in DROPPED and not key.startswith(("TOOLKIT_", "NOX_", "PG"))
         }
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv and nox, as a user has them
@@ -467,8 +513,11 @@ def report_warm(runs: dict[str, list[Run]]) -> dict[str, Sample]:
     }
     rows = [
         [
-            labels[name], *stats_cells(walls[name]), f"{walls[name].median / base:.2f}x",
-            f"{cpus[name].median:.2f}", f"{cpus[name].median / base_cpu:.2f}x",
+            labels[name],
+            *stats_cells(walls[name]),
+            f"{walls[name].median / base:.2f}x",
+            f"{cpus[name].median:.2f}",
+            f"{cpus[name].median / base_cpu:.2f}x",
         ]
         for name in WARM_VARIANTS
     ]
@@ -479,8 +528,13 @@ def report_warm(runs: dict[str, list[Run]]) -> dict[str, Sample]:
     rows = [
         [name, *stats_cells(split_r[name]), *stats_cells(split_plain[name])] for name in split_r
     ]
-    headers = ["where the nox time goes", "-R median", "-R min..max", "no -R median",
-               "no -R min..max"]
+    headers = [
+        "where the nox time goes",
+        "-R median",
+        "-R min..max",
+        "no -R median",
+        "no -R min..max",
+    ]
     print(render_table(headers, rows))
     alone = split_r["unit session alone (start -> unit done)"].median
     inside = split_r["unit: pytest"].median
@@ -522,14 +576,21 @@ def report_cold(runs: list[Run], warm: dict[str, Sample]) -> Sample:
     rows = [
         [f'nox -s "unit({PACKAGE})", no environment', *stats_cells(cold), f"{cpu.median:.2f}"],
         [f'nox -s "unit({PACKAGE})", fully warm (part 1)', *stats_cells(warm["nox -s unit"]), ""],
-        [f'nox -R -s "unit({PACKAGE})", fully warm (part 1)', *stats_cells(warm["nox -R -s unit"]),
-         ""],
+        [
+            f'nox -R -s "unit({PACKAGE})", fully warm (part 1)',
+            *stats_cells(warm["nox -R -s unit"]),
+            "",
+        ],
     ]
     print(render_table(["", "wall median", "wall min..max", "CPU median"], rows))
     print()
     split = sample_phases(runs, cold=True)
-    print(render_table(["where the first run's time goes", "median", "min..max"],
-                       [[name, *stats_cells(sample)] for name, sample in split.items()]))
+    print(
+        render_table(
+            ["where the first run's time goes", "median", "min..max"],
+            [[name, *stats_cells(sample)] for name, sample in split.items()],
+        )
+    )
     extra = cold.median - warm["nox -s unit"].median
     print(f"\nfirst run - warm run (medians): {extra:.2f} s, mostly creating and filling the env")
     return cold
@@ -540,7 +601,8 @@ def report_cold(runs: list[Run], warm: dict[str, Sample]) -> Sample:
 
 def report_notes() -> None:
     heading("Notes")
-    print(textwrap.dedent(f"""\
+    print(
+        textwrap.dedent(f"""\
         - The headline is the whole `nox -R -s "unit({PACKAGE})"`: what a user waits for.
           It includes nox's start and the noxfile import (the toolkit's config), and the
           coverage({PACKAGE}) and summary sessions the unit session notifies (coverage
@@ -552,7 +614,8 @@ def report_notes() -> None:
         - The direct run's environment variables (TOOLKIT_LAYER, COVERAGE_FILE) are the
           ones toolkit/_nox/layers.py sets: nox prints the command, not its environment.
         - Part 2 uses uv (on PATH here); the venv + pip fallback is not measured. uv may
-          revalidate its cached index pages with the package index on a first run."""))
+          revalidate its cached index pages with the package index on a first run.""")
+    )
 
 
 def report_summary(warm: dict[str, Sample], cold: Sample) -> None:
@@ -561,14 +624,23 @@ def report_summary(warm: dict[str, Sample], cold: Sample) -> None:
     alone = warm["unit alone"].median / warm["direct pytest"].median
     cpu = warm["cpu nox -R"].median / warm["cpu direct"].median
     rows = [
-        (f'warm nox -R -s "unit({PACKAGE})" (whole) <= {TARGET_RATIO}x direct pytest',
-         f"{ratio:.2f}x", "met" if ratio <= TARGET_RATIO else "missed"),
+        (
+            f'warm nox -R -s "unit({PACKAGE})" (whole) <= {TARGET_RATIO}x direct pytest',
+            f"{ratio:.2f}x",
+            "met" if ratio <= TARGET_RATIO else "missed",
+        ),
         ("unit session alone (no notified sessions) vs direct", f"{alone:.2f}x", "no target"),
         ("the same whole command by CPU time (less moved by load)", f"{cpu:.2f}x", "no target"),
-        (f'first nox -s "unit({PACKAGE})", environment created (median)', f"{cold.median:.2f} s",
-         "no target"),
-        (f'warm nox -s "unit({PACKAGE})" (median)', f"{warm['nox -s unit'].median:.2f} s",
-         "no target"),
+        (
+            f'first nox -s "unit({PACKAGE})", environment created (median)',
+            f"{cold.median:.2f} s",
+            "no target",
+        ),
+        (
+            f'warm nox -s "unit({PACKAGE})" (median)',
+            f"{warm['nox -s unit'].median:.2f} s",
+            "no target",
+        ),
     ]
     target_width = max(len(target) for target, _, _ in rows)
     measured_width = max(len(measured) for _, measured, _ in rows)

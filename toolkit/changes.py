@@ -62,7 +62,9 @@ def _git(root: Path, *args: str, check: bool = True) -> list[str]:
             ["git", *args], cwd=root, capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
-        raise ToolkitError("git is not installed", "install git to select changed packages") from None
+        raise ToolkitError(
+            "git is not installed", "install git to select changed packages"
+        ) from None
     if result.returncode != 0 and check:
         detail = (result.stderr.strip().splitlines() or ["git failed"])[-1]
         raise ToolkitError(f"git {' '.join(args)} failed in {root}: {detail}", "check the ref")
@@ -121,5 +123,9 @@ def select(config: RepoConfig, ref: str, files: Iterable[PurePosixPath] | None =
             if dependent not in reasons:
                 reasons[dependent] = f"depends on {changed}"
                 pending.append(dependent)
-    ordered = {package.name: reasons[package.name] for package in config.packages if package.name in reasons}
+    ordered = {
+        package.name: reasons[package.name]
+        for package in config.packages
+        if package.name in reasons
+    }
     return Selection(ref, ordered)

@@ -64,9 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         help="only packages changed since the git REF, their dependents, or all after a "
         "root configuration change; each with the reason",
     )
-    matrix = commands.add_parser(
-        "matrix", help="a CI matrix (package x layer x shard) as JSON"
-    )
+    matrix = commands.add_parser("matrix", help="a CI matrix (package x layer x shard) as JSON")
     matrix.add_argument("--root", default=".", help="repository root (default: .)")
     matrix.add_argument("--changed-since", metavar="REF", help="only packages affected since REF")
     matrix.add_argument("--shards", type=int, default=1, help="split each layer into N shards")
@@ -136,7 +134,9 @@ def _matrix(args: argparse.Namespace) -> int:
     layers = tuple(layer.strip() for layer in args.layers.split(",") if layer.strip())
     unknown = [layer for layer in layers if layer not in LAYERS]
     if unknown or not layers:
-        raise ToolkitError(f"--layers {args.layers!r} names no known layer", f"use {','.join(LAYERS)}")
+        raise ToolkitError(
+            f"--layers {args.layers!r} names no known layer", f"use {','.join(LAYERS)}"
+        )
     if args.shards < 1:
         raise ToolkitError(f"--shards {args.shards} is not a positive number", "use 1 or more")
     config = load_config(args.root)
@@ -167,7 +167,9 @@ def _run_with_server(server_env: dict[str, str], cmd: list[str]) -> int:
     try:
         child = subprocess.Popen(cmd, env={**os.environ, **server_env})
     except OSError as error:
-        raise ToolkitError(f"cannot run {cmd[0]!r}: {error.strerror}", "check the command") from None
+        raise ToolkitError(
+            f"cannot run {cmd[0]!r}: {error.strerror}", "check the command"
+        ) from None
 
     def forward(signum: int, _frame: object) -> None:
         child.send_signal(signum)

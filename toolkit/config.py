@@ -218,7 +218,9 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     folders: list[Path] = []
     for pattern in globs:
         matches = sorted(
-            Path(match) for match in glob.glob(str(root / pattern)) if Path(match, "pyproject.toml").is_file()
+            Path(match)
+            for match in glob.glob(str(root / pattern))
+            if Path(match, "pyproject.toml").is_file()
         )
         if not matches:
             raise ToolkitError(
@@ -229,9 +231,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     packages = [_load_package(folder, root, fail_under) for folder in folders]
     _check_unique(packages, root)
     names = {package.name for package in packages}
-    packages = [
-        _with_workspace_dependencies(package, names) for package in packages
-    ]
+    packages = [_with_workspace_dependencies(package, names) for package in packages]
     return RepoConfig(
         root=root,
         packages=tuple(packages),

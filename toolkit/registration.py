@@ -91,7 +91,12 @@ def _params(config: RepoConfig) -> list:
             for package in config.packages
         ]
     return [
-        nox.param(package.name, version, id=f"{package.name}-py{version}", tags=[package.name, f"py{version}"])
+        nox.param(
+            package.name,
+            version,
+            id=f"{package.name}-py{version}",
+            tags=[package.name, f"py{version}"],
+        )
         for package in config.packages
         for version in versions
     ]
@@ -144,7 +149,9 @@ def _requested_sessions(argv: list[str]) -> list[str]:
     return requested
 
 
-def _check_requested_packages(config: RepoConfig, names: Mapping[str, str], argv: list[str]) -> None:
+def _check_requested_packages(
+    config: RepoConfig, names: Mapping[str, str], argv: list[str]
+) -> None:
     """nox would only say "Sessions not found"; name the package and the known ones."""
     import difflib
 

@@ -125,6 +125,8 @@ def test_unwritable_cache_dir_is_named(toolkit_cli, tmp_path: Path) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
 
-    result = toolkit_cli("postgres", "--", "true", env={"TOOLKIT_CACHE_DIR": str(not_a_folder / "x")})
+    result = toolkit_cli(
+        "postgres", "--", "true", env={"TOOLKIT_CACHE_DIR": str(not_a_folder / "x")}
+    )
 
     _assert_one_line_error(result, "TOOLKIT_CACHE_DIR=", "cannot be created")

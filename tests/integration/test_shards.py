@@ -39,11 +39,21 @@ def suite(tmp_path: Path) -> Path:
 def _collect(suite: Path, shard: Shard, seed: int) -> list[str]:
     result = subprocess.run(
         [
-            sys.executable, "-m", "pytest", "tests", "--collect-only", "-q",
-            "-p", "randomly", f"--randomly-seed={seed}",
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests",
+            "--collect-only",
+            "-q",
+            "-p",
+            "randomly",
+            f"--randomly-seed={seed}",
             *shard.pytest_args(str(suite / DURATIONS_FILE)),
         ],
-        cwd=suite, capture_output=True, text=True, check=True,
+        cwd=suite,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [line for line in result.stdout.splitlines() if "::" in line]
 

@@ -29,7 +29,9 @@ def repo(tmp_path: Path) -> Path:
         tmp_path,
         {
             "pyproject.toml": '[tool.toolkit]\npackages = ["libs/*", "apps/*"]\nfail_under = 70\n',
-            "libs/core/pyproject.toml": _package("Core_Lib", "[tool.coverage.report]\nfail_under = 95"),
+            "libs/core/pyproject.toml": _package(
+                "Core_Lib", "[tool.coverage.report]\nfail_under = 95"
+            ),
             "apps/api/pyproject.toml": _package(
                 "api",
                 'dependencies = ["core-lib>=1", "httpx"]\n'
@@ -52,13 +54,19 @@ def test_threshold_comes_from_package_then_root(repo: Path) -> None:
     config = load_config(repo)
 
     assert config.package("core-lib").fail_under == 95
-    assert config.package("core-lib").threshold_source == "libs/core/pyproject.toml [tool.coverage.report]"
+    assert (
+        config.package("core-lib").threshold_source
+        == "libs/core/pyproject.toml [tool.coverage.report]"
+    )
     assert config.package("web").fail_under == 70
     assert config.package("web").threshold_source == "default"
 
 
 def test_threshold_defaults_to_80(tmp_path: Path) -> None:
-    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")})
+    _write(
+        tmp_path,
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")},
+    )
 
     assert load_config(tmp_path).package("p").fail_under == 80
 
@@ -91,14 +99,42 @@ def test_names_are_compared_normalized() -> None:
     [
         pytest.param("[project]\nname = 'x'\n", "has no [tool.toolkit] table", id="no-table"),
         pytest.param("[tool.toolkit]\nfail_under = 80\n", "has no packages", id="no-packages"),
-        pytest.param('[tool.toolkit]\npackages = ["nope/*"]\n', "matches no folder", id="empty-glob"),
-        pytest.param('[tool.toolkit]\npackages = []\n', "must be a string or a list", id="empty-list"),
-        pytest.param('[tool.toolkit]\npackages = ["p"]\nfail_under = 101\n', "101 is not a coverage threshold", id="threshold-too-high"),
-        pytest.param('[tool.toolkit]\npackages = ["p"]\nfail_under = -1\n', "-1 is not a coverage threshold", id="threshold-negative"),
-        pytest.param('[tool.toolkit]\npackages = ["p"]\nfail_under = "80"\n', "'80' is not a coverage threshold", id="threshold-string"),
-        pytest.param('[tool.toolkit]\npackages = ["p"]\nfail_under = true\n', "True is not a coverage threshold", id="threshold-bool"),
-        pytest.param('[tool.toolkit]\npackages = ["p"]\nfail_undr = 80\n', "unknown key 'fail_undr'", id="typo"),
-        pytest.param('[tool.toolkit]\npackages = ["p"]\nisolation_orders = 0\n', "not a positive whole number", id="orders"),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["nope/*"]\n', "matches no folder", id="empty-glob"
+        ),
+        pytest.param(
+            "[tool.toolkit]\npackages = []\n", "must be a string or a list", id="empty-list"
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = 101\n',
+            "101 is not a coverage threshold",
+            id="threshold-too-high",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = -1\n',
+            "-1 is not a coverage threshold",
+            id="threshold-negative",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = "80"\n',
+            "'80' is not a coverage threshold",
+            id="threshold-string",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = true\n',
+            "True is not a coverage threshold",
+            id="threshold-bool",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_undr = 80\n',
+            "unknown key 'fail_undr'",
+            id="typo",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nisolation_orders = 0\n',
+            "not a positive whole number",
+            id="orders",
+        ),
         pytest.param("[tool.toolkit\n", "is not valid TOML", id="bad-toml"),
     ],
 )
@@ -116,13 +152,26 @@ def test_root_mistakes_are_named(tmp_path: Path, root_toml: str, fragment: str) 
     ("package_toml", "fragment"),
     [
         pytest.param("[project]\nversion = '1'\n", "has no [project] name", id="no-name"),
-        pytest.param(_package("p", "[tool.coverage.report]\nfail_under = 'high'"), "[tool.coverage.report] fail_under in p/pyproject.toml = 'high'", id="package-threshold"),
-        pytest.param(_package("p", "[tool.toolkit]\nrandom_order = 'no'"), "random_order in [tool.toolkit] of p/pyproject.toml must be true or false", id="random-order"),
-        pytest.param(_package("p", "[tool.toolkit]\nunits = 'x'"), "unknown key 'units'", id="package-typo"),
+        pytest.param(
+            _package("p", "[tool.coverage.report]\nfail_under = 'high'"),
+            "[tool.coverage.report] fail_under in p/pyproject.toml = 'high'",
+            id="package-threshold",
+        ),
+        pytest.param(
+            _package("p", "[tool.toolkit]\nrandom_order = 'no'"),
+            "random_order in [tool.toolkit] of p/pyproject.toml must be true or false",
+            id="random-order",
+        ),
+        pytest.param(
+            _package("p", "[tool.toolkit]\nunits = 'x'"), "unknown key 'units'", id="package-typo"
+        ),
     ],
 )
 def test_package_mistakes_name_the_file(tmp_path: Path, package_toml: str, fragment: str) -> None:
-    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": package_toml})
+    _write(
+        tmp_path,
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": package_toml},
+    )
 
     with pytest.raises(ToolkitError, match=".") as caught:
         load_config(tmp_path)

@@ -38,9 +38,12 @@ def test_matrix_has_one_entry_per_package_layer_and_shard(repo: Path) -> None:
 
     entries = [(e["session"], e["shard"], e["env"]["TOOLKIT_SHARD"]) for e in matrix["include"]]
     assert entries == [
-        ("unit(a)", 1, "1/2"), ("unit(a)", 2, "2/2"),
-        ("integration(a)", 1, "1/2"), ("integration(a)", 2, "2/2"),
-        ("unit(b)", 1, "1/2"), ("unit(b)", 2, "2/2"),
+        ("unit(a)", 1, "1/2"),
+        ("unit(a)", 2, "2/2"),
+        ("integration(a)", 1, "1/2"),
+        ("integration(a)", 2, "2/2"),
+        ("unit(b)", 1, "1/2"),
+        ("unit(b)", 2, "2/2"),
     ]
     assert {entry["env"]["TOOLKIT_SEED"] for entry in matrix["include"]} == {"7"}
 
@@ -59,11 +62,15 @@ def test_matrix_command_prints_json(repo: Path, capsys) -> None:
 
     assert main(["matrix", "--root", str(repo), "--layers", "integration", "--seed", "3"]) == 0
 
-    assert [e["session"] for e in json.loads(capsys.readouterr().out)["include"]] == ["integration(a)"]
+    assert [e["session"] for e in json.loads(capsys.readouterr().out)["include"]] == [
+        "integration(a)"
+    ]
 
 
 def _run_steps(workflow: dict) -> list[str]:
-    return [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    return [
+        step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
+    ]
 
 
 def _without_expressions(command: str) -> str:
@@ -83,17 +90,33 @@ def test_workflow_calls_real_commands() -> None:
     assert toolkit_calls, "the plan job must build the matrix with toolkit matrix"
     for call in toolkit_calls:
         assert _parser().parse_args(shlex.split(call)).command == "matrix"
-    nox_sessions = [command[command.index("-s") + 1] for command in commands if command[:1] == ["nox"]]
+    nox_sessions = [
+        command[command.index("-s") + 1] for command in commands if command[:1] == ["nox"]
+    ]
     assert nox_sessions == ["x", "coverage"]  # the matrix entry's session, then coverage
-    assert workflow["jobs"]["test"]["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert (
+        workflow["jobs"]["test"]["strategy"]["matrix"]
+        == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    )
 
 
 def test_workflow_uploads_reports_and_pools_them_for_coverage() -> None:
     workflow = yaml.safe_load(WORKFLOW.read_text())
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
 
-    uploads = [step["with"]["path"] for step in steps if step.get("uses", "").startswith("actions/upload-artifact")]
-    downloads = [step["with"]["path"] for step in steps if step.get("uses", "").startswith("actions/download-artifact")]
+    uploads = [
+        step["with"]["path"]
+        for step in steps
+        if step.get("uses", "").startswith("actions/upload-artifact")
+    ]
+    downloads = [
+        step["with"]["path"]
+        for step in steps
+        if step.get("uses", "").startswith("actions/download-artifact")
+    ]
     assert uploads and set(uploads) == {"reports/"}
     assert downloads == ["reports/"]
-    assert workflow["jobs"]["test"]["env"]["TOOLKIT_SHARD"] == "${{ matrix.shard }}/${{ matrix.shards }}"
+    assert (
+        workflow["jobs"]["test"]["env"]["TOOLKIT_SHARD"]
+        == "${{ matrix.shard }}/${{ matrix.shards }}"
+    )

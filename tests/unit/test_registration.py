@@ -30,9 +30,13 @@ def sessions_module():
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        pytest.param(["nox", "-s", "unit(a)", "integration", "-r"], ["unit(a)", "integration"], id="short"),
+        pytest.param(
+            ["nox", "-s", "unit(a)", "integration", "-r"], ["unit(a)", "integration"], id="short"
+        ),
         pytest.param(["nox", "--session=coverage(b)"], ["coverage(b)"], id="equals"),
-        pytest.param(["nox", "--sessions", "x", "y", "--", "-k", "z"], ["x", "y"], id="posargs-ignored"),
+        pytest.param(
+            ["nox", "--sessions", "x", "y", "--", "-k", "z"], ["x", "y"], id="posargs-ignored"
+        ),
         pytest.param(["nox", "-l"], [], id="none"),
     ],
 )
@@ -41,11 +45,20 @@ def test_requested_sessions_are_read_from_nox_arguments(sessions_module, argv, e
 
 
 def test_unknown_package_in_a_session_name_is_named(sessions_module, tmp_path: Path) -> None:
-    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n', "users/pyproject.toml": _package("users")})
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n',
+            "users/pyproject.toml": _package("users"),
+        },
+    )
     config = load_config(tmp_path)
     names = {name: name for name in sessions_module.SESSIONS}
 
-    with pytest.raises(ToolkitError, match=r"unknown package 'user' in 'unit\(user-py3.12\)'; did you mean 'users'\?"):
+    with pytest.raises(
+        ToolkitError,
+        match=r"unknown package 'user' in 'unit\(user-py3.12\)'; did you mean 'users'\?",
+    ):
         sessions_module._check_requested_packages(config, names, ["nox", "-s", "unit(user-py3.12)"])
     sessions_module._check_requested_packages(
         config, names, ["nox", "-s", "unit(users)", "unit(users-py3.13)", "other(x)"]
@@ -55,7 +68,13 @@ def test_unknown_package_in_a_session_name_is_named(sessions_module, tmp_path: P
 def test_register_can_rename_and_skip(sessions_module, tmp_path: Path) -> None:
     import nox.registry
 
-    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n', "users/pyproject.toml": _package("users")})
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n',
+            "users/pyproject.toml": _package("users"),
+        },
+    )
 
     sessions_module.register(tmp_path, names={"unit": "fast"}, skip={"isolation"})
 
@@ -70,7 +89,10 @@ def test_importing_sessions_registers_the_repository_in_the_working_directory(
 
     import nox.registry
 
-    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")})
+    _write(
+        tmp_path,
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")},
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delitem(sys.modules, "toolkit.sessions", raising=False)
 

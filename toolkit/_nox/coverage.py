@@ -21,9 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["enforce"]
 
 
-def enforce(
-    session: nox.Session, config: RepoConfig, package: Package, python: str | None
-) -> None:
+def enforce(session: nox.Session, config: RepoConfig, package: Package, python: str | None) -> None:
     notify(session, "summary")
     folder = reports.package_dir(config, package)
     data = reports.coverage_parts(config, package)
@@ -37,8 +35,13 @@ def enforce(
     # One process for combine and every report (toolkit._coverage): four coverage
     # commands cost about half a second more on each run.
     session.run(
-        str(env.python), "-m", "toolkit._coverage", str(folder), *map(str, data),
-        external=True, silent=True,
+        str(env.python),
+        "-m",
+        "toolkit._coverage",
+        str(folder),
+        *map(str, data),
+        external=True,
+        silent=True,
     )
     totals = json.loads((folder / "coverage.json").read_text())["totals"]
     percent = float(totals["percent_covered"])

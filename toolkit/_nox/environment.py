@@ -157,13 +157,25 @@ def _install(session: nox.Session, env: PackageEnv, requirements: list[str]) -> 
     uv = _uv()
     if uv:
         session.run(
-            uv, "pip", "install", "--quiet", "--python", str(env.python), *requirements,
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(env.python),
+            *requirements,
             external=True,
         )
     else:
         session.run(
-            str(env.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            *requirements, external=True,
+            str(env.python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *requirements,
+            external=True,
         )
 
 

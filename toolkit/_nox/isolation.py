@@ -41,24 +41,27 @@ def _write(config: RepoConfig, package: Package, report: Report) -> None:
 
 
 def _verdict(package: Package, report: Report) -> str:
-    by_kind = {kind: [f for f in report.findings if f.kind == kind] for kind in
-               (*_ORDER_KINDS, "database-leak")}
+    by_kind = {
+        kind: [f for f in report.findings if f.kind == kind]
+        for kind in (*_ORDER_KINDS, "database-leak")
+    }
     parts = []
     ordered = sum(len(by_kind[kind]) for kind in _ORDER_KINDS)
     if ordered:
-        breakdown = ", ".join(f"{len(by_kind[kind])} {kind}" for kind in _ORDER_KINDS if by_kind[kind])
+        breakdown = ", ".join(
+            f"{len(by_kind[kind])} {kind}" for kind in _ORDER_KINDS if by_kind[kind]
+        )
         parts.append(f"{ordered} test(s) fail only in some orders ({breakdown})")
     if by_kind["database-leak"]:
         parts.append(f"{len(by_kind['database-leak'])} test(s) leave rows in the database")
     return (
-        f"{package.name}: " + "; ".join(parts)
+        f"{package.name}: "
+        + "; ".join(parts)
         + "; see reports/isolation.json for the cause and the command that shows each"
     )
 
 
-def check(
-    session: nox.Session, config: RepoConfig, package: Package, python: str | None
-) -> None:
+def check(session: nox.Session, config: RepoConfig, package: Package, python: str | None) -> None:
     dirs = [
         str(package.test_dir(layer).relative_to(package.path))
         for layer in LAYERS
@@ -82,8 +85,15 @@ def check(
     )
     try:
         report = analyse(
-            package.path, env.python, paths=dirs, env=environ, args=args,
-            orders=config.isolation_orders, seed=seed, jobs=jobs, work_dir=work_dir,
+            package.path,
+            env.python,
+            paths=dirs,
+            env=environ,
+            args=args,
+            orders=config.isolation_orders,
+            seed=seed,
+            jobs=jobs,
+            work_dir=work_dir,
             progress=lambda message: session.log(f"{name}: {message}"),
         )
     except IsolationError as error:
@@ -91,7 +101,9 @@ def check(
     _write(config, package, report)
     session.log(f"{name}: {report.pytest_runs} pytest runs")
     if report.always_failing:
-        session.log(f"{name}: {len(report.always_failing)} test(s) fail in every order (not an isolation problem)")
+        session.log(
+            f"{name}: {len(report.always_failing)} test(s) fail in every order (not an isolation problem)"
+        )
     if report.findings:
         for line in report.table().splitlines():
             session.log(line)

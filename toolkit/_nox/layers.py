@@ -37,13 +37,15 @@ def order_args(package: Package, seed: int) -> list[str]:
     return ["-p", "randomly", f"--randomly-seed={seed}"]
 
 
-def require_test_dir(session: nox.Session, config: RepoConfig, package: Package, layer: str) -> Path:
+def require_test_dir(
+    session: nox.Session, config: RepoConfig, package: Package, layer: str
+) -> Path:
     folder = package.test_dir(layer)
     if not folder.is_dir():
         pyproject = (package.path / "pyproject.toml").relative_to(config.root)
         session.error(
             f"{package.name} has no {folder.relative_to(config.root)} folder for the {layer} "
-            f"layer: create it, or set {layer} = \"<folder>\" in [tool.toolkit] of {pyproject}"
+            f'layer: create it, or set {layer} = "<folder>" in [tool.toolkit] of {pyproject}'
         )
     return folder
 
@@ -63,7 +65,11 @@ def _coverage_args(package: Package) -> list[str]:
 
 
 def layer_environ(
-    session: nox.Session, config: RepoConfig, package: Package, env: environment.PackageEnv, layer: str
+    session: nox.Session,
+    config: RepoConfig,
+    package: Package,
+    env: environment.PackageEnv,
+    layer: str,
 ) -> dict[str, str]:
     environ = {"TOOLKIT_LAYER": layer}
     if layer != "unit":
@@ -118,4 +124,6 @@ def run_layer(
     else:
         session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
     session.chdir(package.path)
-    session.run(str(env.python), "-m", "pytest", *args, env=environ, external=True, success_codes=[0, 5])
+    session.run(
+        str(env.python), "-m", "pytest", *args, env=environ, external=True, success_codes=[0, 5]
+    )

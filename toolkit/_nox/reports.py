@@ -31,14 +31,18 @@ def part_name(layer: str, shard: Shard | None = None) -> str:
     return layer if shard is None else f"{layer}-{shard.index}of{shard.total}"
 
 
-def junit_path(config: RepoConfig, package: Package, layer: str, shard: Shard | None = None) -> Path:
+def junit_path(
+    config: RepoConfig, package: Package, layer: str, shard: Shard | None = None
+) -> Path:
     return package_dir(config, package) / f"junit-{part_name(layer, shard)}.xml"
 
 
 def junit_paths(config: RepoConfig, package: Package, layer: str) -> list[Path]:
     """The layer's JUnit files: whole-layer or per-shard."""
     folder = package_dir(config, package)
-    return sorted(folder.glob(f"junit-{layer}.xml")) + sorted(folder.glob(f"junit-{layer}-*of*.xml"))
+    return sorted(folder.glob(f"junit-{layer}.xml")) + sorted(
+        folder.glob(f"junit-{layer}-*of*.xml")
+    )
 
 
 def coverage_data(
@@ -52,6 +56,7 @@ def coverage_data(
 
 def coverage_parts(config: RepoConfig, package: Package) -> list[Path]:
     """Every layer's (and shard's) coverage data present for the package."""
+
     def layer_first(path: Path) -> tuple[int, str]:
         layer = path.stem.split("-")[0]
         return (LAYERS.index(layer) if layer in LAYERS else len(LAYERS), path.stem)

@@ -79,7 +79,9 @@ def _order_runs(
             say(f"order {index + 1}/{total}: {label}")
             executions = runner.whole_suite(seed, leaks=leaks and seed is None, slot=slot)
             failed = len({e.test for e in executions if e.failed})
-            say(f"order {index + 1}/{total}: {len({e.test for e in executions})} tests, {failed} failed")
+            say(
+                f"order {index + 1}/{total}: {len({e.test for e in executions})} tests, {failed} failed"
+            )
             return OrderRun(seed, executions)
         finally:
             slots.put(slot)
@@ -103,7 +105,9 @@ def _suspects(runs: list[OrderRun]) -> tuple[list[str], list[str]]:
 def _leak_findings(runner: Runner, baseline: OrderRun) -> list[Finding]:
     return [
         Finding(
-            "database-leak", execution.test, None,
+            "database-leak",
+            execution.test,
+            None,
             runner.replay([execution.test], "-p", LEAK_PLUGIN, "--isolation-leaks=fail"),
             details={"tables": execution.leak},
         )
@@ -112,9 +116,13 @@ def _leak_findings(runner: Runner, baseline: OrderRun) -> list[Finding]:
     ]
 
 
-def _oracle(runner: Runner, victim: str, flip: Callable[[Execution], bool], say: Callable[[str], None]):
+def _oracle(
+    runner: Runner, victim: str, flip: Callable[[Execution], bool], say: Callable[[str], None]
+):
     def run(order: list[str]) -> list[bool]:
-        say(f"{victim}: explicit run of {len(order)} test executions ({runner.runs + 1} pytest runs so far)")
+        say(
+            f"{victim}: explicit run of {len(order)} test executions ({runner.runs + 1} pytest runs so far)"
+        )
         return [flip(execution) for execution in runner.explicit(order) if execution.test == victim]
 
     return run
@@ -138,10 +146,14 @@ def _classify(
     prefix = failed_in.prefix(victim)
     candidates = _without(prefix, after_pass)
     search = Search(
-        victim, _oracle(runner, victim, lambda e: e.failed, say),
-        {test: index for index, test in enumerate(prefix)}, seconds,
+        victim,
+        _oracle(runner, victim, lambda e: e.failed, say),
+        {test: index for index, test in enumerate(prefix)},
+        seconds,
     )
-    say(f"{victim}: alone, then after {len(candidates)} candidate polluter(s) from the {failed_in.label} run")
+    say(
+        f"{victim}: alone, then after {len(candidates)} candidate polluter(s) from the {failed_in.label} run"
+    )
     fails_alone, last = search.alone_and_last(candidates)
     if fails_alone is False:
         found = search.minimal_set(candidates, last) if last is not None else None
@@ -152,7 +164,10 @@ def _classify(
             sets, complete = search.all_sets(candidates, found, max_sets)
             say(f"{victim}: order-dependent, polluted by {' ; '.join(' + '.join(s) for s in sets)}")
             return Finding(
-                "order-dependent", victim, failed_in.seed, runner.replay([*sets[0], victim]),
+                "order-dependent",
+                victim,
+                failed_in.seed,
+                runner.replay([*sets[0], victim]),
                 polluters=list(dict.fromkeys(test for group in sets for test in group)),
                 details={
                     "polluter_sets": sets,
@@ -168,18 +183,28 @@ def _classify(
 
 
 def _brittle(
-    runner: Runner, runs: list[OrderRun], victim: str, passing: list[OrderRun],
-    after_fail: set[str], seconds: float, max_sets: int, say: Callable[[str], None],
+    runner: Runner,
+    runs: list[OrderRun],
+    victim: str,
+    passing: list[OrderRun],
+    after_fail: set[str],
+    seconds: float,
+    max_sets: int,
+    say: Callable[[str], None],
 ) -> Finding | None:
     """The victim fails alone: find the tests after which it passes (state-setters)."""
     passed_in = min(passing, key=lambda run: len(_without(run.prefix(victim), after_fail)))
     prefix = passed_in.prefix(victim)
     candidates = _without(prefix, after_fail)
     search = Search(
-        victim, _oracle(runner, victim, lambda e: e.passed, say),
-        {test: index for index, test in enumerate(prefix)}, seconds,
+        victim,
+        _oracle(runner, victim, lambda e: e.passed, say),
+        {test: index for index, test in enumerate(prefix)},
+        seconds,
     )
-    say(f"{victim}: fails alone; state-setters among {len(candidates)} test(s) of the {passed_in.label} run")
+    say(
+        f"{victim}: fails alone; state-setters among {len(candidates)} test(s) of the {passed_in.label} run"
+    )
     found = search.minimal_set(candidates) if candidates else None
     if found is None and candidates != prefix and search.flips(prefix):
         candidates = prefix
@@ -190,7 +215,10 @@ def _brittle(
     failed_in = next(run for run in runs if run.outcome(victim) == "failed")
     say(f"{victim}: brittle, passes after {' ; '.join(' + '.join(s) for s in sets)}")
     return Finding(
-        "brittle", victim, failed_in.seed, runner.replay([victim]),
+        "brittle",
+        victim,
+        failed_in.seed,
+        runner.replay([victim]),
         state_setters=list(dict.fromkeys(test for group in sets for test in group)),
         details={
             "state_setter_sets": sets,
@@ -208,6 +236,9 @@ def _non_deterministic(
     if not marked:
         details["suggestion"] = f"mark it {FLAKY_SUGGESTION} while its cause is fixed"
     return Finding(
-        "non-deterministic", victim, failing[0].seed, runner.replay_order(failing[0].seed),
+        "non-deterministic",
+        victim,
+        failing[0].seed,
+        runner.replay_order(failing[0].seed),
         details=details,
     )

@@ -116,6 +116,4 @@ class Report:
         rows = [("kind", "test", "cause / polluters / state-setters")]
         rows += [(f.kind, f.test, f.cause()) for f in self.findings]
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
-        return "\n".join(
-            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}" for row in rows
-        )
+        return "\n".join(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}" for row in rows)

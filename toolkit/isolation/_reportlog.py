@@ -41,7 +41,9 @@ class Execution:
 
 
 def _properties(entry: dict) -> dict:
-    return {name: value for name, value in (tuple(prop) for prop in entry.get("user_properties", []))}
+    return {
+        name: value for name, value in (tuple(prop) for prop in entry.get("user_properties", []))
+    }
 
 
 def read_executions(path: Path) -> list[Execution]:

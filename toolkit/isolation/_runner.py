@@ -93,16 +93,29 @@ class Runner:
         output = self.work_dir / f"{name}.txt"
         log.unlink(missing_ok=True)
         command = [
-            str(self.suite.python), "-m", "pytest", *args, "-p", ORDER_PLUGIN,
-            "-p", "no:cacheprovider", "-q", f"--report-log={log}",
+            str(self.suite.python),
+            "-m",
+            "pytest",
+            *args,
+            "-p",
+            ORDER_PLUGIN,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--report-log={log}",
         ]
         self.runs += 1
         with output.open("w") as handle:
             handle.write(shlex.join(command) + "\n")
             handle.flush()
             code = subprocess.run(
-                command, cwd=self.suite.root, env=self._environ(slot), stdout=handle, check=False,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                command,
+                cwd=self.suite.root,
+                env=self._environ(slot),
+                stdout=handle,
+                check=False,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             ).returncode
         if code not in _OK_EXIT_CODES:
             tail = output.read_text().strip().splitlines()[-5:]
@@ -112,7 +125,9 @@ class Runner:
         return read_executions(log)
 
     def order_args(self, seed: int | None) -> list[str]:
-        return ["-p", "no:randomly"] if seed is None else ["-p", "randomly", f"--randomly-seed={seed}"]
+        return (
+            ["-p", "no:randomly"] if seed is None else ["-p", "randomly", f"--randomly-seed={seed}"]
+        )
 
     def whole_suite(self, seed: int | None, *, leaks: bool, slot: int = 0) -> list[Execution]:
         """The whole suite in file order (``seed`` None) or pytest-randomly's order."""
@@ -132,7 +147,13 @@ class Runner:
         ids = self.work_dir / f"{name}.ids"
         ids.write_text("\n".join(order) + "\n")
         files = list(dict.fromkeys(str(self.rootdir / test.split("::")[0]) for test in order))
-        args = [*files, "-p", "no:randomly", f"--isolation-order={ids}", f"--rootdir={self.rootdir}"]
+        args = [
+            *files,
+            "-p",
+            "no:randomly",
+            f"--isolation-order={ids}",
+            f"--rootdir={self.rootdir}",
+        ]
         executions = self._pytest(name, [*args, *single_process_args(self.suite.args)])
         return sorted(executions, key=lambda execution: execution.position or 0)
 

@@ -162,7 +162,9 @@ class Search:
             return self._dd(second, context)
         return self._dd(first, [*context, *second]) + self._dd(second, [*context, *first])
 
-    def all_sets(self, candidates: list[str], first: list[str], limit: int) -> tuple[list[list[str]], bool]:
+    def all_sets(
+        self, candidates: list[str], first: list[str], limit: int
+    ) -> tuple[list[list[str]], bool]:
         """``first`` and every further independent set among the remaining candidates
         (up to ``limit``); whether the search was complete."""
         found = [first]

@@ -61,7 +61,10 @@ class _Watch:
                 f"coalesce(sum(hashtextextended(t::text, 0)), 0)::text from {table} t"
                 for table in tables
             )
-            return {name: (int(count), int(checksum)) for name, count, checksum in connection.execute(query)}
+            return {
+                name: (int(count), int(checksum))
+                for name, count, checksum in connection.execute(query)
+            }
 
     def changes(self) -> dict[str, int]:
         """Tables whose rows changed since the last snapshot: row-count change each."""
@@ -84,7 +87,9 @@ _watch = _Watch()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("isolation").addoption(
-        "--isolation-leaks", choices=("record", "fail"), default="record",
+        "--isolation-leaks",
+        choices=("record", "fail"),
+        default="record",
         help="record tables a test leaves changed (default), or fail the test",
     )
 

@@ -28,7 +28,9 @@ POSITION = "isolation_position"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("isolation", "toolkit isolation engine (internal)")
-    group.addoption("--isolation-order", metavar="FILE", help="run exactly these node ids, in order")
+    group.addoption(
+        "--isolation-order", metavar="FILE", help="run exactly these node ids, in order"
+    )
     group.addoption("--isolation-info", metavar="FILE", help="write the run's rootdir here (JSON)")
 
 
@@ -69,7 +71,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """Tag this execution's reports with its position (the same item may run twice)."""
     position = item.session.stash.get(_NEXT, 0)
     item.session.stash[_NEXT] = position + 1
-    item.user_properties[:] = [
-        prop for prop in item.user_properties if prop[0] != POSITION
-    ] + [(POSITION, position)]
+    item.user_properties[:] = [prop for prop in item.user_properties if prop[0] != POSITION] + [
+        (POSITION, position)
+    ]
     return (yield)

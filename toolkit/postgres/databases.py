@@ -76,12 +76,16 @@ def ensure_template(server: Server, schema: Schema) -> str:
             if _exists(connection, name):
                 return name
             building = database_name(name, "building")
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_quote(building)))
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_quote(building))
+            )
             connection.execute(sql.SQL("CREATE DATABASE {}").format(_quote(building)))
             try:
                 schema.apply(server.url(building))
             except BaseException:
-                connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_quote(building)))
+                connection.execute(
+                    sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_quote(building))
+                )
                 raise
             # Published under its final name only once complete: a crash mid-build
             # never leaves a half-built template that later runs would trust.

@@ -119,11 +119,7 @@ def database_url(
     from toolkit.postgres import databases
 
     rootdir = Path(pytestconfig.rootpath)
-    base = (
-        postgres_server.database
-        if os.environ.get("DATABASE_URL")
-        else _project_name(rootdir)
-    )
+    base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     name = databases.database_name("test", base, *([worker] if worker else []))
     try:

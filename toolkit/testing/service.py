@@ -56,9 +56,7 @@ class Service:
     def is_async(self) -> bool:
         if self.asynchronous is not None:
             return self.asynchronous
-        return inspect.isasyncgenfunction(self.get_db) or inspect.iscoroutinefunction(
-            self.get_db
-        )
+        return inspect.isasyncgenfunction(self.get_db) or inspect.iscoroutinefunction(self.get_db)
 
     def factory_classes(self) -> list[type]:
         """The declared factories; for a module, every SQLAlchemy factory defined in it."""

@@ -27,15 +27,21 @@ def _analyse(root: Path, seed: int, **kwargs) -> Report:
 
 
 def _shows_failure(command: str, test: str, env: dict[str, str] | None = None) -> bool:
-    result = subprocess.run(command, shell=True, capture_output=True, text=True, env=env, check=False)
-    return result.returncode == 1 and (f"FAILED {test}" in result.stdout or f"ERROR {test}" in result.stdout)
+    result = subprocess.run(
+        command, shell=True, capture_output=True, text=True, env=env, check=False
+    )
+    return result.returncode == 1 and (
+        f"FAILED {test}" in result.stdout or f"ERROR {test}" in result.stdout
+    )
 
 
 def _kinds(report: Report) -> list[tuple[str, str]]:
     return [(finding.kind, finding.test) for finding in report.findings]
 
 
-def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisection(tmp_path: Path) -> None:
+def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisection(
+    tmp_path: Path,
+) -> None:
     # 16 modules of 16 tests; the victim runs after the polluter in file order, and a
     # random order puts it first with odds 1 in 2.
     modules = {}
@@ -45,7 +51,9 @@ def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisecti
             tests.append(pollutes("planted_polluter", "polluted"))
         if index == 12:
             tests.append(victim_of("planted_victim", "'polluted' in state.flags"))
-        modules[f"test_m{index:02d}"] = module(*tests, fillers=16 - len(tests), prefix=f"m{index:02d}")
+        modules[f"test_m{index:02d}"] = module(
+            *tests, fillers=16 - len(tests), prefix=f"m{index:02d}"
+        )
     root = suite(tmp_path, modules)
 
     report = _analyse(root, seed=1)
@@ -62,12 +70,17 @@ def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisecti
 def test_two_polluters_harmful_only_together_are_reported_as_one_set(tmp_path: Path) -> None:
     # The victim's module runs last in file order; a random order puts it before one
     # of the two others with odds 2 in 3.
-    root = suite(tmp_path, {
-        "test_a": module(pollutes("first_half", "a"), fillers=6, prefix="a"),
-        "test_b": module(pollutes("second_half", "b"), fillers=6, prefix="b"),
-        "test_c": module(pollutes("unrelated", "c"), fillers=4, prefix="c"),
-        "test_z": module(victim_of("needs_both", "{'a', 'b'} <= state.flags"), fillers=3, prefix="z"),
-    })
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(pollutes("first_half", "a"), fillers=6, prefix="a"),
+            "test_b": module(pollutes("second_half", "b"), fillers=6, prefix="b"),
+            "test_c": module(pollutes("unrelated", "c"), fillers=4, prefix="c"),
+            "test_z": module(
+                victim_of("needs_both", "{'a', 'b'} <= state.flags"), fillers=3, prefix="z"
+            ),
+        },
+    )
 
     report = _analyse(root, seed=5)
 
@@ -81,29 +94,45 @@ def test_two_polluters_harmful_only_together_are_reported_as_one_set(tmp_path: P
 
 def test_each_independent_polluter_of_one_victim_is_reported(tmp_path: Path) -> None:
     # The victim passes only when its module runs first: odds 1 in 3 per random order.
-    root = suite(tmp_path, {
-        "test_a": module(pollutes("one_polluter", "x"), fillers=5, prefix="a"),
-        "test_b": module(pollutes("other_polluter", "y"), fillers=5, prefix="b"),
-        "test_z": module(victim_of("victim", "state.flags & {'x', 'y'}"), fillers=2, prefix="z"),
-    })
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(pollutes("one_polluter", "x"), fillers=5, prefix="a"),
+            "test_b": module(pollutes("other_polluter", "y"), fillers=5, prefix="b"),
+            "test_z": module(
+                victim_of("victim", "state.flags & {'x', 'y'}"), fillers=2, prefix="z"
+            ),
+        },
+    )
 
     report = _analyse(root, seed=2)
 
     assert _kinds(report) == [("order-dependent", "tests/test_z.py::test_victim")]
     finding = report.findings[0]
     assert finding.details["polluter_sets"] == [
-        ["tests/test_a.py::test_one_polluter"], ["tests/test_b.py::test_other_polluter"]
+        ["tests/test_a.py::test_one_polluter"],
+        ["tests/test_b.py::test_other_polluter"],
     ]
-    assert finding.polluters == ["tests/test_a.py::test_one_polluter", "tests/test_b.py::test_other_polluter"]
+    assert finding.polluters == [
+        "tests/test_a.py::test_one_polluter",
+        "tests/test_b.py::test_other_polluter",
+    ]
 
 
 def test_brittle_test_and_its_state_setter_are_named(tmp_path: Path) -> None:
     # The setter's module runs first in file order; a random order puts the brittle
     # test's module first with odds 1 in 2.
-    root = suite(tmp_path, {
-        "test_a": module(pollutes("sets_up_state", "ready"), fillers=8, prefix="a"),
-        "test_b": module("def test_needs_state():\n    assert 'ready' in state.flags\n", fillers=8, prefix="b"),
-    })
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(pollutes("sets_up_state", "ready"), fillers=8, prefix="a"),
+            "test_b": module(
+                "def test_needs_state():\n    assert 'ready' in state.flags\n",
+                fillers=8,
+                prefix="b",
+            ),
+        },
+    )
 
     report = _analyse(root, seed=1)
 
@@ -111,10 +140,15 @@ def test_brittle_test_and_its_state_setter_are_named(tmp_path: Path) -> None:
     finding = report.findings[0]
     assert finding.state_setters == ["tests/test_a.py::test_sets_up_state"]
     assert _shows_failure(finding.reproduce, "tests/test_b.py::test_needs_state")
-    assert subprocess.run(finding.details["passes_with"], shell=True, capture_output=True, check=False).returncode == 0
+    assert (
+        subprocess.run(
+            finding.details["passes_with"], shell=True, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
 
 
-COUNTED = '''
+COUNTED = """
 import pathlib
 import pytest
 
@@ -124,16 +158,25 @@ def test_{name}():
     executions = int(counter.read_text()) + 1 if counter.exists() else 1
     counter.write_text(str(executions))
     assert executions not in (1, 3), "fails on its 1st and 3rd execution"
-'''
+"""
 
 
-def test_randomly_failing_tests_are_non_deterministic_and_told_whether_marked(tmp_path: Path) -> None:
+def test_randomly_failing_tests_are_non_deterministic_and_told_whether_marked(
+    tmp_path: Path,
+) -> None:
     # Fails on its 1st and 3rd executions: in file order and in the second random
     # order, and never again, so it cannot reproduce in the same order.
-    root = suite(tmp_path, {
-        "test_a": module(COUNTED.format(marker="", name="unmarked"), fillers=5, prefix="a"),
-        "test_b": module(COUNTED.format(marker="@pytest.mark.flaky(reruns=0)", name="marked"), fillers=5, prefix="b"),
-    })
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(COUNTED.format(marker="", name="unmarked"), fillers=5, prefix="a"),
+            "test_b": module(
+                COUNTED.format(marker="@pytest.mark.flaky(reruns=0)", name="marked"),
+                fillers=5,
+                prefix="b",
+            ),
+        },
+    )
 
     report = _analyse(root, seed=1)
 
@@ -147,10 +190,17 @@ def test_randomly_failing_tests_are_non_deterministic_and_told_whether_marked(tm
 
 
 def test_clean_suite_has_no_findings_and_costs_only_its_orders(tmp_path: Path) -> None:
-    root = suite(tmp_path, {
-        "test_a": module(fillers=10, prefix="a"),
-        "test_b": module("def test_reads_state():\n    assert 'x' not in state.flags\n", fillers=10, prefix="b"),
-    })
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(fillers=10, prefix="a"),
+            "test_b": module(
+                "def test_reads_state():\n    assert 'x' not in state.flags\n",
+                fillers=10,
+                prefix="b",
+            ),
+        },
+    )
 
     report = _analyse(root, seed=1, orders=3)
 
@@ -162,10 +212,18 @@ def test_clean_suite_has_no_findings_and_costs_only_its_orders(tmp_path: Path) -
 
 def test_suite_run_under_xdist_is_analysed_and_reproduced_in_one_process(tmp_path: Path) -> None:
     # --dist loadfile keeps a module on one worker, where the polluter precedes the victim.
-    root = suite(tmp_path, {
-        "test_a": module(pollutes("polluter", "p"), victim_of("victim", "'p' in state.flags"), fillers=4, prefix="a"),
-        "test_b": module(fillers=6, prefix="b"),
-    })
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(
+                pollutes("polluter", "p"),
+                victim_of("victim", "'p' in state.flags"),
+                fillers=4,
+                prefix="a",
+            ),
+            "test_b": module(fillers=6, prefix="b"),
+        },
+    )
 
     report = _analyse(root, seed=3, args=["-n", "2", "--dist", "loadfile"])
 
@@ -176,7 +234,7 @@ def test_suite_run_under_xdist_is_analysed_and_reproduced_in_one_process(tmp_pat
     assert _shows_failure(report.findings[0].reproduce, "tests/test_a.py::test_victim")
 
 
-LEAKY_CONFTEST = '''
+LEAKY_CONFTEST = """
 import pytest
 import sqlalchemy as sa
 from toolkit.testing import Service
@@ -188,9 +246,9 @@ notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True
 @pytest.fixture(scope="session")
 def toolkit_service():
     return Service(metadata=metadata)
-'''
+"""
 
-LEAKY_TESTS = '''
+LEAKY_TESTS = """
 import sqlalchemy as sa
 from tests.conftest import notes
 
@@ -207,16 +265,20 @@ def test_writes_through_the_rolled_back_session(db_session):
 
 def test_reads_nothing(db_session):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(notes)) >= 0
-'''
+"""
 
 
-def test_test_leaving_rows_in_the_database_is_named_with_its_tables(tmp_path: Path, postgres_server) -> None:
+def test_test_leaving_rows_in_the_database_is_named_with_its_tables(
+    tmp_path: Path, postgres_server
+) -> None:
     root = suite(tmp_path, {"test_notes": LEAKY_TESTS}, conftest=LEAKY_CONFTEST)
     env = {"DATABASE_URL": postgres_server.dsn("leaky")}
 
     report = _analyse(root, seed=1, env=env, jobs=2)
 
-    assert _kinds(report) == [("database-leak", "tests/test_notes.py::test_commits_on_its_own_connection")]
+    assert _kinds(report) == [
+        ("database-leak", "tests/test_notes.py::test_commits_on_its_own_connection")
+    ]
     finding = report.findings[0]
     assert finding.details["tables"] == {"public.notes": 1}
     assert report.pytest_runs == 4  # the leak check rides on the file-order run

@@ -108,14 +108,25 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     repo = _repo(tmp_path / "repo")
     runtime = Path(tempfile.mkdtemp(prefix="toolkit-isolation-run-"))
     runtime.chmod(0o755)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("TOOLKIT_", "PG", "NOX_", "VIRTUAL_ENV")) and key != "DATABASE_URL"}
-    env.update(PATH=f"{BIN}{os.pathsep}{env['PATH']}", TOOLKIT_SEED="7", TOOLKIT_RUNTIME_DIR=str(runtime))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TOOLKIT_", "PG", "NOX_", "VIRTUAL_ENV")) and key != "DATABASE_URL"
+    }
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env['PATH']}", TOOLKIT_SEED="7", TOOLKIT_RUNTIME_DIR=str(runtime)
+    )
     if "TOOLKIT_CACHE_DIR" in os.environ:
         env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
 
     result = subprocess.run(
-        [str(BIN / "nox"), "-s", "isolation"], cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False
+        [str(BIN / "nox"), "-s", "isolation"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
     package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
@@ -127,11 +138,22 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     polluted = findings["order-dependent"]
     assert polluted["test"] == "tests/unit/test_a_memory.py::test_starts_empty"
     assert polluted["polluters"] == ["tests/unit/test_b_remember.py::test_remembers"]
-    assert findings["database-leak"]["test"] == "tests/integration/test_storage.py::test_commits_behind_the_fixture"
+    assert (
+        findings["database-leak"]["test"]
+        == "tests/integration/test_storage.py::test_commits_behind_the_fixture"
+    )
     assert findings["database-leak"]["tables"] == {"public.notes": 1}
-    assert "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave rows in the database" in result.stderr
+    assert (
+        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave rows in the database"
+        in result.stderr
+    )
     assert "isolation(notes): order 1/3: file order" in result.stderr
-    replay = subprocess.run(polluted["reproduce"], shell=True, capture_output=True, text=True, check=False)
-    assert replay.returncode == 1 and "FAILED tests/unit/test_a_memory.py::test_starts_empty" in replay.stdout
+    replay = subprocess.run(
+        polluted["reproduce"], shell=True, capture_output=True, text=True, check=False
+    )
+    assert (
+        replay.returncode == 1
+        and "FAILED tests/unit/test_a_memory.py::test_starts_empty" in replay.stdout
+    )
     assert leftovers(runtime) == []
     shutil.rmtree(runtime, ignore_errors=True)

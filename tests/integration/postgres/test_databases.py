@@ -81,7 +81,9 @@ def test_concurrent_builders_build_one_template(postgres_server: Server) -> None
     schema = MetadataSchema(_metadata())
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        names = set(pool.map(lambda _: databases.ensure_template(postgres_server, schema), range(4)))
+        names = set(
+            pool.map(lambda _: databases.ensure_template(postgres_server, schema), range(4))
+        )
 
     (name,) = names
     assert _tables(postgres_server, name) == set(schema.metadata.tables)

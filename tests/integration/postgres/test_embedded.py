@@ -118,7 +118,10 @@ def test_four_processes_start_servers_at_once_on_a_cold_cache(
     def run(_: int) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*TOOLKIT, "postgres", "--", sys.executable, "-c", script],
-            capture_output=True, text=True, env=env, timeout=120,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
 
     with ThreadPoolExecutor(max_workers=4) as pool:

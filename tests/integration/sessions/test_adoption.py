@@ -26,12 +26,12 @@ from tests.integration.conftest import leftovers
 TOOLKIT_SOURCE = Path(toolkit.__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-NOXFILE = f'''\
+NOXFILE = f"""\
 # /// script
 # dependencies = ["nox", "monorepo-toolkit @ {TOOLKIT_SOURCE.as_uri()}"]
 # ///
 import toolkit.sessions
-'''
+"""
 
 ROOT_PYPROJECT = """\
 [tool.toolkit]
@@ -68,7 +68,9 @@ def _build_repo(root: Path) -> None:
     (root / "noxfile.py").write_text(NOXFILE)
     (root / "Makefile").write_text("include $(shell toolkit makefile)\n")
     _package(
-        root, "libs/cache", "cache",
+        root,
+        "libs/cache",
+        "cache",
         {
             "src/cache/__init__.py": """\
                 _entries = {}
@@ -97,7 +99,9 @@ def _build_repo(root: Path) -> None:
         extra="dependencies = []\n[tool.toolkit]\nrandom_order = false",
     )
     _package(
-        root, "libs/money", "money",
+        root,
+        "libs/money",
+        "money",
         {
             "src/money/__init__.py": """\
                 def cents(amount: str) -> int:
@@ -136,10 +140,12 @@ def _build_repo(root: Path) -> None:
                     assert db_session.scalar(text("select current_database()")) == expected
             """,
         },
-        extra='dependencies = []\n[tool.coverage.report]\nfail_under = 95',
+        extra="dependencies = []\n[tool.coverage.report]\nfail_under = 95",
     )
     _package(
-        root, "apps/billing", "billing",
+        root,
+        "apps/billing",
+        "billing",
         {
             "src/billing/__init__.py": """\
                 from money import cents
@@ -168,7 +174,9 @@ def _build_repo(root: Path) -> None:
         extra='dependencies = ["money"]\n[tool.coverage.report]\nfail_under = 90',
     )
     _package(
-        root, "apps/webhooks", "webhooks",
+        root,
+        "apps/webhooks",
+        "webhooks",
         {
             "src/webhooks/__init__.py": """\
                 import urllib.request
@@ -216,7 +224,8 @@ def _nox(
     nox: Path, repo: Path, *args: str, runtime: Path | None = None, seed: int | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("TOOLKIT_", "PG", "NOX_", "VIRTUAL_ENV")) and key != "DATABASE_URL"
     }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv, as a user would have it
@@ -248,7 +257,9 @@ def full_run(nox_without_toolkit: Path, repo: Path) -> Iterator[tuple]:
     Path(f"{runtime}-step-summary.md").unlink(missing_ok=True)
 
 
-def test_sessions_are_listed_per_package_with_tags(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+def test_sessions_are_listed_per_package_with_tags(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
     result = _nox(nox_without_toolkit, repo, "--json", "-l")
 
     sessions = {entry["session"]: entry for entry in json.loads(result.stdout)}
@@ -278,7 +289,10 @@ def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run)
 
     assert result.returncode != 0
     assert "billing: coverage 44.4% is below its threshold 90%" in result.stderr
-    assert billing_row == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44.4% | 90% | FAILED |"
+    assert (
+        billing_row
+        == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44.4% | 90% | FAILED |"
+    )
 
 
 def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run) -> None:
@@ -287,7 +301,9 @@ def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run)
 
     located = subprocess.run(
         [str(python), "-c", "import money; print(money.__file__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
 
     assert Path(located.stdout.strip()) == repo / "libs" / "money" / "src" / "money" / "__init__.py"
@@ -363,7 +379,11 @@ def test_make_fragment_is_one_include_away(repo: Path) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
     result = subprocess.run(
-        ["make", "-n", "unit", "coverage", "ARGS=-x"], cwd=repo, env=env, capture_output=True, text=True
+        ["make", "-n", "unit", "coverage", "ARGS=-x"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
     assert result.returncode == 0, result.stderr
@@ -380,7 +400,9 @@ def test_integration_layer_runs_under_xdist_with_a_database_per_worker(
     assert "Using --randomly-seed=" in result.stdout
 
 
-def test_changed_since_runs_only_affected_packages(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+def test_changed_since_runs_only_affected_packages(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
@@ -394,7 +416,12 @@ def test_changed_since_runs_only_affected_packages(nox_without_toolkit: Path, re
         shutil.rmtree(repo / ".git")
 
     ran = set(re.findall(r"\* unit\((\w+)\): (\w+)", result.stderr))
-    assert ran == {("money", "success"), ("billing", "success"), ("webhooks", "skipped"), ("cache", "skipped")}
+    assert ran == {
+        ("money", "success"),
+        ("billing", "success"),
+        ("webhooks", "skipped"),
+        ("cache", "skipped"),
+    }
     assert "billing: selected (depends on money)" in result.stderr
 
 
@@ -407,16 +434,51 @@ def test_run_leaves_no_server_behind(full_run) -> None:
 @pytest.mark.parametrize(
     ("pyproject", "args", "message"),
     [
-        pytest.param(None, ["-s", "unit(mony)"], "unknown package 'mony' in 'unit(mony)'; did you mean 'money'?", id="unknown-package"),
-        pytest.param('[tool.toolkit]\npackages = ["libs/*", "tools/*"]\n', ["-l"], "packages glob 'tools/*'", id="glob-matches-nothing"),
-        pytest.param('[tool.toolkit]\npackages = "libs/*"\nfail_under = 120\n', ["-l"], "fail_under in [tool.toolkit] = 120 is not a coverage threshold", id="threshold-out-of-range"),
-        pytest.param('[tool.toolkit]\npackages = "libs/*"\nfail_under = "80%"\n', ["-l"], "'80%' is not a coverage threshold", id="threshold-not-a-number"),
-        pytest.param('[tool.toolkit]\npackages = "libs/*"\npython = 3.12\n', ["-l"], "python in [tool.toolkit] must be a string", id="malformed-python"),
-        pytest.param('[tool.toolkit]\npakages = ["libs/*"]\n', ["-l"], "unknown key 'pakages'", id="misspelt-key"),
+        pytest.param(
+            None,
+            ["-s", "unit(mony)"],
+            "unknown package 'mony' in 'unit(mony)'; did you mean 'money'?",
+            id="unknown-package",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["libs/*", "tools/*"]\n',
+            ["-l"],
+            "packages glob 'tools/*'",
+            id="glob-matches-nothing",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = "libs/*"\nfail_under = 120\n',
+            ["-l"],
+            "fail_under in [tool.toolkit] = 120 is not a coverage threshold",
+            id="threshold-out-of-range",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = "libs/*"\nfail_under = "80%"\n',
+            ["-l"],
+            "'80%' is not a coverage threshold",
+            id="threshold-not-a-number",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = "libs/*"\npython = 3.12\n',
+            ["-l"],
+            "python in [tool.toolkit] must be a string",
+            id="malformed-python",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npakages = ["libs/*"]\n',
+            ["-l"],
+            "unknown key 'pakages'",
+            id="misspelt-key",
+        ),
     ],
 )
 def test_configuration_mistakes_end_in_one_line(
-    nox_without_toolkit: Path, repo: Path, full_run, pyproject: str | None, args: list[str], message: str
+    nox_without_toolkit: Path,
+    repo: Path,
+    full_run,
+    pyproject: str | None,
+    args: list[str],
+    message: str,
 ) -> None:
     original = (repo / "pyproject.toml").read_text()
     if pyproject is not None:
@@ -433,7 +495,9 @@ def test_configuration_mistakes_end_in_one_line(
     assert "Traceback" not in result.stderr
 
 
-def test_package_without_the_layer_folder_is_named(nox_without_toolkit: Path, repo: Path, full_run) -> None:
+def test_package_without_the_layer_folder_is_named(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
     folder = repo / "apps" / "webhooks" / "tests" / "integration"
     shutil.rmtree(folder)
     try:
@@ -442,4 +506,7 @@ def test_package_without_the_layer_folder_is_named(nox_without_toolkit: Path, re
         folder.mkdir()
 
     assert result.returncode != 0
-    assert "webhooks has no apps/webhooks/tests/integration folder for the integration layer" in result.stderr
+    assert (
+        "webhooks has no apps/webhooks/tests/integration folder for the integration layer"
+        in result.stderr
+    )

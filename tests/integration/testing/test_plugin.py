@@ -90,7 +90,7 @@ def create_async_app() -> FastAPI:
     return app
 '''
 
-CONFTEST = '''
+CONFTEST = """
 import factory
 import pytest
 from factory.alchemy import SQLAlchemyModelFactory
@@ -120,7 +120,7 @@ def toolkit_service():
         metadata=inner_app.Base.metadata,
         factories=[ItemFactory],
     )
-'''
+"""
 
 
 @pytest.fixture
@@ -260,7 +260,9 @@ def test_async_app_in_a_sync_test_says_what_to_do(inner: pytest.Pytester) -> Non
     result = inner.runpytest_subprocess("-p", "no:randomly")
 
     result.assert_outcomes(errors=1)  # a fixture error, at setup
-    result.stdout.fnmatch_lines(["*get_db is async*make it `async def` and mark it with pytest.mark.anyio*"])
+    result.stdout.fnmatch_lines(
+        ["*get_db is async*make it `async def` and mark it with pytest.mark.anyio*"]
+    )
 
 
 def test_each_xdist_worker_gets_its_own_database(inner: pytest.Pytester, tmp_path: Path) -> None:

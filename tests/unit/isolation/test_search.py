@@ -90,9 +90,17 @@ def test_probe_reports_the_victim_alone() -> None:
     assert alone is True
 
 
-@pytest.mark.parametrize(("candidates", "seconds", "expected"), [
-    (1, 0.01, 1), (2, 0.01, 2), (40, 0.01, 40), (256, 0.01, 16), (3000, 0.01, 55), (256, 10.0, 3),
-])
+@pytest.mark.parametrize(
+    ("candidates", "seconds", "expected"),
+    [
+        (1, 0.01, 1),
+        (2, 0.01, 2),
+        (40, 0.01, 40),
+        (256, 0.01, 16),
+        (3000, 0.01, 55),
+        (256, 10.0, 3),
+    ],
+)
 def test_probes_per_run_cover_few_candidates_and_grow_as_the_square_root_of_many(
     candidates: int, seconds: float, expected: int
 ) -> None:

@@ -5,7 +5,11 @@ from toolkit.postgres.server import Server
 
 def _server(**overrides) -> Server:
     fields = dict(
-        provider="external", host="127.0.0.1", port=5433, user="app", password="pw",
+        provider="external",
+        host="127.0.0.1",
+        port=5433,
+        user="app",
+        password="pw",
         database="main",
     )
     return Server(**{**fields, **overrides})

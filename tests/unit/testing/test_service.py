@@ -38,7 +38,9 @@ def test_metadata_fingerprint_follows_the_tables() -> None:
     other = MetaData()
     _Thing.__table__.to_metadata(other, name="renamed_things")
 
-    assert MetadataSchema(_Base.metadata).fingerprint() == MetadataSchema(_Base.metadata).fingerprint()
+    assert (
+        MetadataSchema(_Base.metadata).fingerprint() == MetadataSchema(_Base.metadata).fingerprint()
+    )
     assert MetadataSchema(_Base.metadata).fingerprint() != MetadataSchema(other).fingerprint()
 
 
