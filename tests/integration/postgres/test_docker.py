@@ -1,14 +1,11 @@
 """The docker provider against a real engine: Docker, or Podman's Docker-compatible API.
 
-Tests that need an engine skip, naming how to get one, when none answers on
-``DOCKER_HOST``; with ``TOOLKIT_REQUIRE_ENGINE=1`` (CI) they fail instead, so a broken
-engine setup cannot pass as a green run. The image is ``TOOLKIT_POSTGRES_IMAGE``
-(CI: the one ``python -m toolkit.postgres.podman setup`` builds), else the default.
+The image is ``TOOLKIT_POSTGRES_IMAGE`` (CI: the one ``python -m toolkit.postgres.podman
+setup`` builds), else the default; see ``conftest.py`` for when these tests skip.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -25,17 +22,12 @@ from sqlalchemy import ForeignKey, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tests.integration.conftest import alive, wait_until
+from tests.integration.postgres.conftest import ENGINE_HOST, IMAGE, ours
 from toolkit.errors import ToolkitError
 from toolkit.postgres import databases, start_server
-from toolkit.postgres.engine_probe import DEFAULT_SOCKET, engine_answers
-from toolkit.postgres.providers._docker_watchdog import LABEL, OWNER_PID
+from toolkit.postgres.providers._docker_watchdog import OWNER_PID
 from toolkit.postgres.schema import MetadataSchema
 from toolkit.postgres.server import Server
-
-# Read before the root conftest's clean_environment removes them for each test.
-ENGINE_HOST = os.environ.get("DOCKER_HOST", "")
-IMAGE = os.environ.get("TOOLKIT_POSTGRES_IMAGE", "")
-REQUIRE_ENGINE = os.environ.get("TOOLKIT_REQUIRE_ENGINE", "") not in ("", "0")
 
 SELECT_ONE = (
     "import os, psycopg; "
@@ -51,39 +43,6 @@ with start_server("docker") as server:
 """
 
 
-@pytest.fixture(scope="session")
-def engine_client() -> Iterator[Any]:
-    """A Docker SDK client on the engine the provider uses, or a skip (a failure in CI)."""
-    address = ENGINE_HOST or DEFAULT_SOCKET
-    reason = None
-    if importlib.util.find_spec("testcontainers") is None:
-        reason = "testcontainers is not installed (pip install -e '.[docker]')"
-    elif not engine_answers(address):
-        reason = (
-            f"no container engine answers at {address}: start Docker, or on Debian/Ubuntu "
-            'run eval "$(python -m toolkit.postgres.podman setup)" as root'
-        )
-    if reason:
-        if REQUIRE_ENGINE:
-            pytest.fail(f"TOOLKIT_REQUIRE_ENGINE is set but {reason}", pytrace=False)
-        pytest.skip(reason)
-    import docker
-
-    client = docker.DockerClient(base_url=address)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def engine(engine_client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The engine's settings back in the environment for this test (and its children)."""
-    if ENGINE_HOST:
-        monkeypatch.setenv("DOCKER_HOST", ENGINE_HOST)
-    if IMAGE:
-        monkeypatch.setenv("TOOLKIT_POSTGRES_IMAGE", IMAGE)
-    return engine_client
-
-
 @pytest.fixture(scope="module")
 def docker_server(engine_client: Any) -> Iterator[Server]:
     """One container shared by the tests that only query it."""
@@ -94,12 +53,6 @@ def docker_server(engine_client: Any) -> Iterator[Server]:
             patch.setenv("TOOLKIT_POSTGRES_IMAGE", IMAGE)
         with start_server("docker") as server:
             yield server
-
-
-def ours(client: Any) -> dict[str, dict[str, str]]:
-    """Labels of every container of the toolkit on the engine, by container id."""
-    containers = client.api.containers(all=True, filters={"label": LABEL})  # no inspect races
-    return {container["Id"]: container.get("Labels") or {} for container in containers}
 
 
 def exists(client: Any, container_id: str) -> bool:
