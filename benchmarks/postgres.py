@@ -6,6 +6,9 @@
    warm-up start has filled (the cached data dir is copied). The child reports its
    import time, ``start_server("embedded")`` to the first ``SELECT 1`` row, and
    ``server.stop()``; the parent times the whole child process.
+   1b. The same for a container (``start_server("docker")``, image
+   ``TOOLKIT_POSTGRES_IMAGE``), beside the warm embedded figures, when a container
+   engine answers; the report says so when none does (``benchmarks/_container.py``).
 2. Per-package database creation on one embedded server: ``clone_database`` from a
    template built by ``ensure_template`` vs ``CREATE DATABASE`` + ``create_all`` of the
    same 10-table SQLAlchemy metadata.
@@ -44,6 +47,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from _container import (
+    STARTED_CONTAINERS,
+    container_leftovers,
+    measure_container_starts,
+    report_container_starts,
+)
+from _report import Sample, heading, render_table, stats_cells
 from sqlalchemy import (
     ForeignKey,
     Index,
@@ -56,7 +66,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
-from _report import Sample, heading, render_table, stats_cells
 from toolkit.postgres import Server, databases, start_server
 from toolkit.postgres.schema import MetadataSchema
 
@@ -565,10 +574,11 @@ def report_leaks() -> None:
         for pid, runtime in STARTED_SERVERS
         if still_serving(pid, runtime) or os.path.exists(runtime)
     ]
+    left += [f"container {container_id[:12]} exists" for container_id in container_leftovers()]
     if left:
         print(f"leak check: LEFT BEHIND: {'; '.join(left)}")
     else:
-        count = len(STARTED_SERVERS)
+        count = len(STARTED_SERVERS) + len(STARTED_CONTAINERS)
         print(f"leak check: all {count} servers started by this run are stopped and erased")
 
 
@@ -622,6 +632,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm = measure_warm_starts(args.repeat, warm_cache)  # its warm-up compiles too
         cold = measure_cold_starts(args.repeat, scratch)
         report_starts(cold, warm)
+        image = os.environ.get("TOOLKIT_POSTGRES_IMAGE", "")
+        container_env = clean_environ(**({"TOOLKIT_POSTGRES_IMAGE": image} if image else {}))
+        containers = measure_container_starts(args.repeat, container_env)
+        report_container_starts(containers, warm, image or "the default")
         os.environ["TOOLKIT_CACHE_DIR"] = str(warm_cache)  # the parent's server starts warm too
         with start_server("embedded") as server:
             STARTED_SERVERS.append((server.details["pid"], server.details["runtime_dir"]))
