@@ -199,6 +199,26 @@ def test_sweep_spares_containers_of_live_owners(engine: Any) -> None:
     assert wait_until(lambda: not exists(engine, details["container_id"]), timeout=15)
 
 
+def test_ryuk_is_not_needed_when_the_user_left_it_unconfigured(
+    engine: Any, toolkit_cli, tmp_path
+) -> None:
+    # Ryuk's image cannot be pulled where no registry answers: starting it would fail.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RYUK")}
+    env.pop("TESTCONTAINERS_RYUK_DISABLED", None)
+    env["HOME"] = str(tmp_path)  # no ~/.testcontainers.properties either
+
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit", "postgres", "--provider", "docker", "--", "true"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
 def test_toolkit_postgres_runs_a_command_against_a_container(engine: Any, toolkit_cli) -> None:
     before = set(ours(engine))
 

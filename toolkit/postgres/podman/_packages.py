@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Sequence
 
 from toolkit.errors import ToolkitError
@@ -63,6 +64,8 @@ def ensure_packages(log: Log) -> list[str]:
         log(f"packages: {', '.join(REQUIRED)} already installed")
         return []
     log(f"packages: installing {', '.join(missing)}")
+    started = time.perf_counter()
     _apt("update", "-q")
     _apt("install", "-y", "-q", "--no-install-recommends", *missing)
+    log(f"packages: installed ({time.perf_counter() - started:.1f} s)")
     return missing
