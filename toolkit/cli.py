@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
         "--layers", default="unit,integration", help="comma-separated layers (default: both)"
     )
     matrix.add_argument("--seed", type=int, help="random-order seed shared by all entries")
+    podman = commands.add_parser(
+        "podman",
+        add_help=False,
+        help="Podman's Docker API and a local PostgreSQL image (Debian/Ubuntu, root); "
+        "same as python -m toolkit.postgres.podman",
+    )
+    podman.add_argument("args", nargs=argparse.REMAINDER)
     commands.add_parser(
         "makefile",
         help="print the path of the Make fragment (include $(shell toolkit makefile))",
@@ -220,6 +227,11 @@ def _postgres(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["podman"]:  # its own command line, --help included
+        from toolkit.postgres.podman import main as podman_main
+
+        return podman_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "postgres":

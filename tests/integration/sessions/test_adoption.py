@@ -226,7 +226,8 @@ def _nox(
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("TOOLKIT_", "PG", "NOX_", "VIRTUAL_ENV")) and key != "DATABASE_URL"
+        if not key.startswith(("TOOLKIT_", "TESTCONTAINERS_", "PG", "NOX_", "VIRTUAL_ENV"))
+        and key not in ("DATABASE_URL", "DOCKER_HOST")
     }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv, as a user would have it
     if "TOOLKIT_CACHE_DIR" in os.environ:
