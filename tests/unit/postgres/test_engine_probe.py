@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.unit.postgres._fake_engine import serve_ping
 from toolkit.postgres.engine_probe import api_version, engine_answers
 
 
 @pytest.fixture
 def fake_engine(tmp_path: Path) -> Iterator[tuple[str, list[bytes]]]:
-    """A unix socket answering /_ping with whatever reply the test appends."""
-    path = tmp_path / "engine.sock"
+    """An engine answering /_ping with whatever reply the test appends."""
     replies: list[bytes] = []
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen()
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(1024)
-                connection.sendall(replies[-1])
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield f"unix://{path}", replies
+    listener = serve_ping(tmp_path / "engine.sock", replies)
+    yield f"unix://{tmp_path / 'engine.sock'}", replies
     listener.close()
 
 

@@ -6,42 +6,22 @@ a unix socket stands in for it; selection never starts anything.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.unit.postgres._fake_engine import serve_ping
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _binaries
 from toolkit.postgres.engine_probe import engine_answers
 from toolkit.postgres.selection import choose_provider
 
 
-def _serve_ping(path: Path, reply: bytes) -> socket.socket:
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen()
-
-    def loop() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(1024)
-                connection.sendall(reply)
-
-    threading.Thread(target=loop, daemon=True).start()
-    return listener
-
-
 @pytest.fixture
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     path = tmp_path / "engine.sock"
-    listener = _serve_ping(path, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+    listener = serve_ping(path, [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"])
     monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
     yield f"unix://{path}"
     listener.close()
@@ -58,7 +38,7 @@ def no_binaries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_engine_answers_only_to_a_200_ping(tmp_path: Path) -> None:
-    refusing = _serve_ping(tmp_path / "busy.sock", b"HTTP/1.1 500 Internal Server Error\r\n\r\n")
+    refusing = serve_ping(tmp_path / "busy.sock", [b"HTTP/1.1 500 Internal Server Error\r\n\r\n"])
 
     assert not engine_answers(f"unix://{tmp_path / 'busy.sock'}")
     assert not engine_answers(f"unix://{tmp_path / 'absent.sock'}")
