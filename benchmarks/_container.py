@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Mapping
 
+from _child import start_script
 from _report import Sample, heading, render_table, stats_cells
 
 from toolkit.postgres.engine_probe import api_version, docker_host
@@ -23,25 +24,7 @@ from toolkit.postgres.providers import docker as docker_provider
 
 __all__ = ["container_leftovers", "measure_container_starts", "report_container_starts"]
 
-CHILD = """
-import json, time
-t0 = time.perf_counter()
-from toolkit.postgres import start_server
-import psycopg
-t1 = time.perf_counter()
-server = start_server("docker")
-try:
-    with psycopg.connect(server.dsn()) as connection:
-        connection.execute("SELECT 1").fetchone()
-    t2 = time.perf_counter()
-finally:
-    server.stop()
-t3 = time.perf_counter()
-print(json.dumps({
-    "imports": t1 - t0, "first_row": t2 - t1, "stop": t3 - t2,
-    "container_id": server.details["container_id"],
-}))
-"""
+CHILD = start_script("docker", ("container_id",))
 
 ROWS = (
     ("imports (toolkit.postgres, psycopg)", "imports"),

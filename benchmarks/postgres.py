@@ -47,6 +47,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from _child import start_script
 from _container import (
     STARTED_CONTAINERS,
     container_leftovers,
@@ -107,25 +108,7 @@ def clean_environ(**extra: str) -> dict[str, str]:
 
 # ------------------------------------------------- 1. server start to first query
 
-CHILD_START = """
-import json, time
-t0 = time.perf_counter()
-from toolkit.postgres import start_server
-import psycopg
-t1 = time.perf_counter()
-server = start_server("embedded")
-try:
-    with psycopg.connect(server.dsn()) as connection:
-        connection.execute("SELECT 1").fetchone()
-    t2 = time.perf_counter()
-finally:
-    server.stop()
-t3 = time.perf_counter()
-print(json.dumps({
-    "imports": t1 - t0, "first_row": t2 - t1, "stop": t3 - t2,
-    "pid": server.details["pid"], "runtime_dir": server.details["runtime_dir"],
-}))
-"""
+CHILD_START = start_script("embedded", ("pid", "runtime_dir"))
 
 START_ROWS = (
     ("imports (toolkit.postgres, psycopg)", "imports"),

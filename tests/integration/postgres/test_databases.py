@@ -7,33 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from sqlalchemy import ForeignKey, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tests.integration.postgres._schemas import package_metadata
 from toolkit.postgres import databases
 from toolkit.postgres.schema import EmptySchema, MetadataSchema
 from toolkit.postgres.server import Server
-
-
-def _metadata() -> MetaData:
-    """A fresh schema per test, so each builds its own template."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData()
-
-    suffix = uuid.uuid4().hex[:8]
-
-    class Team(Base):
-        __tablename__ = f"teams_{suffix}"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        name: Mapped[str] = mapped_column(String(40), unique=True)
-
-    class Member(Base):
-        __tablename__ = f"members_{suffix}"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        team_id: Mapped[int] = mapped_column(ForeignKey(Team.id))
-
-    return Base.metadata
 
 
 def _tables(server: Server, database: str) -> set[str]:
@@ -50,7 +28,7 @@ def _databases(server: Server) -> set[str]:
 
 
 def test_clone_holds_the_schema_and_is_independent(postgres_server: Server) -> None:
-    metadata = _metadata()
+    metadata = package_metadata()
     template = databases.ensure_template(postgres_server, MetadataSchema(metadata))
 
     first = databases.clone_database(postgres_server, template, f"clone_a_{uuid.uuid4().hex[:6]}")
@@ -68,7 +46,7 @@ def test_clone_holds_the_schema_and_is_independent(postgres_server: Server) -> N
 
 
 def test_same_schema_reuses_its_template(postgres_server: Server) -> None:
-    schema = MetadataSchema(_metadata())
+    schema = MetadataSchema(package_metadata())
 
     first = databases.ensure_template(postgres_server, schema)
     second = databases.ensure_template(postgres_server, schema)
@@ -78,7 +56,7 @@ def test_same_schema_reuses_its_template(postgres_server: Server) -> None:
 
 
 def test_concurrent_builders_build_one_template(postgres_server: Server) -> None:
-    schema = MetadataSchema(_metadata())
+    schema = MetadataSchema(package_metadata())
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         names = set(

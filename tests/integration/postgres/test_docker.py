@@ -18,10 +18,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import ForeignKey, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tests.integration.conftest import alive, wait_until
+from tests.integration.postgres._schemas import package_metadata
 from tests.integration.postgres.conftest import ENGINE_HOST, IMAGE, ours
 from toolkit.errors import ToolkitError
 from toolkit.postgres import databases, start_server
@@ -100,27 +99,8 @@ def test_server_runs_with_test_friendly_settings(docker_server: Server) -> None:
     }
 
 
-def _package_schema() -> MetaData:
-    class Base(DeclarativeBase):
-        metadata = MetaData()
-
-    suffix = uuid.uuid4().hex[:8]
-
-    class Team(Base):
-        __tablename__ = f"teams_{suffix}"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        name: Mapped[str] = mapped_column(String(40), unique=True)
-
-    class Member(Base):
-        __tablename__ = f"members_{suffix}"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        team_id: Mapped[int] = mapped_column(ForeignKey(Team.id))
-
-    return Base.metadata
-
-
 def test_each_package_gets_a_clone_of_one_template(docker_server: Server) -> None:
-    metadata = _package_schema()
+    metadata = package_metadata()
     template = databases.ensure_template(docker_server, MetadataSchema(metadata))
     team_table = next(name for name in metadata.tables if name.startswith("teams"))
 
