@@ -132,6 +132,33 @@ def _without(tests: Iterable[str], excluded: set[str]) -> list[str]:
     return [test for test in tests if test not in excluded]
 
 
+def _narrowest(
+    runs: list[OrderRun], victim: str, excluded: set[str]
+) -> tuple[OrderRun, list[str], list[str]]:
+    """The run leaving the fewest candidates once ``excluded`` tests are dropped from
+    what ran before the victim; with its full prefix and those candidates."""
+    run = min(runs, key=lambda candidate: len(_without(candidate.prefix(victim), excluded)))
+    prefix = run.prefix(victim)
+    return run, prefix, _without(prefix, excluded)
+
+
+def _search(
+    runner: Runner,
+    victim: str,
+    prefix: list[str],
+    seconds: float,
+    flipped: Callable[[Execution], bool],
+    say: Callable[[str], None],
+) -> Search:
+    """A search over ``prefix`` whose oracle asks whether the victim ``flipped``."""
+    return Search(
+        victim,
+        _oracle(runner, victim, flipped, say),
+        {test: index for index, test in enumerate(prefix)},
+        seconds,
+    )
+
+
 def _classify(
     runner: Runner, runs: list[OrderRun], victim: str, max_sets: int, say: Callable[[str], None]
 ) -> Finding:
@@ -140,17 +167,10 @@ def _classify(
     after_pass = {test for run in passing for test in run.prefix(victim)}
     after_fail = {test for run in failing for test in run.prefix(victim)}
     seconds = max(e.duration for run in runs for e in run.executions if e.test == victim)
-    # The failing run with the fewest candidates: tests before the victim there, less
-    # those it passed after elsewhere (exact for single polluters; checked by runs).
-    failed_in = min(failing, key=lambda run: len(_without(run.prefix(victim), after_pass)))
-    prefix = failed_in.prefix(victim)
-    candidates = _without(prefix, after_pass)
-    search = Search(
-        victim,
-        _oracle(runner, victim, lambda e: e.failed, say),
-        {test: index for index, test in enumerate(prefix)},
-        seconds,
-    )
+    # Candidates: tests before the victim in a failing run, less those it passed after
+    # elsewhere (exact for single polluters; checked by runs).
+    failed_in, prefix, candidates = _narrowest(failing, victim, after_pass)
+    search = _search(runner, victim, prefix, seconds, lambda e: e.failed, say)
     say(
         f"{victim}: alone, then after {len(candidates)} candidate polluter(s) from the {failed_in.label} run"
     )
@@ -193,15 +213,8 @@ def _brittle(
     say: Callable[[str], None],
 ) -> Finding | None:
     """The victim fails alone: find the tests after which it passes (state-setters)."""
-    passed_in = min(passing, key=lambda run: len(_without(run.prefix(victim), after_fail)))
-    prefix = passed_in.prefix(victim)
-    candidates = _without(prefix, after_fail)
-    search = Search(
-        victim,
-        _oracle(runner, victim, lambda e: e.passed, say),
-        {test: index for index, test in enumerate(prefix)},
-        seconds,
-    )
+    passed_in, prefix, candidates = _narrowest(passing, victim, after_fail)
+    search = _search(runner, victim, prefix, seconds, lambda e: e.passed, say)
     say(
         f"{victim}: fails alone; state-setters among {len(candidates)} test(s) of the {passed_in.label} run"
     )
