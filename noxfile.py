@@ -6,9 +6,17 @@ nox -s tests                                   # the toolkit's own test suite
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
 
-import toolkit.sessions  # noqa: F401  (registers unit, integration, coverage, isolation, summary)
+# This repository is the toolkit: its sessions come from the checkout itself, so that
+# `pip install nox uv && nox` works from a fresh clone. nox does not put the noxfile's
+# folder on sys.path; other repositories install the toolkit instead (see the README).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import toolkit.sessions  # noqa: E402, F401  (registers unit, integration, coverage, isolation, summary)
 
 nox.options.sessions = ["unit", "integration"]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 
 from toolkit import __version__
+from toolkit._foreground import run_foreground
 from toolkit.errors import ToolkitError
 
 __all__ = ["main"]
@@ -79,6 +79,31 @@ def _parser() -> argparse.ArgumentParser:
         "same as python -m toolkit.postgres.podman",
     )
     podman.add_argument("args", nargs=argparse.REMAINDER)
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="run one package's tests as its sessions do, with a server of its own",
+        description=(
+            "Start a server, build the package's template ([tool.toolkit] setup), apply its "
+            "[tool.toolkit.env], run pytest in the package's folder with the arguments after "
+            "--, stop the server and exit with pytest's code. Run it from the repository "
+            "root, with the toolkit of the package's environment."
+        ),
+        usage="%(prog)s [-h] [--root ROOT] PACKAGE -- [PYTEST ARGS ...]",
+    )
+    reproduce.add_argument("package", help="the package, as in nox -s 'unit(<package>)'")
+    reproduce.add_argument("--root", default=".", help="repository root (default: .)")
+    reproduce.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    template = commands.add_parser(
+        "template",
+        help="build a package's template database on DATABASE_URL's server; print its name",
+        description=(
+            "Used by the sessions: build (or find) the template database of PACKAGE on the "
+            "server DATABASE_URL names, running its [tool.toolkit] setup commands, and "
+            "print the template's name."
+        ),
+    )
+    template.add_argument("package")
+    template.add_argument("--root", default=".", help="repository root (default: .)")
     commands.add_parser(
         "makefile",
         help="print the path of the Make fragment (include $(shell toolkit makefile))",
@@ -106,7 +131,7 @@ def _packages(args: argparse.Namespace) -> int:
             "name": package.name,
             "path": str(package.path.relative_to(config.root)),
             "fail_under": package.fail_under,
-            "layers": [layer for layer, path in package.test_dirs.items() if path.is_dir()],
+            "layers": list(package.layers),
             "random_order": package.random_order,
             "depends_on": list(package.workspace_dependencies),
             **({"reason": selected.reasons[package.name]} if selected else {}),
@@ -165,35 +190,6 @@ def _makefile() -> int:
     return 0
 
 
-def _run_with_server(server_env: dict[str, str], cmd: list[str]) -> int:
-    """Run CMD in the foreground; pass on termination signals, keep the server up meanwhile.
-
-    Ctrl-C reaches CMD directly (same process group), so it is ignored here: CMD
-    decides how to end, and the server is stopped after it does.
-    """
-    try:
-        child = subprocess.Popen(cmd, env={**os.environ, **server_env})
-    except OSError as error:
-        raise ToolkitError(
-            f"cannot run {cmd[0]!r}: {error.strerror}", "check the command"
-        ) from None
-
-    def forward(signum: int, _frame: object) -> None:
-        child.send_signal(signum)
-
-    previous = {
-        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
-        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
-    }
-    try:
-        code = child.wait()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 128 - code if code < 0 else code
-
-
 def _serve(server_env: dict[str, str], until_eof: bool) -> int:
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -221,9 +217,29 @@ def _postgres(args: argparse.Namespace) -> int:
     server = start_server(args.provider, port=args.port)
     try:
         env = server.environ()
-        return _run_with_server(env, cmd) if cmd else _serve(env, args.until_eof)
+        return run_foreground(cmd, {**os.environ, **env}) if cmd else _serve(env, args.until_eof)
     finally:
         server.stop()
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from toolkit.testing.reproduce import reproduce
+
+    pytest_args = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    return reproduce(args.package, pytest_args, root=args.root)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from toolkit.config import load_config
+    from toolkit.postgres.urls import parse_url
+    from toolkit.testing.database import ensure_package_template
+
+    package = load_config(args.root).package(args.package)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise ToolkitError("DATABASE_URL is not set", "set it to the server's URL")
+    print(ensure_package_template(package, parse_url(url, source="DATABASE_URL")), flush=True)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -242,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _makefile()
         if args.command == "matrix":
             return _matrix(args)
+        if args.command == "reproduce":
+            return _reproduce(args)
+        if args.command == "template":
+            return _template(args)
     except ToolkitError as error:
         print(f"toolkit: error: {error}", file=sys.stderr)
         return USER_ERROR

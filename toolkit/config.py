@@ -13,8 +13,14 @@ Root ``pyproject.toml``::
     isolation_orders = 3                  # random orders tried by the isolation session
 
 A package's ``pyproject.toml`` may add ``[tool.toolkit]`` with ``unit`` and
-``integration`` (test folders, default ``tests/unit`` and ``tests/integration``) and
-``random_order = false`` (an opt-out while it fixes order dependence).
+``integration`` (test folders, default ``tests/unit`` and ``tests/integration``; a
+default folder that does not exist means the layer has no tests, ``false`` says so
+explicitly), ``random_order = false`` (an opt-out while it fixes order dependence) and
+``setup`` (commands that build the package's template database: migrations, data).
+
+Both levels accept ``[tool.toolkit.env]`` (strings for every session of the package;
+the package's win) and ``database_url_scheme`` (``postgresql+psycopg`` for an app
+that hands ``DATABASE_URL`` straight to SQLAlchemy).
 """
 
 from __future__ import annotations
@@ -32,8 +38,13 @@ __all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
 
 LAYERS = ("unit", "integration")
 DEFAULT_FAIL_UNDER = 80.0
-_ROOT_KEYS = {"packages", "python", "fail_under", "isolation_orders"}
-_PACKAGE_KEYS = {"unit", "integration", "random_order"}
+DEFAULT_SCHEME = "postgresql"
+_SHARED_KEYS = {"env", "database_url_scheme"}
+_ROOT_KEYS = {"packages", "python", "fail_under", "isolation_orders", *_SHARED_KEYS}
+_PACKAGE_KEYS = {"unit", "integration", "random_order", "setup", *_SHARED_KEYS}
+_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?$")
+#: Variables the toolkit sets itself: an env table may not override them.
+_RESERVED_ENV = re.compile(r"^(?:DATABASE_URL|PG[A-Z_]*|TOOLKIT_.*)$")
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -50,15 +61,35 @@ class Package:
     path: Path
     fail_under: float
     threshold_source: str
-    test_dirs: dict[str, Path]
+    #: Each layer's folder; None when the package has no tests in that layer.
+    test_dirs: dict[str, Path | None]
     random_order: bool = True
+    #: Layers whose folder was named in [tool.toolkit] (a missing one is a mistake).
+    configured_layers: frozenset[str] = frozenset()
+    setup: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    database_url_scheme: str = DEFAULT_SCHEME
     dependencies: tuple[str, ...] = ()
     workspace_dependencies: tuple[str, ...] = field(default=())
     has_test_group: bool = False
     has_test_extra: bool = False
 
-    def test_dir(self, layer: str) -> Path:
-        return self.test_dirs[layer]
+    def test_dir(self, layer: str) -> Path | None:
+        """The layer's folder, or None when the package has no tests in that layer."""
+        folder = self.test_dirs[layer]
+        if folder is None or (layer not in self.configured_layers and not folder.is_dir()):
+            return None
+        return folder
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The layers this package has tests in."""
+        return tuple(layer for layer in LAYERS if self.test_dir(layer) is not None)
+
+    @property
+    def needs_database(self) -> bool:
+        """Whether its sessions need a server: an integration layer or setup commands."""
+        return self.test_dir("integration") is not None or bool(self.setup)
 
 
 @dataclass(frozen=True)
@@ -68,6 +99,8 @@ class RepoConfig:
     python: tuple[str, ...] | None
     fail_under: float
     isolation_orders: int
+    env: dict[str, str] = field(default_factory=dict)
+    database_url_scheme: str = DEFAULT_SCHEME
 
     def local_dependencies(self, package: Package) -> list[Package]:
         """Workspace packages ``package`` needs, transitively, dependencies first."""
@@ -130,6 +163,64 @@ def _string_list(value: Any, where: str) -> list[str]:
     raise ToolkitError(f"{where} must be a string or a list of strings", f"got {value!r}")
 
 
+def _env_table(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ToolkitError(f"{where} must be a table of strings", 'e.g. SECRET_KEY = "test"')
+    for key, item in value.items():
+        if _RESERVED_ENV.match(key):
+            raise ToolkitError(
+                f"{where} sets {key}, which the toolkit sets itself",
+                "remove it: DATABASE_URL, PG* and TOOLKIT_* name the test database and the run",
+            )
+        if not isinstance(item, str):
+            raise ToolkitError(
+                f"{key} in {where} must be a string", f'got {item!r}; quote it: {key} = "{item}"'
+            )
+    return dict(value)
+
+
+def _scheme(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _SCHEME.match(value):
+        raise ToolkitError(
+            f"{where} = {value!r} is not a PostgreSQL URL scheme",
+            'use e.g. "postgresql", "postgresql+psycopg" or "postgresql+asyncpg"',
+        )
+    return value
+
+
+def _shared_options(options: dict[str, Any], where: str) -> dict[str, Any]:
+    """The keys a root and a package table both accept, validated."""
+    shared: dict[str, Any] = {}
+    if "env" in options:
+        shared["env"] = _env_table(options["env"], f"[tool.toolkit.env] of {where}")
+    if "database_url_scheme" in options:
+        shared["database_url_scheme"] = _scheme(
+            options["database_url_scheme"], f"database_url_scheme in [tool.toolkit] of {where}"
+        )
+    return shared
+
+
+def _layer_folder(options: dict[str, Any], layer: str, path: Path, where: str) -> Path | None:
+    folder = options.get(layer, f"tests/{layer}")
+    if folder is False:
+        return None
+    if not isinstance(folder, str) or not folder:
+        raise ToolkitError(
+            f"{layer} in [tool.toolkit] of {where} = {folder!r} is not a folder",
+            f'name the folder ({layer} = "tests") or declare the layer absent ({layer} = false)',
+        )
+    return path / folder
+
+
+def _setup_commands(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ToolkitError(
+            f"setup in [tool.toolkit] of {where} must be a list of commands",
+            'e.g. setup = ["alembic upgrade head", "python -m app.initial_data"]',
+        )
+    return tuple(value)
+
+
 def _requirement_names(requirements: list[Any]) -> tuple[str, ...]:
     names = []
     for requirement in requirements:
@@ -140,7 +231,9 @@ def _requirement_names(requirements: list[Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _load_package(path: Path, root: Path, default_fail_under: float) -> Package:
+def _load_package(
+    path: Path, root: Path, default_fail_under: float, defaults: dict[str, Any]
+) -> Package:
     pyproject_path = path / "pyproject.toml"
     data = _read_toml(pyproject_path)
     where = pyproject_path.relative_to(root)
@@ -161,12 +254,8 @@ def _load_package(path: Path, root: Path, default_fail_under: float) -> Package:
         source = f"{where} [tool.coverage.report]"
     else:
         fail_under, source = default_fail_under, "default"
-    test_dirs = {}
-    for layer in LAYERS:
-        folder = options.get(layer, f"tests/{layer}")
-        if not isinstance(folder, str):
-            raise ToolkitError(f"{layer} in [tool.toolkit] of {where} must be a folder path", "")
-        test_dirs[layer] = path / folder
+    test_dirs = {layer: _layer_folder(options, layer, path, str(where)) for layer in LAYERS}
+    shared = _shared_options(options, str(where))
     random_order = options.get("random_order", True)
     if not isinstance(random_order, bool):
         raise ToolkitError(
@@ -180,6 +269,14 @@ def _load_package(path: Path, root: Path, default_fail_under: float) -> Package:
         threshold_source=source,
         test_dirs=test_dirs,
         random_order=random_order,
+        configured_layers=frozenset(
+            layer for layer in LAYERS if isinstance(options.get(layer), str)
+        ),
+        setup=_setup_commands(options["setup"], str(where)) if "setup" in options else (),
+        env={**defaults.get("env", {}), **shared.get("env", {})},
+        database_url_scheme=shared.get(
+            "database_url_scheme", defaults.get("database_url_scheme", DEFAULT_SCHEME)
+        ),
         dependencies=_requirement_names(project.get("dependencies", [])),
         has_test_group="test" in data.get("dependency-groups", {}),
         has_test_extra="test" in project.get("optional-dependencies", {}),
@@ -228,7 +325,8 @@ def load_config(root: Path | str = ".") -> RepoConfig:
                 "fix the glob or remove it",
             )
         folders.extend(match for match in matches if match not in folders)
-    packages = [_load_package(folder, root, fail_under) for folder in folders]
+    defaults = _shared_options(options, "pyproject.toml")
+    packages = [_load_package(folder, root, fail_under, defaults) for folder in folders]
     _check_unique(packages, root)
     names = {package.name for package in packages}
     packages = [_with_workspace_dependencies(package, names) for package in packages]
@@ -238,6 +336,8 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         python=versions,
         fail_under=fail_under,
         isolation_orders=orders,
+        env=defaults.get("env", {}),
+        database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
     )
 
 

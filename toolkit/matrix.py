@@ -37,7 +37,7 @@ def build_matrix(
         for version in versions:
             param = package.name if len(versions) == 1 else f"{package.name}-py{version}"
             for layer in layers:
-                if not package.test_dir(layer).is_dir():
+                if layer not in package.layers:
                     continue
                 for index in range(1, shards + 1):
                     entry = {

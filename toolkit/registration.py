@@ -69,6 +69,8 @@ def _isolation(
     check(session, config, package, python)
 
 
+_LAYER_OF: dict[_Body, str] = {_unit: "unit", _integration: "integration"}
+
 _BODIES: dict[str, _Body] = {
     "unit": _unit,
     "integration": _integration,
@@ -118,12 +120,38 @@ def _skip_unless_selected(session: nox.Session, config: RepoConfig, package: str
     session.log(f"{package}: selected ({selected.reasons[package]})")
 
 
+def _run_layer_body(
+    session: nox.Session, config: RepoConfig, package: Package, python: str | None, body: _Body
+) -> None:
+    """Run a layer's session so that the summary sees it whatever happens: a session
+    that aborts before or around pytest (a failed install, an unreachable server) is
+    recorded as an error with its reason, never left out or counted as passed."""
+    from toolkit._nox import state
+    from toolkit._nox.reports import Outcome
+
+    layer = _LAYER_OF[body]
+    state.record(package.name, layer)
+    try:
+        body(session, config, package, python)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        if type(error).__name__ != "_SessionSkip" and state.outcome(package.name, layer) is None:
+            lines = str(error).strip().splitlines()
+            reason = lines[0] if lines else type(error).__name__
+            state.set_outcome(config, package, layer, Outcome("error", reason))
+        raise
+
+
 def _package_session(config: RepoConfig, name: str, layer: str, body: _Body) -> None:
     @nox.session(name=name, venv_backend="none", tags=[layer])
     @nox.parametrize(("package", "python_version"), _params(config))
     def session(session: nox.Session, package: str, python_version: str | None) -> None:
         _skip_unless_selected(session, config, package)
-        body(session, config, config.package(package), python_version)
+        if body in _LAYER_OF:
+            _run_layer_body(session, config, config.package(package), python_version, body)
+        else:
+            body(session, config, config.package(package), python_version)
 
     session.__doc__ = f"{layer} for one package (see toolkit.registration)"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def test_package_options_override_test_folders_and_order(repo: Path) -> None:
     api = load_config(repo).package("api")
 
     assert api.test_dir("unit") == repo / "apps" / "api" / "checks" / "fast"
-    assert api.test_dir("integration") == repo / "apps" / "api" / "tests" / "integration"
+    assert api.test_dirs["integration"] == repo / "apps" / "api" / "tests" / "integration"
     assert api.random_order is False
     assert api.has_test_group
 
@@ -196,3 +197,114 @@ def test_two_packages_with_one_name_are_refused(tmp_path: Path) -> None:
 def test_unknown_package_lists_the_known_ones(repo: Path) -> None:
     with pytest.raises(ToolkitError, match="unknown package 'nope'.*core-lib, api, web"):
         load_config(repo).package("nope")
+
+
+def _repo(tmp_path: Path, root: str, package: str, files: dict[str, str] | None = None) -> Path:
+    return _write(
+        tmp_path,
+        {
+            "pyproject.toml": f'[tool.toolkit]\npackages = ["p"]\n{root}',
+            "p/pyproject.toml": _package("p", package),
+            **(files or {}),
+        },
+    )
+
+
+def test_layers_are_the_folders_that_exist(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "", "", {"p/tests/integration/test_x.py": ""})
+
+    package = load_config(repo).package("p")
+
+    assert package.layers == ("integration",)
+    assert package.test_dir("unit") is None
+    assert package.needs_database
+
+
+def test_a_layer_declared_false_is_absent_even_if_its_folder_exists(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        "",
+        '[tool.toolkit]\nunit = false\nintegration = "tests"',
+        {"p/tests/unit/test_x.py": ""},
+    )
+
+    package = load_config(repo).package("p")
+
+    assert package.layers == ("integration",)
+    assert package.test_dir("integration") == repo / "p" / "tests"
+
+
+def test_a_configured_folder_that_is_missing_stays_a_layer(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "", '[tool.toolkit]\nunit = "checks"')
+
+    package = load_config(repo).package("p")
+
+    assert package.test_dir("unit") == repo / "p" / "checks"
+    assert not package.needs_database
+
+
+def test_env_merges_root_and_package_with_the_package_winning(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        '[tool.toolkit.env]\nSECRET_KEY = "root"\nLOG_LEVEL = "info"\n',
+        '[tool.toolkit.env]\nSECRET_KEY = "package"',
+    )
+
+    assert load_config(repo).package("p").env == {"SECRET_KEY": "package", "LOG_LEVEL": "info"}
+
+
+def test_setup_and_scheme_are_read_from_the_package_then_the_root(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        'database_url_scheme = "postgresql+asyncpg"\n',
+        '[tool.toolkit]\nsetup = ["alembic upgrade head", "python -m app.initial_data"]',
+    )
+
+    package = load_config(repo).package("p")
+
+    assert package.setup == ("alembic upgrade head", "python -m app.initial_data")
+    assert package.database_url_scheme == "postgresql+asyncpg"
+    assert package.needs_database
+
+
+@pytest.mark.parametrize(
+    ("root", "package", "message"),
+    [
+        pytest.param(
+            '[tool.toolkit.env]\nDATABASE_URL = "x"\n',
+            "",
+            "sets DATABASE_URL, which the toolkit sets itself",
+            id="database-url-in-root-env",
+        ),
+        pytest.param(
+            "",
+            '[tool.toolkit.env]\nPGHOST = "x"',
+            "sets PGHOST, which the toolkit sets itself",
+            id="pg-variable-in-package-env",
+        ),
+        pytest.param(
+            "",
+            '[tool.toolkit.env]\nTOOLKIT_SEED = "1"',
+            "sets TOOLKIT_SEED",
+            id="toolkit-variable",
+        ),
+        pytest.param(
+            "", "[tool.toolkit.env]\nWORKERS = 4", "WORKERS in [tool.toolkit.env]", id="not-a-string"
+        ),
+        pytest.param("", '[tool.toolkit]\nenv = "x"', "must be a table", id="env-not-a-table"),
+        pytest.param(
+            'database_url_scheme = "mysql"\n', "", "not a PostgreSQL URL scheme", id="bad-scheme"
+        ),
+        pytest.param(
+            "", '[tool.toolkit]\nsetup = "alembic upgrade head"', "list of commands", id="setup-str"
+        ),
+        pytest.param("", "[tool.toolkit]\nunit = true", "is not a folder", id="layer-true"),
+    ],
+)
+def test_config_mistakes_name_the_key(
+    tmp_path: Path, root: str, package: str, message: str
+) -> None:
+    repo = _repo(tmp_path, root, package)
+
+    with pytest.raises(ToolkitError, match=re.escape(message)):
+        load_config(repo)

@@ -1,34 +1,47 @@
-"""One PostgreSQL server for the whole nox run, owned by nox's process.
+"""One PostgreSQL server for the whole nox run, owned by nox's process, and each
+package's database on it.
 
 The server is started by ``toolkit postgres --until-eof`` from the first package
 environment that needs it (the host itself has no database driver), and serves every
 package, each in its own database. Its stdin is a pipe from nox: when nox ends,
 however it ends, the pipe closes and the server is stopped and erased.
+
+Each package's template database (built by its ``setup`` commands, else empty) is made
+once per run by ``toolkit template`` in the package's environment; every pytest
+process then clones its own database from it (:mod:`toolkit.testing.database`).
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from toolkit.testing.database import TEMPLATE_VARIABLE
+
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["RunServer", "server_for_run"]
+    from toolkit._nox.environment import PackageEnv
+    from toolkit.config import Package, RepoConfig
+
+__all__ = ["RunServer", "database_name", "package_database", "server_for_run"]
 
 
 @dataclass(frozen=True)
 class RunServer:
     url: str  # libpq URI of the maintenance database
 
-    def environ(self, database: str) -> dict[str, str]:
-        """DATABASE_URL and PG* naming ``database`` on this server."""
+    def environ(self, database: str, scheme: str = "postgresql") -> dict[str, str]:
+        """DATABASE_URL (with ``scheme``) and PG* naming ``database`` on this server."""
         parts = urlsplit(self.url)
-        url = urlunsplit(parts._replace(path=f"/{database}"))
+        url = urlunsplit(parts._replace(scheme=scheme, path=f"/{database}"))
         env = {
             "DATABASE_URL": url,
             "PGHOST": parts.hostname or "",
@@ -74,3 +87,51 @@ def server_for_run(session: nox.Session, python: Path) -> RunServer:
     _server = RunServer(url)
     session.log(f"PostgreSQL for this run: {url}")
     return _server
+
+
+def database_name(package: Package) -> str:
+    """The database ``DATABASE_URL`` names for a package (its clones add suffixes)."""
+    return package.name.replace("-", "_")
+
+
+_templates: dict[str, str] = {}
+
+
+def _template(
+    session: nox.Session, config: RepoConfig, package: Package, env: PackageEnv, server_env: dict
+) -> str:
+    """The package's template on the run's server, built by its setup on first use."""
+    if package.name in _templates:
+        return _templates[package.name]
+    what = f"{len(package.setup)} setup command(s)" if package.setup else "an empty database"
+    session.log(f"{package.name}: template database from {what}")
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(env.python), "-m", "toolkit", "template", package.name, "--root", str(config.root)],
+        env={**os.environ, **package.env, **server_env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        lines = result.stderr.strip().splitlines()
+        reason = lines[-1].removeprefix("toolkit: error: ") if lines else "no output"
+        session.error(f"{package.name}: the template database could not be built: {reason}")
+    _templates[package.name] = result.stdout.strip().splitlines()[-1]
+    session.log(
+        f"{package.name}: template {_templates[package.name]} ready "
+        f"({time.monotonic() - started:.1f} s)"
+    )
+    return _templates[package.name]
+
+
+def package_database(
+    session: nox.Session, config: RepoConfig, package: Package, env: PackageEnv
+) -> dict[str, str]:
+    """``DATABASE_URL``, ``PG*`` and the template each pytest process clones its database
+    from: whatever its tests use, the database they name exists and is fresh."""
+    server = server_for_run(session, env.python)
+    environ = server.environ(database_name(package), package.database_url_scheme)
+    environ[TEMPLATE_VARIABLE] = _template(session, config, package, env, environ)
+    return environ

@@ -153,29 +153,34 @@ def _create(session: nox.Session, location: Path, interpreter: str) -> None:
         session.run(interpreter, "-m", "venv", str(location), external=True)
 
 
-def _install(session: nox.Session, env: PackageEnv, requirements: list[str]) -> None:
+def _install_error(output: str) -> str:
+    """The line of an installer's output that says what went wrong."""
+    lines = [line.strip(" ×╰─▶") for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.lower().startswith(("error", "because", "no solution")):
+            return line
+    return lines[-1] if lines else "no output"
+
+
+def _install(
+    session: nox.Session, package: Package, env: PackageEnv, requirements: list[str]
+) -> None:
     uv = _uv()
     if uv:
-        session.run(
-            uv,
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            str(env.python),
-            *requirements,
-            external=True,
-        )
+        command = [uv, "pip", "install", "--quiet", "--python", str(env.python), *requirements]
     else:
-        session.run(
+        command = [
             str(env.python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
+            *("-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
             *requirements,
-            external=True,
+        ]
+    session.log(f"{package.name}: installing into {env.location}")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        session.error(
+            f"{package.name}: its environment could not be installed: "
+            f"{_install_error(result.stderr or result.stdout)}"
         )
 
 
@@ -198,6 +203,6 @@ def prepare(
     if not env.python.exists() or recorded.get("interpreter") != interpreter:
         _create(session, env.location, interpreter)
     stamp_file.unlink(missing_ok=True)
-    _install(session, env, requirements)
+    _install(session, package, env, requirements)
     stamp_file.write_text(json.dumps({"interpreter": interpreter, "stamp": stamp}))
     return env

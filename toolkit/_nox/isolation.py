@@ -61,16 +61,24 @@ def _verdict(package: Package, report: Report) -> str:
     )
 
 
+def _reproduce_with(config: RepoConfig, package: Package, env: environment.PackageEnv) -> list[str]:
+    """How a finding's command starts: the package environment's ``toolkit reproduce``,
+    which brings a server, the package's setup and env (pasted at the repository root)."""
+    toolkit = env.location.relative_to(config.root) / "bin" / "toolkit"
+    return [str(toolkit), "reproduce", package.name, "--"]
+
+
 def check(session: nox.Session, config: RepoConfig, package: Package, python: str | None) -> None:
     dirs = [
-        str(package.test_dir(layer).relative_to(package.path))
-        for layer in LAYERS
-        if package.test_dir(layer).is_dir()
+        str(layers.layer_dir(session, config, package, layer).relative_to(package.path))
+        for layer in package.layers
     ]
     if not dirs:
-        layers.require_test_dir(session, config, package, LAYERS[0])
+        session.skip(f"{package.name} has no tests in any layer ({', '.join(LAYERS)})")
     env = environment.prepare(session, config, package, python)
-    environ = layers.layer_environ(session, config, package, env, "isolation")
+    environ = layers.package_environ(
+        session, config, package, env, "isolation", with_database=package.needs_database
+    )
     work_dir = reports.package_dir(config, package) / "isolation"
     shutil.rmtree(work_dir, ignore_errors=True)
     args = state.pytest_args(session)
@@ -95,6 +103,7 @@ def check(session: nox.Session, config: RepoConfig, package: Package, python: st
             jobs=jobs,
             work_dir=work_dir,
             progress=lambda message: session.log(f"{name}: {message}"),
+            reproduce_with=_reproduce_with(config, package, env),
         )
     except IsolationError as error:
         session.error(f"{name}: {error}")

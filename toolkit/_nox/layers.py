@@ -2,18 +2,25 @@
 
 The unit layer is hermetic (pytest-socket: no network, unix sockets allowed for
 asyncio; the plugin refuses database fixtures). The integration layer gets the run's
-PostgreSQL server and a database named after the package. Both run in random order
-(pytest-randomly) with the run's seed, record coverage data and JUnit XML under
-``reports/<package>/``, and rerun only tests marked ``flaky`` (pytest-rerunfailures).
+PostgreSQL server and a fresh database of the package's own, whatever its tests use.
+Both run in random order (pytest-randomly) with the run's seed, record coverage data
+and JUnit XML under ``reports/<package>/``, and rerun only tests marked ``flaky``
+(pytest-rerunfailures). A package without a layer's folder has no tests in it: the
+session is skipped, saying so.
 """
 
 from __future__ import annotations
 
+import collections
 import os
+import re
+import shlex
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit._nox import database, environment, reports, state
+from toolkit._nox.reports import Outcome
 from toolkit._nox.state import notify
 from toolkit.config import Package, RepoConfig
 from toolkit.errors import ToolkitError
@@ -22,13 +29,15 @@ from toolkit.shards import DURATIONS_FILE, Shard, shard_from_env
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["database_name", "order_args", "require_test_dir", "run_layer"]
+__all__ = ["layer_dir", "order_args", "package_environ", "run_layer", "run_pytest"]
 
 HERMETIC_ARGS = ("--disable-socket", "--allow-unix-socket")
-
-
-def database_name(package: Package) -> str:
-    return package.name.replace("-", "_")
+# pytest's exit codes: 0 passed, 1 tests failed, 5 nothing collected; the rest mean the
+# run itself broke (interrupted by collection errors, internal error, usage error).
+_PASSED_CODES = (0, 5)
+_TESTS_FAILED = 1
+_SUMMARY_ERROR = re.compile(r"^ERROR (?P<what>.+)$")
+_EXCEPTION_LINE = re.compile(r"^E\s+(?P<what>\S.*)$")
 
 
 def order_args(package: Package, seed: int) -> list[str]:
@@ -37,16 +46,28 @@ def order_args(package: Package, seed: int) -> list[str]:
     return ["-p", "randomly", f"--randomly-seed={seed}"]
 
 
-def require_test_dir(
-    session: nox.Session, config: RepoConfig, package: Package, layer: str
-) -> Path:
-    folder = package.test_dir(layer)
-    if not folder.is_dir():
-        pyproject = (package.path / "pyproject.toml").relative_to(config.root)
+def layer_dir(session: nox.Session, config: RepoConfig, package: Package, layer: str) -> Path:
+    """The layer's folder; the session is skipped when the package has no such layer.
+
+    A folder named in ``[tool.toolkit]`` that does not exist is a mistake, not an
+    absent layer.
+    """
+    pyproject = (package.path / "pyproject.toml").relative_to(config.root)
+    folder = package.test_dirs[layer]
+    if folder is not None and not folder.is_dir() and layer in package.configured_layers:
         session.error(
-            f"{package.name} has no {folder.relative_to(config.root)} folder for the {layer} "
-            f'layer: create it, or set {layer} = "<folder>" in [tool.toolkit] of {pyproject}'
+            f"{package.name}: {folder.relative_to(config.root)} (the {layer} folder named in "
+            f"[tool.toolkit] of {pyproject}) does not exist: create it or fix the path"
         )
+    if folder is None or not folder.is_dir():
+        state.set_outcome(config, package, layer, Outcome("absent"))
+        why = (
+            f"{layer} = false in [tool.toolkit] of {pyproject}"
+            if folder is None
+            else f"no {folder.relative_to(config.root)} folder; if they live elsewhere, "
+            f'set {layer} = "<folder>" in [tool.toolkit] of {pyproject}'
+        )
+        session.skip(f"{package.name} has no {layer} tests ({why})")
     return folder
 
 
@@ -64,17 +85,20 @@ def _coverage_args(package: Package) -> list[str]:
     return [source, "--cov-config=pyproject.toml", "--cov-report=", "--cov-fail-under=0"]
 
 
-def layer_environ(
+def package_environ(
     session: nox.Session,
     config: RepoConfig,
     package: Package,
     env: environment.PackageEnv,
     layer: str,
+    *,
+    with_database: bool,
 ) -> dict[str, str]:
-    environ = {"TOOLKIT_LAYER": layer}
-    if layer != "unit":
-        server = database.server_for_run(session, env.python)
-        environ.update(server.environ(database_name(package)))
+    """What a pytest run of the package sees: its ``[tool.toolkit.env]``, the layer, and
+    (``with_database``) the run's server and a fresh database of its own."""
+    environ = {**package.env, "TOOLKIT_LAYER": layer}
+    if with_database:
+        environ.update(database.package_database(session, config, package, env))
     return environ
 
 
@@ -91,14 +115,81 @@ def _shard_args(session: nox.Session, package: Package) -> tuple[Shard | None, l
     return shard, args
 
 
+def _die_with_parent() -> None:
+    """In the child: end when nox ends, even by SIGKILL (no report written after that)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (AttributeError, OSError):  # not Linux: nox's own Ctrl-C handling remains
+        pass
+
+
+def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
+    """The first line that says why pytest could not run the tests."""
+    lines = [line.rstrip() for line in tail]
+    for pattern in (_SUMMARY_ERROR, _EXCEPTION_LINE):
+        found = [match["what"] for line in lines if (match := pattern.match(line))]
+        if found:
+            return found[0] if pattern is _SUMMARY_ERROR else found[-1]
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    return last.strip("= ") or f"pytest exited with code {code}"
+
+
+def run_pytest(
+    session: nox.Session, python: Path, args: list[str], env: dict[str, str], cwd: Path
+) -> tuple[int, str]:
+    """Run pytest, its output streamed; its exit code and, if the run broke, why.
+
+    nox's ``session.run`` gives no exit code and no output to read a reason from, and
+    its child outlives a killed nox.
+    """
+    command = [str(python), "-m", "pytest", *args]
+    session.log(shlex.join(command))
+    tail: collections.deque[str] = collections.deque(maxlen=400)
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 (nox runs sessions on one thread)
+    ) as child:
+        assert child.stdout is not None
+        try:
+            for line in child.stdout:
+                print(line, end="", flush=True)
+                tail.append(line)
+            code = child.wait()
+        except KeyboardInterrupt:
+            child.wait()  # Ctrl-C reached pytest too: let it stop, then stop the run
+            raise
+    if code in _PASSED_CODES or code == _TESTS_FAILED:
+        return code, ""
+    return code, _broken_run_reason(code, tail)
+
+
 def run_layer(
     session: nox.Session, config: RepoConfig, package: Package, python: str | None, layer: str
 ) -> None:
-    test_dir = require_test_dir(session, config, package, layer)
+    test_dir = layer_dir(session, config, package, layer)
     shard, shard_args = _shard_args(session, package)
+    part = f"{layer}({package.name})" + (f", shard {shard.index}/{shard.total}" if shard else "")
+    if shard is None:
+        # The summary is queued by the coverage sessions, so it runs after all of them.
+        notify(session, "coverage", package)
+    else:
+        session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
     env = environment.prepare(session, config, package, python)
     seed = state.seed()
-    environ = layer_environ(session, config, package, env, layer)
+    environ = package_environ(
+        session, config, package, env, layer, with_database=layer == "integration"
+    )
     environ["COVERAGE_FILE"] = str(reports.coverage_data(config, package, layer, shard))
     junit = reports.junit_path(config, package, layer, shard)
     junit.unlink(missing_ok=True)
@@ -112,18 +203,15 @@ def run_layer(
         *shard_args,
         *state.pytest_args(session),
     ]
-    part = f"{layer}({package.name})" + (f", shard {shard.index}/{shard.total}" if shard else "")
     if package.random_order:
         session.log(f"{part}: random order, seed {seed} (replay: TOOLKIT_SEED={seed})")
     else:
         session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
-    state.record(package.name, layer)
-    if shard is None:
-        # The summary is queued by the coverage sessions, so it runs after all of them.
-        notify(session, "coverage", package)
-    else:
-        session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
-    session.chdir(package.path)
-    session.run(
-        str(env.python), "-m", "pytest", *args, env=environ, external=True, success_codes=[0, 5]
-    )
+    code, reason = run_pytest(session, env.python, args, environ, package.path)
+    if reason:
+        state.set_outcome(config, package, layer, Outcome("error", reason))
+        session.error(f"{part}: pytest could not run the tests (exit code {code}): {reason}")
+    if code == _TESTS_FAILED:
+        state.set_outcome(config, package, layer, Outcome("failed", "tests failed"))
+        session.error(f"{part}: tests failed")
+    state.set_outcome(config, package, layer, Outcome("passed"))

@@ -10,7 +10,16 @@ from pathlib import Path
 from toolkit.config import LAYERS, Package, RepoConfig
 from toolkit.shards import Shard
 
-__all__ = ["LayerResult", "junit_path", "layer_result", "package_dir", "reports_dir"]
+__all__ = [
+    "LayerResult",
+    "Outcome",
+    "junit_path",
+    "layer_result",
+    "package_dir",
+    "read_outcome",
+    "reports_dir",
+    "write_outcome",
+]
 
 
 def reports_dir(config: RepoConfig) -> Path:
@@ -99,3 +108,34 @@ def coverage_summary(config: RepoConfig, package: Package) -> dict | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a layer's session ended, beyond what JUnit counts say.
+
+    ``status`` is ``passed``, ``failed`` (tests failed), ``error`` (pytest crashed,
+    could not collect, or the session aborted before pytest: ``reason`` says why) or
+    ``absent`` (the package has no tests in that layer).
+    """
+
+    status: str
+    reason: str = ""
+
+
+def _outcome_path(config: RepoConfig, package: Package, layer: str) -> Path:
+    return package_dir(config, package) / f"outcome-{layer}.json"
+
+
+def write_outcome(config: RepoConfig, package: Package, layer: str, outcome: Outcome) -> None:
+    document = {"status": outcome.status, "reason": outcome.reason}
+    _outcome_path(config, package, layer).write_text(json.dumps(document) + "\n")
+
+
+def read_outcome(config: RepoConfig, package: Package, layer: str) -> Outcome | None:
+    path = _outcome_path(config, package, layer)
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return Outcome(str(document.get("status", "error")), str(document.get("reason", "")))

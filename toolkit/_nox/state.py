@@ -12,18 +12,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import nox
 
+    from toolkit._nox.reports import Outcome
     from toolkit.changes import Selection
     from toolkit.config import Package, RepoConfig
 
 __all__ = [
     "changed_since",
     "notify",
+    "outcome",
     "pytest_args",
     "ran",
     "record",
     "seed",
     "selection",
     "session_names",
+    "set_outcome",
 ]
 
 CHANGED_SINCE_OPTION = "--changed-since="
@@ -52,6 +55,23 @@ def record(package: str, layer: str) -> None:
 
 def ran() -> dict[str, list[str]]:
     return {name: list(layers) for name, layers in _ran.items()}
+
+
+_outcomes: dict[tuple[str, str], Outcome] = {}
+
+
+def set_outcome(config: RepoConfig, package: Package, layer: str, outcome: Outcome) -> None:
+    """How the layer ended in this run, kept for the summary (also on disk, for CI jobs
+    that pool reports)."""
+    from toolkit._nox import reports
+
+    _outcomes[package.name, layer] = outcome
+    reports.write_outcome(config, package, layer, outcome)
+
+
+def outcome(package: str, layer: str) -> Outcome | None:
+    """How the layer ended in this run, if it did."""
+    return _outcomes.get((package, layer))
 
 
 def notify(session: nox.Session, name: str, package: Package | None = None) -> None:

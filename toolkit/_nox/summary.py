@@ -1,4 +1,9 @@
-"""One table for all packages, on the terminal and as Markdown for CI job summaries."""
+"""One table for all packages, on the terminal and as Markdown for CI job summaries.
+
+Every package a layer session started for has a row, whatever became of the session:
+a layer that could not run its tests (a crash at import, collection errors, a failed
+install) shows ``error`` with the first line of its reason, never ``ok``.
+"""
 
 from __future__ import annotations
 
@@ -7,43 +12,84 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from toolkit._nox import reports, state
+from toolkit._nox.reports import LayerResult, Outcome
 from toolkit.config import LAYERS, Package, RepoConfig
 
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["Row", "collect", "markdown", "text", "write"]
+__all__ = ["Layer", "Row", "collect", "markdown", "text", "write"]
 
 HEADERS = ("package", *LAYERS, "coverage", "threshold", "status")
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One layer of one package: its test counts (JUnit) and how its session ended."""
+
+    result: LayerResult | None
+    outcome: Outcome | None
+
+    @property
+    def error(self) -> str | None:
+        if self.outcome is not None and self.outcome.status == "error":
+            return self.outcome.reason or "the session ended before its tests ran"
+        return None
+
+    @property
+    def failed(self) -> bool:
+        if self.result is not None and self.result.failed:
+            return True
+        return self.outcome is not None and self.outcome.status == "failed"
+
+    def cell(self) -> str:
+        if self.error:
+            return f"error: {self.error}"
+        if self.result is None:
+            return "-"
+        return f"{self.result.passed} passed, {self.result.failed} failed"
+
+
+@dataclass(frozen=True)
 class Row:
     package: str
-    layers: dict[str, reports.LayerResult | None]
+    layers: dict[str, Layer]
     coverage: float | None
     fail_under: float
 
     @property
+    def status(self) -> str:
+        """``error`` if a layer could not run, ``FAILED`` if a test or coverage failed."""
+        if any(layer.error for layer in self.layers.values()):
+            return "error"
+        if any(layer.failed for layer in self.layers.values()):
+            return "FAILED"
+        if self.coverage is not None and self.coverage < self.fail_under:
+            return "FAILED"
+        return "ok"
+
+    @property
     def failed(self) -> bool:
-        if any(result is not None and result.failed for result in self.layers.values()):
-            return True
-        return self.coverage is not None and self.coverage < self.fail_under
+        return self.status != "ok"
 
     def cells(self) -> tuple[str, ...]:
-        def layer(result: reports.LayerResult | None) -> str:
-            if result is None:
-                return "-"
-            return f"{result.passed} passed, {result.failed} failed"
-
         coverage = "-" if self.coverage is None else f"{self.coverage:.1f}%"
         return (
             self.package,
-            *(layer(self.layers[name]) for name in LAYERS),
+            *(self.layers[name].cell() for name in LAYERS),
             coverage,
             f"{self.fail_under:g}%",
-            "FAILED" if self.failed else "ok",
+            self.status,
         )
+
+
+def _layer(config: RepoConfig, package: Package, layer: str, this_run: bool) -> Layer:
+    outcome = state.outcome(package.name, layer) if this_run else None
+    if not this_run:
+        outcome = reports.read_outcome(config, package, layer)
+    if this_run and outcome is None:  # this run did not run the layer: no stale counts
+        return Layer(None, None)
+    return Layer(reports.layer_result(reports.junit_paths(config, package, layer)), outcome)
 
 
 def collect(config: RepoConfig) -> list[Row]:
@@ -54,15 +100,13 @@ def collect(config: RepoConfig) -> list[Row]:
     ]
     rows = []
     for package in packages:
-        results = {
-            layer: reports.layer_result(reports.junit_paths(config, package, layer))
-            for layer in LAYERS
-        }
         summary = reports.coverage_summary(config, package)
         rows.append(
             Row(
                 package=package.name,
-                layers=results,
+                layers={
+                    layer: _layer(config, package, layer, this_run=bool(ran)) for layer in LAYERS
+                },
                 coverage=summary["percent"] if summary else None,
                 fail_under=package.fail_under,
             )
@@ -81,11 +125,15 @@ def text(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _markdown_cell(cell: str) -> str:
+    return cell.replace("|", "\\|")
+
+
 def markdown(rows: list[Row]) -> str:
     lines = [
         "| " + " | ".join(HEADERS) + " |",
         "|" + "|".join("---" for _ in HEADERS) + "|",
-        *("| " + " | ".join(row.cells()) + " |" for row in rows),
+        *("| " + " | ".join(map(_markdown_cell, row.cells())) + " |" for row in rows),
     ]
     return "## Test summary\n\n" + "\n".join(lines) + "\n"
 
@@ -102,6 +150,6 @@ def write(session: nox.Session, config: RepoConfig) -> None:
     if step_summary:
         with open(step_summary, "a") as handle:
             handle.write(document)
-    failed = [row.package for row in rows if row.failed]
+    failed = [f"{row.package} ({row.status})" for row in rows if row.failed]
     if failed:
-        session.log(f"failed: {', '.join(failed)}")
+        session.error(f"not ok: {', '.join(failed)}")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from toolkit.errors import ToolkitError
+from toolkit.testing.database import TEMPLATE_VARIABLE
 from toolkit.testing.service import Service
 
 if TYPE_CHECKING:
@@ -75,6 +76,21 @@ def _in_unit_layer() -> bool:
     return os.environ.get("TOOLKIT_LAYER") == "unit"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Make the database the sessions named before any conftest imports the app.
+
+    Apps read ``DATABASE_URL`` at import time (settings objects), so the database (and
+    under xdist the worker's own URL) must be ready before conftests load.
+    """
+    from toolkit.testing.database import prepare_process_database
+
+    try:
+        prepare_process_database()
+    except ToolkitError as error:
+        raise pytest.UsageError(f"toolkit: error: {error}") from None
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """Say why a unit test failed when pytest-socket blocked its connection."""
@@ -120,7 +136,8 @@ def database_url(
 
     rootdir = Path(pytestconfig.rootpath)
     base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # Under a session, DATABASE_URL already names this xdist worker's own database.
+    worker = None if TEMPLATE_VARIABLE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
     name = databases.database_name("test", base, *([worker] if worker else []))
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
