@@ -289,7 +289,10 @@ def test_setup_and_scheme_are_read_from_the_package_then_the_root(tmp_path: Path
             id="toolkit-variable",
         ),
         pytest.param(
-            "", "[tool.toolkit.env]\nWORKERS = 4", "WORKERS in [tool.toolkit.env]", id="not-a-string"
+            "",
+            "[tool.toolkit.env]\nWORKERS = 4",
+            "WORKERS in [tool.toolkit.env]",
+            id="not-a-string",
         ),
         pytest.param("", '[tool.toolkit]\nenv = "x"', "must be a table", id="env-not-a-table"),
         pytest.param(

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
 from collections.abc import Iterator
@@ -20,18 +19,8 @@ from pathlib import Path
 
 import pytest
 
-import toolkit
 from tests.integration.conftest import leftovers
-
-TOOLKIT_SOURCE = Path(toolkit.__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-NOXFILE = f"""\
-# /// script
-# dependencies = ["nox", "monorepo-toolkit @ {TOOLKIT_SOURCE.as_uri()}"]
-# ///
-import toolkit.sessions
-"""
+from tests.integration.sessions.conftest import BIN, NOXFILE, run_nox
 
 ROOT_PYPROJECT = """\
 [tool.toolkit]
@@ -201,19 +190,6 @@ def _build_repo(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def nox_without_toolkit(tmp_path_factory) -> Path:
-    """A nox in its own venv, without the toolkit (uv makes this cheap)."""
-    venv = tmp_path_factory.mktemp("nox-only") / "venv"
-    uv = shutil.which("uv") or str(BIN / "uv")
-    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
-    subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "nox"],
-        check=True,
-    )
-    return venv / "bin" / "nox"
-
-
-@pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("adopter")
     _build_repo(root)
@@ -223,23 +199,13 @@ def repo(tmp_path_factory) -> Path:
 def _nox(
     nox: Path, repo: Path, *args: str, runtime: Path | None = None, seed: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TOOLKIT_", "TESTCONTAINERS_", "PG", "NOX_", "VIRTUAL_ENV"))
-        and key not in ("DATABASE_URL", "DOCKER_HOST")
-    }
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv, as a user would have it
-    if "TOOLKIT_CACHE_DIR" in os.environ:
-        env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
+    env: dict[str, str] = {}
     if seed is not None:
         env["TOOLKIT_SEED"] = str(seed)
     if runtime is not None:
         env["TOOLKIT_RUNTIME_DIR"] = str(runtime)
         env["GITHUB_STEP_SUMMARY"] = str(runtime.parent / f"{runtime.name}-step-summary.md")
-    return subprocess.run(
-        [str(nox), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900
-    )
+    return run_nox(nox, repo, *args, **env)
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +337,10 @@ def test_isolation_names_the_order_dependent_test_and_how_to_replay_it(
     finding = report["findings"][0]
     assert finding["kind"] == "order-dependent"
     assert len(report["runs"]) == 4  # file order and three random orders
-    replay = subprocess.run(finding["reproduce"], shell=True, capture_output=True, text=True)
+    # At the repository root, as the report says.
+    replay = subprocess.run(
+        finding["reproduce"], shell=True, cwd=repo, capture_output=True, text=True
+    )
     assert replay.returncode == 1
     assert "test_empty_cache_misses" in replay.stdout
 
