@@ -12,7 +12,7 @@ from tests.integration.conftest import leftovers
 
 PRINT_ENV = (
     "import os; print(' '.join(os.environ[name] for name in "
-    "('PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE_URL')))"
+    "('PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'DATABASE_URL')))"
 )
 
 
@@ -28,10 +28,11 @@ def _assert_one_line_error(result, *fragments: str) -> None:
 def test_command_gets_database_environment(toolkit_cli, runtime_dir: Path) -> None:
     result = toolkit_cli("postgres", "--", sys.executable, "-c", PRINT_ENV)
 
-    host, port, user, database, url = result.stdout.split()
+    host, port, user, database, password, url = result.stdout.split()
     assert result.returncode == 0, result.stderr
     assert (host, user, database) == ("127.0.0.1", "postgres", "postgres")
-    assert url == f"postgresql://postgres:postgres@127.0.0.1:{port}/postgres"
+    assert len(password) >= 32  # a random password per server, never a fixed one
+    assert url == f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
 
 
 @pytest.mark.parametrize("code", [0, 3, 77])

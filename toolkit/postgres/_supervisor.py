@@ -15,13 +15,18 @@ It reports on stdout exactly one JSON line: either the server's coordinates or
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -31,6 +36,10 @@ _PREFIX = "toolkit-pg-"
 _OWNER_FILE = "supervisor.pid"
 _READY_TIMEOUT = 60.0
 _PORT_ATTEMPTS = 8
+_SUPERUSER = "postgres"
+# The password is 32 random bytes: key stretching protects weak passwords and buys
+# nothing here, while every connection (each clone, each worker) pays for it.
+_SCRAM_ITERATIONS = 64
 
 
 class _Failure(Exception):
@@ -115,9 +124,30 @@ def _chown_tree(path: str, uid: int, gid: int) -> None:
             os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
+def _private_file(path: str, content: str, config: dict) -> str:
+    """A new 0600 file, written and handed to the server's user by descriptor."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, content.encode())
+        if config.get("uid") is not None:
+            os.fchown(fd, config["uid"], config["gid"])
+    finally:
+        os.close(fd)
+    return path
+
+
 def _initdb(config: dict, data_dir: str) -> None:
+    """initdb with password authentication on TCP; the password is replaced per server."""
     result = subprocess.run(
-        [os.path.join(config["bin"], "initdb"), "-D", data_dir, *config["initdb_args"]],
+        [
+            os.path.join(config["bin"], "initdb"),
+            "-D",
+            data_dir,
+            *config["initdb_args"],
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={config['pwfile']}",
+        ],
         capture_output=True,
         text=True,
         **_as_user(config),
@@ -138,7 +168,11 @@ def _prepare_data_dir(config: dict, data_dir: str) -> None:
         if config.get("uid") is not None and os.stat(data_dir).st_uid != config["uid"]:
             _chown_tree(data_dir, config["uid"], config["gid"])
         return
-    _initdb(config, data_dir)
+    try:
+        _initdb(config, data_dir)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(config["pwfile"])
     # Publish the cache atomically: concurrent cold starts each copy to a private
     # name and rename; the first rename wins and the others discard their copy.
     os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -190,11 +224,79 @@ def _port_taken(log_path: str) -> bool:
         return False
 
 
+def _scram_verifier(password: str) -> str:
+    """What PostgreSQL stores for a SCRAM-SHA-256 password (RFC 5803 format)."""
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _SCRAM_ITERATIONS)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    encode = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    return (
+        f"SCRAM-SHA-256${_SCRAM_ITERATIONS}:{encode(salt)}"
+        f"${encode(stored_key)}:{encode(server_key)}"
+    )
+
+
+def _message(sock: socket.socket) -> tuple[bytes, bytes]:
+    header = b""
+    while len(header) < 5:
+        chunk = sock.recv(5 - len(header))
+        if not chunk:
+            raise _Failure("PostgreSQL closed the connection while its password was set")
+        header += chunk
+    kind, length = header[:1], struct.unpack("!I", header[1:])[0]
+    body = b""
+    while len(body) < length - 4:
+        chunk = sock.recv(length - 4 - len(body))
+        if not chunk:
+            raise _Failure("PostgreSQL closed the connection while its password was set")
+        body += chunk
+    return kind, body
+
+
+def _until_ready(sock: socket.socket) -> None:
+    """Read to ReadyForQuery; an ErrorResponse becomes a _Failure with its message."""
+    error = None
+    while True:
+        kind, body = _message(sock)
+        if kind == b"E":
+            fields = dict((item[:1], item[1:]) for item in body.split(b"\0") if item)
+            error = fields.get(b"M", b"unknown error").decode(errors="replace")
+        elif kind == b"R" and struct.unpack("!I", body[:4])[0] != 0:
+            raise _Failure("the server's unix socket asked for a password (pg_hba.conf changed?)")
+        elif kind == b"Z":
+            if error:
+                raise _Failure(f"could not set the server's password: {error}")
+            return
+
+
+def _set_password(socket_dir: str, port: int, password: str) -> None:
+    """ALTER ROLE over the private unix socket, speaking the wire protocol directly.
+
+    The supervisor uses the standard library only; the socket (in a folder only the
+    server's user and root can enter) is the one way in without the password.
+    """
+    statement = f"ALTER ROLE {_SUPERUSER} PASSWORD '{_scram_verifier(password)}'"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(_READY_TIMEOUT)
+        sock.connect(os.path.join(socket_dir, f".s.PGSQL.{port}"))
+        params = f"user\0{_SUPERUSER}\0database\0postgres\0\0".encode()
+        startup = struct.pack("!I", 196608) + params
+        sock.sendall(struct.pack("!I", len(startup) + 4) + startup)
+        _until_ready(sock)
+        query = statement.encode() + b"\0"
+        sock.sendall(b"Q" + struct.pack("!I", len(query) + 4) + query)
+        _until_ready(sock)
+        sock.sendall(b"X" + struct.pack("!I", 4))
+
+
 def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> subprocess.Popen:
     settings = {
         "port": str(port),
         "listen_addresses": "127.0.0.1",
         "unix_socket_directories": runtime,
+        "unix_socket_permissions": "0700",
         **config["settings"],
     }
     argv = [os.path.join(config["bin"], "postgres"), "-D", data_dir]
@@ -233,8 +335,14 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
         port = chosen or _free_port()
         process = _start_postmaster(config, runtime, data_dir, port)
         if _wait_ready(process, data_dir):
+            password = secrets.token_urlsafe(32)
+            try:
+                _set_password(runtime, port, password)
+            except OSError as error:
+                raise _Failure(f"could not set the server's password: {error}") from None
             _report(
                 {
+                    "password": password,
                     "port": port,
                     "pid": process.pid,
                     "runtime_dir": runtime,
@@ -295,7 +403,14 @@ def main(argv: list[str]) -> int:
     try:
         with open(os.path.join(runtime, _OWNER_FILE), "w") as handle:
             handle.write(str(os.getpid()))
-        os.chmod(runtime, 0o755)
+        # initdb wants a password to enable password authentication; every server
+        # replaces it (_set_password), so this one only has to be unguessable.
+        config["pwfile"] = _private_file(
+            os.path.join(runtime, "initdb.pw"), secrets.token_urlsafe(32) + "\n", config
+        )
+        # Only the server's user (and root) may enter: the unix socket inside lets
+        # them in without a password.
+        os.chmod(runtime, 0o700)
         if config.get("uid") is not None:
             os.chown(runtime, config["uid"], config["gid"])
         data_dir = os.path.join(runtime, "data")

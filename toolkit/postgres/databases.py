@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from toolkit.postgres import extensions
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -82,10 +84,13 @@ def ensure_template(server: Server, schema: Schema) -> str:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(_quote(building)))
             try:
                 schema.apply(server.url(building))
-            except BaseException:
+            except BaseException as error:
                 connection.execute(
                     sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_quote(building))
                 )
+                explained = extensions.explain(error, server.details.get("binaries"))
+                if explained is not None:
+                    raise explained from None
                 raise
             # Published under its final name only once complete: a crash mid-build
             # never leaves a half-built template that later runs would trust.

@@ -58,6 +58,25 @@ def exists(client: Any, container_id: str) -> bool:
     return container_id in ours(client)
 
 
+def test_container_is_published_on_loopback_with_a_random_password(
+    docker_server: Server, engine_client: Any
+) -> None:
+    """Before: every interface, password ``postgres`` for anyone on the network."""
+    container = engine_client.api.inspect_container(docker_server.details["container_id"])
+    bindings = [
+        binding
+        for published in container["NetworkSettings"]["Ports"].values()
+        for binding in published or []
+    ]
+    if not ENGINE_HOST or ENGINE_HOST.startswith("unix://"):
+        assert {binding["HostIp"] for binding in bindings} == {"127.0.0.1"}
+    assert docker_server.password not in (None, "", "postgres")
+    assert len(docker_server.password) >= 32
+    guessed = docker_server.dsn().replace(docker_server.password, "postgres")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(guessed, connect_timeout=5)
+
+
 def test_auto_starts_a_container_that_answers_and_is_removed_after_stop(engine: Any) -> None:
     with start_server() as server:
         assert server.provider == "docker"

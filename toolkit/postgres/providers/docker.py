@@ -26,6 +26,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_IMAGE", "LABEL", "available", "image", "start"]
 
 DEFAULT_IMAGE = "postgres:17-alpine"
-_USER = _PASSWORD = "postgres"
+_USER = "postgres"
 _WATCHDOG = Path(__file__).resolve().parent / "_docker_watchdog.py"
 _WATCHDOG_STOP_TIMEOUT = 30.0
 
@@ -230,9 +231,21 @@ def _user_error(error: BaseException, name: str) -> ToolkitError | None:
     return None
 
 
+def _publish_locally(container: ReadyPostgresContainer) -> None:
+    """Publish the port on 127.0.0.1 only when the engine runs on this machine.
+
+    Other machines on the network have no business with a test server; an engine
+    on another host (``DOCKER_HOST=tcp://...``) must publish where this one reaches it,
+    and there the random password is what keeps others out.
+    """
+    if docker_host().startswith(("unix://", "npipe://")) or docker_host().startswith("/"):
+        container.ports[str(container.port)] = ("127.0.0.1",)  # HostIp only: a free port
+
+
 def _configure(container: ReadyPostgresContainer, token: str) -> None:
     """Labels for the watchdog and sweeps, test settings, and the data folder on tmpfs."""
     pgdata = _ensure_image(container)
+    _publish_locally(container)
     container.with_command(_command()).with_kwargs(labels=owner_labels(token))
     container.with_env("POSTGRES_INITDB_ARGS", "--no-sync")  # throwaway data: no fsync
     if pgdata:
@@ -260,13 +273,14 @@ def start() -> Server:
     name = image()
     api = api_version()
     token = uuid.uuid4().hex
+    password = secrets.token_urlsafe(32)
     watchdog = _Watchdog(token, get_docker_host(), api)  # guards before the container exists
     container: ReadyPostgresContainer | None = None
     try:
         container = ReadyPostgresContainer(
             name,
             username=_USER,
-            password=_PASSWORD,
+            password=password,
             dbname="postgres",
             driver=None,
             docker_client_kw={"version": api} if api else None,
@@ -295,7 +309,7 @@ def start() -> Server:
         host=host,
         port=port,
         user=_USER,
-        password=_PASSWORD,
+        password=password,
         database="postgres",
         details={
             "container_id": container.get_wrapped_container().id,

@@ -23,7 +23,8 @@ __all__ = ["TEST_SETTINGS", "start"]
 
 _SUPERVISOR = Path(__file__).resolve().parent.parent / "_supervisor.py"
 _SUPERUSER = "postgres"
-_PASSWORD = "postgres"
+#: Bumped when what initdb writes changes (3: password authentication on TCP).
+_DATA_LAYOUT = 3
 
 #: Durability buys nothing for a server whose files are deleted after the run.
 TEST_SETTINGS = {
@@ -51,7 +52,7 @@ def _server_user() -> tuple[int, int] | None:
 
 
 def _initdb_args(binaries: _binaries.Binaries) -> list[str]:
-    args = ["--auth=trust", "-U", _SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"]
+    args = ["-U", _SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"]
     if binaries.major >= 14:
         args.append("--no-instructions")
     if binaries.major >= 18:
@@ -77,7 +78,7 @@ def start(port: int | None = None) -> Server:
         "bin": str(binaries.bin_dir),
         "uid": user[0] if user else None,
         "gid": user[1] if user else None,
-        "cache": str(_paths.cache_dir() / "initdb" / binaries.key),
+        "cache": str(_paths.cache_dir() / "initdb" / f"{binaries.key}-{_DATA_LAYOUT}"),
         "runtime_base": str(runtime_base),
         "initdb_args": _initdb_args(binaries),
         "settings": TEST_SETTINGS,
@@ -108,7 +109,7 @@ def start(port: int | None = None) -> Server:
         host="127.0.0.1",
         port=report["port"],
         user=_SUPERUSER,
-        password=_PASSWORD,
+        password=report["password"],
         database="postgres",
         details={
             "pid": report["pid"],
