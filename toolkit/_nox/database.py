@@ -113,8 +113,8 @@ def _template(
         text=True,
         check=False,
     )
+    sys.stderr.write(result.stderr)  # what the setup commands said
     if result.returncode != 0:
-        sys.stderr.write(result.stderr)
         lines = result.stderr.strip().splitlines()
         reason = lines[-1].removeprefix("toolkit: error: ") if lines else "no output"
         session.error(f"{package.name}: the template database could not be built: {reason}")
