@@ -246,6 +246,11 @@ APP_FILES = {
         from app.core.config import settings
 
 
+        def test_users_live_in_the_apps_database(client, record_property):
+            record_property("database", client.get("/health").json()["database"])
+            assert client.get(f"/users/{settings.FIRST_SUPERUSER}").status_code == 200
+
+
         def test_first_superuser_keeps_the_initial_name(client):
             response = client.get(f"/users/{settings.FIRST_SUPERUSER}")
             assert response.json()["full_name"] == "Initial Admin"
@@ -312,7 +317,7 @@ def test_integration_layer_passes_on_a_database_built_by_the_apps_own_setup(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "initial data created" in result.stderr + result.stdout  # the data script ran
     assert _junit_databases(app_repo) == {"app"}
-    assert "| app | - | 6 passed, 0 failed |" in (app_repo / "reports" / "summary.md").read_text()
+    assert "| app | - | 7 passed, 0 failed |" in (app_repo / "reports" / "summary.md").read_text()
     assert leftovers(runtime) == []
 
 
@@ -333,10 +338,10 @@ def test_each_xdist_worker_gets_its_own_database_from_the_template(
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    # test_health.py's worker found the first superuser too: its database is a clone of
-    # the template the migrations and the data script built, not an empty one.
-    assert _junit_databases(app_repo) <= {"app_gw0", "app_gw1"}
-    assert len(_junit_databases(app_repo)) == 1  # one file, one worker, one database
+    # One file per worker (loadfile), each worker on a database of its own; both found
+    # the first superuser: their databases are clones of the template the migrations
+    # and the data script built, not empty ones.
+    assert _junit_databases(app_repo) == {"app_gw0", "app_gw1"}
     assert leftovers(runtime) == []
 
 
@@ -398,7 +403,9 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
     write_files(
         tmp_path,
         {
-            "pyproject.toml": '[tool.toolkit]\npackages = ["crashes", "uninstallable"]\n',
+            "pyproject.toml": (
+                '[tool.toolkit]\npackages = ["crashes", "uninstallable", "badsetup"]\n'
+            ),
             "noxfile.py": NOXFILE,
             "crashes/pyproject.toml": package.format(name="crashes", dependencies=""),
             "crashes/crashes/__init__.py": "",
@@ -410,6 +417,10 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
             ),
             "uninstallable/uninstallable/__init__.py": "",
             "uninstallable/tests/unit/test_it.py": "def test_it():\n    pass\n",
+            "badsetup/pyproject.toml": package.format(name="badsetup", dependencies="")
+            + '[tool.toolkit]\nsetup = ["python -c \'import sys; sys.exit(3)\'"]\n',
+            "badsetup/badsetup/__init__.py": "",
+            "badsetup/tests/integration/test_it.py": "def test_it():\n    pass\n",
         },
     )
 
@@ -420,7 +431,7 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
     summary = (tmp_path / "reports" / "summary.md").read_text()
     rows = {line.split(" | ")[0].strip("| "): line for line in summary.splitlines()[4:]}
     assert result.returncode != 0
-    assert set(rows) == {"crashes", "uninstallable"}
+    assert set(rows) == {"crashes", "uninstallable", "badsetup"}
     assert (
         "error: ModuleNotFoundError: No module named 'module_that_does_not_exist'"
         in rows["crashes"]
@@ -428,5 +439,13 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
     assert rows["crashes"].endswith("| error |")
     assert "error: uninstallable: its environment could not be installed" in rows["uninstallable"]
     assert rows["uninstallable"].endswith("| error |")
+    assert "error: badsetup: the template database could not be built: setup command" in rows[
+        "badsetup"
+    ]
+    assert "failed with exit code 3" in rows["badsetup"]
+    assert (
+        "toolkit: error: setup command \"python -c 'import sys; sys.exit(3)'\" of badsetup failed"
+        in result.stderr
+    )
     assert "crashes" in result.stdout and "uninstallable" in result.stdout  # terminal table
     assert leftovers(runtime) == []
