@@ -30,9 +30,7 @@ def test_common_extensions_are_created_on_the_default_provider(runtime_dir: Path
         with psycopg.connect(server.dsn(), autocommit=True) as connection:
             for name in COMMON_EXTENSIONS:
                 connection.execute(f'CREATE EXTENSION "{name}"')
-            installed = {
-                row[0] for row in connection.execute("select extname from pg_extension")
-            }
+            installed = {row[0] for row in connection.execute("select extname from pg_extension")}
             generated = connection.execute("select uuid_generate_v4(), digest('x', 'sha1')")
             assert generated.fetchone()[0] is not None
 

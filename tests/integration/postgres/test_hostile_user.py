@@ -70,9 +70,7 @@ def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_other_user_gets_no_way_in_without_the_password(runtime_dir: Path) -> None:
     """Before: ``trust`` on 127.0.0.1 and a 0777 socket; ``nobody`` was superuser."""
     with start_server("embedded") as server:
-        probe = as_nobody(
-            "-c", PROBE, str(server.port), server.details["socket_dir"]
-        )
+        probe = as_nobody("-c", PROBE, str(server.port), server.details["socket_dir"])
         guessed = server.dsn().replace(server.password, "postgres")
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
             psycopg.connect(guessed)

@@ -418,7 +418,7 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
             "uninstallable/uninstallable/__init__.py": "",
             "uninstallable/tests/unit/test_it.py": "def test_it():\n    pass\n",
             "badsetup/pyproject.toml": package.format(name="badsetup", dependencies="")
-            + '[tool.toolkit]\nsetup = ["python -c \'import sys; sys.exit(3)\'"]\n',
+            + "[tool.toolkit]\nsetup = [\"python -c 'import sys; sys.exit(3)'\"]\n",
             "badsetup/badsetup/__init__.py": "",
             "badsetup/tests/integration/test_it.py": "def test_it():\n    pass\n",
         },
@@ -439,9 +439,10 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
     assert rows["crashes"].endswith("| error |")
     assert "error: uninstallable: its environment could not be installed" in rows["uninstallable"]
     assert rows["uninstallable"].endswith("| error |")
-    assert "error: badsetup: the template database could not be built: setup command" in rows[
-        "badsetup"
-    ]
+    assert (
+        "error: badsetup: the template database could not be built: setup command"
+        in rows["badsetup"]
+    )
     assert "failed with exit code 3" in rows["badsetup"]
     assert (
         "toolkit: error: setup command \"python -c 'import sys; sys.exit(3)'\" of badsetup failed"

@@ -465,7 +465,7 @@ def test_configuration_mistakes_end_in_one_line(
     assert "Traceback" not in result.stderr
 
 
-def test_package_without_the_layer_folder_is_named(
+def test_package_without_the_layer_folder_skips_the_layer_saying_so(
     nox_without_toolkit: Path, repo: Path, full_run
 ) -> None:
     folder = repo / "apps" / "webhooks" / "tests" / "integration"
@@ -475,8 +475,26 @@ def test_package_without_the_layer_folder_is_named(
     finally:
         folder.mkdir()
 
-    assert result.returncode != 0
+    assert result.returncode == 0, result.stderr
     assert (
-        "webhooks has no apps/webhooks/tests/integration folder for the integration layer"
+        "webhooks has no integration tests (no apps/webhooks/tests/integration folder"
         in result.stderr
     )
+
+
+def test_a_layer_folder_named_in_config_that_is_missing_is_an_error(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
+    pyproject = repo / "apps" / "webhooks" / "pyproject.toml"
+    original = pyproject.read_text()
+    pyproject.write_text(original + '\n[tool.toolkit]\nintegration = "checks/db"\n')
+    try:
+        result = _nox(nox_without_toolkit, repo, "-R", "-s", "integration(webhooks)")
+    finally:
+        pyproject.write_text(original)
+
+    assert result.returncode != 0
+    assert (
+        "webhooks: apps/webhooks/checks/db (the integration folder named in [tool.toolkit] of "
+        "apps/webhooks/pyproject.toml) does not exist: create it or fix the path"
+    ) in result.stderr
