@@ -104,8 +104,8 @@ def _write_repo(root: Path) -> None:
 
 
 def measure_selection(repeat: int) -> tuple[Sample, Sample, int]:
-    from toolkit.changes import select
-    from toolkit.config import load_config
+    from toolkit.host.changes import select
+    from toolkit.host.config import load_config
 
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-scale-") as scratch:
         root = Path(scratch)

@@ -114,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 def _selection(config, ref: str | None):  # -> Selection | None
     if ref is None:
         return None
-    from toolkit.changes import select
+    from toolkit.host.changes import select
 
     return select(config, ref)
 
@@ -122,7 +122,7 @@ def _selection(config, ref: str | None):  # -> Selection | None
 def _packages(args: argparse.Namespace) -> int:
     import json
 
-    from toolkit.config import load_config
+    from toolkit.host.config import load_config
 
     config = load_config(args.root)
     selected = _selection(config, args.changed_since)
@@ -160,8 +160,8 @@ def _packages(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
     import json
 
-    from toolkit.config import LAYERS, load_config
-    from toolkit.matrix import build_matrix
+    from toolkit.host.config import LAYERS, load_config
+    from toolkit.host.matrix import build_matrix
 
     layers = tuple(layer.strip() for layer in args.layers.split(",") if layer.strip())
     unknown = [layer for layer in layers if layer not in LAYERS]
@@ -230,7 +230,7 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from toolkit.config import load_config
+    from toolkit.host.config import load_config
     from toolkit.postgres.urls import parse_url
     from toolkit.testing.database import ensure_package_template
 

@@ -27,23 +27,19 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from toolkit.errors import ToolkitError
+from toolkit.variables import SALT, TEMPLATE
 
 if TYPE_CHECKING:
-    from toolkit.config import Package
+    from toolkit.host.config import Package
     from toolkit.postgres.server import Server
 
 __all__ = [
-    "TEMPLATE_VARIABLE",
     "SetupSchema",
     "database_environ",
     "ensure_package_template",
     "prepare_process_database",
 ]
 
-#: Set by the sessions: the template every database of the package is cloned from.
-TEMPLATE_VARIABLE = "TOOLKIT_DATABASE_TEMPLATE"
-#: Changes every template's fingerprint (a template to rebuild for reasons no file shows).
-SALT_VARIABLE = "TOOLKIT_TEMPLATE_SALT"
 
 # What never decides a template's contents: tooling folders and build output.
 _SKIPPED_DIRS = {"__pycache__", "node_modules", "build", "dist", "reports", "htmlcov"}
@@ -96,7 +92,7 @@ class SetupSchema:
             *self.package.setup,
             *(f"{key}={value}" for key, value in sorted(self.package.env.items())),
             self.package.database_url_scheme,
-            os.environ.get(SALT_VARIABLE, ""),
+            os.environ.get(SALT, ""),
         ):
             digest.update(part.encode() + b"\0")
         for path in _source_files(self.package):
@@ -166,7 +162,7 @@ def prepare_process_database(environ: os._Environ[str] | dict[str, str] = os.env
     and ``PGDATABASE``. Without ``TOOLKIT_DATABASE_TEMPLATE`` nothing happens: a user's
     own ``DATABASE_URL`` is never touched.
     """
-    template = environ.get(TEMPLATE_VARIABLE)
+    template = environ.get(TEMPLATE)
     url = environ.get("DATABASE_URL")
     if not template or not url:
         return

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.testing.database import TEMPLATE_VARIABLE
 from toolkit.testing.service import Service
+from toolkit.variables import LAYER, TEMPLATE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -73,7 +73,7 @@ _UNIT_LAYER_HINT = (
 
 
 def _in_unit_layer() -> bool:
-    return os.environ.get("TOOLKIT_LAYER") == "unit"
+    return os.environ.get(LAYER) == "unit"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -137,7 +137,7 @@ def database_url(
     rootdir = Path(pytestconfig.rootpath)
     base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
     # Under a session, DATABASE_URL already names this xdist worker's own database.
-    worker = None if TEMPLATE_VARIABLE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
+    worker = None if TEMPLATE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
     name = databases.database_name("test", base, *([worker] if worker else []))
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))

@@ -24,12 +24,9 @@ REPRODUCE_SUFFIX = "reproduce"
 
 def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, str], ExitStack]:
     """Folder, environment and cleanup to run ``package_name``'s tests as its sessions do."""
-    from toolkit.config import load_config
-    from toolkit.testing.database import (
-        TEMPLATE_VARIABLE,
-        database_environ,
-        ensure_package_template,
-    )
+    from toolkit.host.config import load_config
+    from toolkit.testing.database import database_environ, ensure_package_template
+    from toolkit.variables import TEMPLATE
 
     config = load_config(root)
     package = config.package(package_name)
@@ -46,7 +43,7 @@ def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, st
             raise
         database = f"{package.name.replace('-', '_')}_{REPRODUCE_SUFFIX}"
         environ |= database_environ(server, database, package.database_url_scheme)
-        environ[TEMPLATE_VARIABLE] = template
+        environ[TEMPLATE] = template
     return package.path, environ, cleanup
 
 

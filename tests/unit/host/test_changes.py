@@ -7,10 +7,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from tests.unit.test_config import _package, _write
-from toolkit.changes import changed_files, select
-from toolkit.config import load_config
+from tests.unit.host.test_config import _package, _write
 from toolkit.errors import ToolkitError
+from toolkit.host.changes import changed_files, select
+from toolkit.host.config import load_config
 
 
 @pytest.fixture

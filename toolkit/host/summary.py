@@ -11,9 +11,10 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toolkit._nox import reports, state
-from toolkit._nox.reports import LayerResult, Outcome
-from toolkit.config import LAYERS, Package, RepoConfig
+from toolkit.host import reports
+from toolkit.host.config import LAYERS, Package
+from toolkit.host.reports import LayerResult, Outcome
+from toolkit.host.run import Run
 
 if TYPE_CHECKING:
     import nox
@@ -83,18 +84,21 @@ class Row:
         )
 
 
-def _layer(config: RepoConfig, package: Package, layer: str, this_run: bool) -> Layer:
-    outcome = state.outcome(package.name, layer) if this_run else None
-    if not this_run:
+def _layer(run: Run, package: Package, layer: str, this_run: bool) -> Layer:
+    config = run.config
+    if this_run:
+        outcome = run.outcome(package.name, layer)
+        if outcome is None:  # this run did not run the layer: no stale counts
+            return Layer(None, None)
+    else:
         outcome = reports.read_outcome(config, package, layer)
-    if this_run and outcome is None:  # this run did not run the layer: no stale counts
-        return Layer(None, None)
     return Layer(reports.layer_result(reports.junit_paths(config, package, layer)), outcome)
 
 
-def collect(config: RepoConfig) -> list[Row]:
+def collect(run: Run) -> list[Row]:
     """Rows for the packages this run tested, or for every package with reports."""
-    ran = state.ran()
+    config = run.config
+    ran = run.ran()
     packages: list[Package] = [p for p in config.packages if p.name in ran] or [
         p for p in config.packages if (config.root / "reports" / p.name).is_dir()
     ]
@@ -104,9 +108,7 @@ def collect(config: RepoConfig) -> list[Row]:
         rows.append(
             Row(
                 package=package.name,
-                layers={
-                    layer: _layer(config, package, layer, this_run=bool(ran)) for layer in LAYERS
-                },
+                layers={layer: _layer(run, package, layer, this_run=bool(ran)) for layer in LAYERS},
                 coverage=summary["percent"] if summary else None,
                 fail_under=package.fail_under,
             )
@@ -138,14 +140,14 @@ def markdown(rows: list[Row]) -> str:
     return "## Test summary\n\n" + "\n".join(lines) + "\n"
 
 
-def write(session: nox.Session, config: RepoConfig) -> None:
-    rows = collect(config)
+def write(session: nox.Session, run: Run) -> None:
+    rows = collect(run)
     if not rows:
         session.log("no reports yet: run nox -s unit or nox -s integration")
         return
     print("\n" + text(rows) + "\n", flush=True)
     document = markdown(rows)
-    (reports.reports_dir(config) / "summary.md").write_text(document)
+    (reports.reports_dir(run.config) / "summary.md").write_text(document)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a") as handle:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import load_config, normalize_name
 from toolkit.errors import ToolkitError
+from toolkit.host.config import load_config, normalize_name
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:

@@ -16,8 +16,9 @@ import os
 import shutil
 from typing import TYPE_CHECKING
 
-from toolkit._nox import environment, layers, reports, state
-from toolkit.config import LAYERS, Package, RepoConfig
+from toolkit.host import environment, layers, reports
+from toolkit.host.config import LAYERS, Package, RepoConfig
+from toolkit.host.run import Run, pytest_args
 from toolkit.isolation import IsolationError, Report, analyse
 
 if TYPE_CHECKING:
@@ -68,24 +69,25 @@ def _reproduce_with(config: RepoConfig, package: Package, env: environment.Packa
     return [str(toolkit), "reproduce", package.name, "--"]
 
 
-def check(session: nox.Session, config: RepoConfig, package: Package, python: str | None) -> None:
+def check(session: nox.Session, run: Run, package: Package, python: str | None) -> None:
+    config = run.config
     dirs = [
-        str(layers.layer_dir(session, config, package, layer).relative_to(package.path))
+        str(layers.layer_dir(session, run, package, layer).relative_to(package.path))
         for layer in package.layers
     ]
     if not dirs:
         session.skip(f"{package.name} has no tests in any layer ({', '.join(LAYERS)})")
     env = environment.prepare(session, config, package, python)
     environ = layers.package_environ(
-        session, config, package, env, "isolation", with_database=package.needs_database
+        session, run, package, env, "isolation", with_database=package.needs_database
     )
     work_dir = reports.package_dir(config, package) / "isolation"
     shutil.rmtree(work_dir, ignore_errors=True)
-    args = state.pytest_args(session)
+    args = pytest_args(session)
     # Whole-suite orders run two at a time (each on a database of its own), unless the
     # user already spreads each run over workers with xdist.
     jobs = 1 if _uses_xdist(args) else min(2, os.cpu_count() or 1)
-    seed = state.seed()
+    seed = run.seed()
     name = f"isolation({package.name})"
     session.log(
         f"{name}: file order, then {config.isolation_orders} random orders from seed {seed} "

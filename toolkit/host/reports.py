@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
-from toolkit.config import LAYERS, Package, RepoConfig
-from toolkit.shards import Shard
+from toolkit.host.config import LAYERS, Package, RepoConfig
+from toolkit.host.shards import Shard
 
 __all__ = [
     "LayerResult",

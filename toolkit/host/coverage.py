@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from toolkit._nox import environment, reports, state
-from toolkit._nox.state import notify
-from toolkit.config import Package, RepoConfig
+from toolkit.host import environment, reports
+from toolkit.host.config import Package
+from toolkit.host.run import Run
 
 if TYPE_CHECKING:
     import nox
@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 __all__ = ["enforce"]
 
 
-def enforce(session: nox.Session, config: RepoConfig, package: Package, python: str | None) -> None:
-    notify(session, "summary")
+def enforce(session: nox.Session, run: Run, package: Package, python: str | None) -> None:
+    config = run.config
+    run.notify(session, "summary")
     folder = reports.package_dir(config, package)
     data = reports.coverage_parts(config, package)
-    if not data and package.name in state.ran():
+    if not data and package.name in run.ran():
         (folder / "coverage-summary.json").unlink(missing_ok=True)
         session.skip(f"{package.name}: no coverage data: no layer ran its tests in this run")
     if not data:
@@ -35,12 +36,12 @@ def enforce(session: nox.Session, config: RepoConfig, package: Package, python: 
         )
     env = environment.prepare(session, config, package, python)
     session.chdir(package.path)
-    # One process for combine and every report (toolkit._coverage): four coverage
+    # One process for combine and every report (toolkit.testing.combine): four coverage
     # commands cost about half a second more on each run.
     session.run(
         str(env.python),
         "-m",
-        "toolkit._coverage",
+        "toolkit.testing.combine",
         str(folder),
         *map(str, data),
         external=True,

@@ -1,7 +1,7 @@
 """Combine a package's layer data and write its reports, in one process.
 
 Run inside the package's environment by the ``coverage`` session
-(``python -m toolkit._coverage OUT_DIR DATA...``). One interpreter doing combine, JSON,
+(``python -m toolkit.testing.combine OUT_DIR DATA...``). One interpreter doing combine, JSON,
 XML and HTML costs a fraction of four ``python -m coverage`` commands, which matters
 because the session follows every layer run. Prints the total as JSON.
 """

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.shards import Shard
+from toolkit.host.shards import Shard
 
 
 def test_shard_reads_k_of_n() -> None:

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_config import _package, _write
-from toolkit.config import load_config
+from tests.unit.host.test_config import _package, _write
 from toolkit.errors import ToolkitError
+from toolkit.host.config import load_config
 
 
 @pytest.fixture
 def sessions_module():
     import nox.registry
 
-    from toolkit import registration
+    from toolkit.host import registration
 
     saved = dict(nox.registry._REGISTRY)
     nox.registry._REGISTRY.clear()

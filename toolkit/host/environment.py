@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import toolkit
-from toolkit.config import Package, RepoConfig
+from toolkit.host.config import Package, RepoConfig
 
 if TYPE_CHECKING:
     import nox

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.test_config import _package, _write
-from toolkit.changes import Selection
-from toolkit.config import load_config
-from toolkit.matrix import build_matrix
+from tests.unit.host.test_config import _package, _write
+from toolkit.host.changes import Selection
+from toolkit.host.config import load_config
+from toolkit.host.matrix import build_matrix
 
-WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "tests.yml"
+WORKFLOW = Path(__file__).resolve().parents[3] / ".github" / "workflows" / "tests.yml"
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from toolkit.changes import Selection
-from toolkit.config import LAYERS, RepoConfig
+from toolkit.host.changes import Selection
+from toolkit.host.config import LAYERS, RepoConfig
 
 __all__ = ["build_matrix"]
 

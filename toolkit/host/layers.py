@@ -19,12 +19,13 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit._nox import database, environment, reports, state
-from toolkit._nox.reports import Outcome
-from toolkit._nox.state import notify
-from toolkit.config import Package, RepoConfig
+from toolkit import variables
 from toolkit.errors import ToolkitError
-from toolkit.shards import DURATIONS_FILE, Shard, shard_from_env
+from toolkit.host import environment, reports
+from toolkit.host.config import Package
+from toolkit.host.reports import Outcome
+from toolkit.host.run import Run, pytest_args
+from toolkit.host.shards import DURATIONS_FILE, Shard, shard_from_env
 
 if TYPE_CHECKING:
     import nox
@@ -46,25 +47,26 @@ def order_args(package: Package, seed: int) -> list[str]:
     return ["-p", "randomly", f"--randomly-seed={seed}"]
 
 
-def layer_dir(session: nox.Session, config: RepoConfig, package: Package, layer: str) -> Path:
+def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> Path:
     """The layer's folder; the session is skipped when the package has no such layer.
 
     A folder named in ``[tool.toolkit]`` that does not exist is a mistake, not an
     absent layer.
     """
-    pyproject = (package.path / "pyproject.toml").relative_to(config.root)
+    root = run.config.root
+    pyproject = (package.path / "pyproject.toml").relative_to(root)
     folder = package.test_dirs[layer]
     if folder is not None and not folder.is_dir() and layer in package.configured_layers:
         session.error(
-            f"{package.name}: {folder.relative_to(config.root)} (the {layer} folder named in "
+            f"{package.name}: {folder.relative_to(root)} (the {layer} folder named in "
             f"[tool.toolkit] of {pyproject}) does not exist: create it or fix the path"
         )
     if folder is None or not folder.is_dir():
-        state.set_outcome(config, package, layer, Outcome("absent"))
+        run.set_outcome(package, layer, Outcome("absent"))
         why = (
             f"{layer} = false in [tool.toolkit] of {pyproject}"
             if folder is None
-            else f"no {folder.relative_to(config.root)} folder; if they live elsewhere, "
+            else f"no {folder.relative_to(root)} folder; if they live elsewhere, "
             f'set {layer} = "<folder>" in [tool.toolkit] of {pyproject}'
         )
         session.skip(f"{package.name} has no {layer} tests ({why})")
@@ -87,7 +89,7 @@ def _coverage_args(package: Package) -> list[str]:
 
 def package_environ(
     session: nox.Session,
-    config: RepoConfig,
+    run: Run,
     package: Package,
     env: environment.PackageEnv,
     layer: str,
@@ -96,9 +98,9 @@ def package_environ(
 ) -> dict[str, str]:
     """What a pytest run of the package sees: its ``[tool.toolkit.env]``, the layer, and
     (``with_database``) the run's server and a fresh database of its own."""
-    environ = {**package.env, "TOOLKIT_LAYER": layer}
+    environ = {**package.env, variables.LAYER: layer}
     if with_database:
-        environ.update(database.package_database(session, config, package, env))
+        environ.update(run.database.package_environ(session, run.config, package, env))
     return environ
 
 
@@ -175,20 +177,21 @@ def run_pytest(
 
 
 def run_layer(
-    session: nox.Session, config: RepoConfig, package: Package, python: str | None, layer: str
+    session: nox.Session, run: Run, package: Package, python: str | None, layer: str
 ) -> None:
-    test_dir = layer_dir(session, config, package, layer)
+    config = run.config
+    test_dir = layer_dir(session, run, package, layer)
     shard, shard_args = _shard_args(session, package)
     part = f"{layer}({package.name})" + (f", shard {shard.index}/{shard.total}" if shard else "")
     if shard is None:
         # The summary is queued by the coverage sessions, so it runs after all of them.
-        notify(session, "coverage", package)
+        run.notify(session, "coverage", package)
     else:
         session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
     env = environment.prepare(session, config, package, python)
-    seed = state.seed()
+    seed = run.seed()
     environ = package_environ(
-        session, config, package, env, layer, with_database=layer == "integration"
+        session, run, package, env, layer, with_database=layer == "integration"
     )
     environ["COVERAGE_FILE"] = str(reports.coverage_data(config, package, layer, shard))
     junit = reports.junit_path(config, package, layer, shard)
@@ -201,7 +204,7 @@ def run_layer(
         *_coverage_args(package),
         *(HERMETIC_ARGS if layer == "unit" else ()),
         *shard_args,
-        *state.pytest_args(session),
+        *pytest_args(session),
     ]
     if package.random_order:
         session.log(f"{part}: random order, seed {seed} (replay: TOOLKIT_SEED={seed})")
@@ -209,9 +212,9 @@ def run_layer(
         session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
     code, reason = run_pytest(session, env.python, args, environ, package.path)
     if reason:
-        state.set_outcome(config, package, layer, Outcome("error", reason))
+        run.set_outcome(package, layer, Outcome("error", reason))
         session.error(f"{part}: pytest could not run the tests (exit code {code}): {reason}")
     if code == _TESTS_FAILED:
-        state.set_outcome(config, package, layer, Outcome("failed", "tests failed"))
+        run.set_outcome(package, layer, Outcome("failed", "tests failed"))
         session.error(f"{part}: tests failed")
-    state.set_outcome(config, package, layer, Outcome("passed"))
+    run.set_outcome(package, layer, Outcome("passed"))

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from toolkit.config import Package, RepoConfig
 from toolkit.errors import ToolkitError
+from toolkit.host.config import Package, RepoConfig
 
 __all__ = ["ROOT_CONFIGURATION", "Selection", "changed_files", "select"]
 
