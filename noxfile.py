@@ -16,7 +16,7 @@ import nox
 # folder on sys.path; other repositories install the toolkit instead (see the README).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import toolkit.sessions  # noqa: E402, F401  (registers unit, integration, coverage, isolation, summary)
+import toolkit.sessions  # noqa: F401  (registers unit, integration, coverage, isolation, summary)
 
 nox.options.sessions = ["unit", "integration"]
 

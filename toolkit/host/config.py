@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import glob
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from toolkit.errors import ToolkitError
 

@@ -160,7 +160,7 @@ def run_pytest(
         stdin=subprocess.DEVNULL,
         text=True,
         errors="replace",
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 (nox runs sessions on one thread)
+        preexec_fn=_die_with_parent,
     ) as child:
         assert child.stdout is not None
         try:

@@ -20,12 +20,12 @@ that has the toolkit installed, database or not. Heavy imports happen in fixture
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import tomllib
 
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
