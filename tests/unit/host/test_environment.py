@@ -1,0 +1,56 @@
+"""What decides a package environment's contents, and how a failed install is told."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit.host import environment
+from toolkit.host.config import RepoConfig
+
+
+def test_the_stamp_changes_with_the_packages_pyproject(config: RepoConfig) -> None:
+    api = config.package("api")
+    requirements = ["-e", str(api.path)]
+    before = environment._stamp(config, api, "/usr/bin/python3.12", requirements)
+
+    (api.path / "pyproject.toml").write_text(
+        (api.path / "pyproject.toml").read_text() + 'dependencies = ["httpx"]\n'
+    )
+
+    assert environment._stamp(config, api, "/usr/bin/python3.12", requirements) != before
+
+
+def test_the_stamp_changes_with_the_interpreter(config: RepoConfig) -> None:
+    api = config.package("api")
+
+    first = environment._stamp(config, api, "/usr/bin/python3.12", [])
+    second = environment._stamp(config, api, "/usr/bin/python3.13", [])
+
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        pytest.param(
+            "Using Python 3.12\n  × No solution found when resolving dependencies:\n"
+            "  ╰─▶ Because nope was not found in the package registry\n",
+            "No solution found when resolving dependencies:",
+            id="uv",
+        ),
+        pytest.param(
+            "Processing ./x\nERROR: Could not find a version that satisfies nope\n",
+            "ERROR: Could not find a version that satisfies nope",
+            id="pip",
+        ),
+        pytest.param("", "no output", id="silent"),
+    ],
+)
+def test_a_failed_install_is_told_by_its_first_error_line(output: str, expected: str) -> None:
+    assert environment._install_error(output) == expected
+
+
+def test_install_spec_overrides_what_environments_get(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOOLKIT_INSTALL_SPEC", "monorepo-toolkit @ file:///opt/toolkit")
+
+    assert environment.toolkit_requirement() == ["monorepo-toolkit @ file:///opt/toolkit"]
