@@ -11,10 +11,15 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from toolkit import __version__
 from toolkit._foreground import run_foreground
 from toolkit.errors import ToolkitError
+
+if TYPE_CHECKING:
+    from toolkit.host.changes import Selection
+    from toolkit.host.config import RepoConfig
 
 __all__ = ["main"]
 
@@ -111,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _selection(config, ref: str | None):  # -> Selection | None
+def _selection(config: RepoConfig, ref: str | None) -> Selection | None:
     if ref is None:
         return None
     from toolkit.host.changes import select
@@ -126,7 +131,7 @@ def _packages(args: argparse.Namespace) -> int:
 
     config = load_config(args.root)
     selected = _selection(config, args.changed_since)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": package.name,
             "path": str(package.path.relative_to(config.root)),

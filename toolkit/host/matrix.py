@@ -40,6 +40,9 @@ def build_matrix(
                 if layer not in package.layers:
                     continue
                 for index in range(1, shards + 1):
+                    env = {"TOOLKIT_SEED": str(seed)}
+                    if shards > 1:
+                        env["TOOLKIT_SHARD"] = f"{index}/{shards}"
                     entry = {
                         "package": package.name,
                         "layer": layer,
@@ -48,9 +51,7 @@ def build_matrix(
                         "shard": index,
                         "shards": shards,
                         "seed": seed,
-                        "env": {"TOOLKIT_SEED": str(seed)},
+                        "env": env,
                     }
-                    if shards > 1:
-                        entry["env"]["TOOLKIT_SHARD"] = f"{index}/{shards}"
                     include.append(entry)
     return {"include": include}

@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 import nox
 
@@ -82,7 +83,7 @@ DESCRIPTIONS = {
 }
 
 
-def _params(config: RepoConfig) -> list:
+def _params(config: RepoConfig) -> list[Any]:
     """One parameter per package, or per package and Python when several are listed.
 
     The sessions run tools from the toolkit's own per-package environments

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from toolkit.host.config import LAYERS, Package, RepoConfig
@@ -103,11 +104,13 @@ def layer_result(paths: list[Path]) -> LayerResult | None:
     return LayerResult(tests, failed, skipped) if found else None
 
 
-def coverage_summary(config: RepoConfig, package: Package) -> dict | None:
+def coverage_summary(config: RepoConfig, package: Package) -> dict[str, Any] | None:
+    """What the coverage session recorded for the package (percent, threshold...)."""
     path = package_dir(config, package) / "coverage-summary.json"
     if not path.is_file():
         return None
-    return json.loads(path.read_text())
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def with_scheme(url: str, scheme: str) -> str:
 
 def _source_files(package: Package) -> Iterator[Path]:
     """The package's files a setup command may read: everything but tests and tooling."""
-    tests = {folder for layer in package.test_dirs if (folder := package.test_dir(layer))}
+    tests = {path for layer in package.test_dirs if (path := package.test_dir(layer))}
     for folder, dirs, files in os.walk(package.path):
         current = Path(folder)
         dirs[:] = sorted(

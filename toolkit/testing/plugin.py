@@ -20,7 +20,7 @@ that has the toolkit installed, database or not. Heavy imports happen in fixture
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +92,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Say why a unit test failed when pytest-socket blocked its connection."""
     report = yield
     if call.excinfo is not None and type(call.excinfo.value).__name__ == "SocketBlockedError":
@@ -157,15 +159,17 @@ def engine(database_url: str) -> Iterator[Engine]:
     created.dispose()
 
 
-def _bind_factories(service: Service, session: Session) -> list[tuple[type, Any]]:
+def _bind_factories(service: Service, session: Session) -> list[tuple[Any, Any]]:
     bound = []
+    factory: Any  # factory_boy's classes carry their options in an untyped _meta
     for factory in service.factory_classes():
         bound.append((factory, factory._meta.sqlalchemy_session))
         factory._meta.sqlalchemy_session = session
     return bound
 
 
-def _unbind_factories(bound: list[tuple[type, Any]]) -> None:
+def _unbind_factories(bound: list[tuple[Any, Any]]) -> None:
+    factory: Any
     for factory, previous in bound:
         factory._meta.sqlalchemy_session = previous
 

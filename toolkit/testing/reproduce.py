@@ -49,7 +49,7 @@ def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, st
 
 def reproduce(package_name: str, pytest_args: Sequence[str], root: Path | str = ".") -> int:
     """Run pytest for ``package_name`` with ``pytest_args``; pytest's exit code."""
-    from toolkit.cli import run_foreground
+    from toolkit._foreground import run_foreground
 
     folder, environ, cleanup = environ_for(root, package_name)
     with cleanup:
