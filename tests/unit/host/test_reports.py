@@ -25,9 +25,7 @@ def test_layer_result_counts_junit_tests(config: RepoConfig, counts, expected) -
     api = config.package("api")
     errors, failures, skipped, tests = counts
     path = reports.junit_path(config, api, "unit")
-    path.write_text(
-        JUNIT.format(errors=errors, failures=failures, skipped=skipped, tests=tests)
-    )
+    path.write_text(JUNIT.format(errors=errors, failures=failures, skipped=skipped, tests=tests))
 
     assert reports.layer_result(reports.junit_paths(config, api, "unit")) == expected
 
