@@ -2,6 +2,7 @@
 
 nox -s unit integration coverage isolation     # the sample services
 nox -s tests                                   # the toolkit's own test suite
+nox -s lint                                    # ruff and mypy, as CI runs them
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import toolkit.sessions  # noqa: F401  (registers unit, integration, coverage, isolation, summary)
 
 nox.options.sessions = ["unit", "integration"]
+
+
+LINT_TOOLS = ("ruff>=0.9", "mypy>=1.13")
+
+
+@nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
+def lint(session: nox.Session) -> None:
+    """ruff (rules and format) on the repository, mypy --strict on the toolkit."""
+    session.install(*LINT_TOOLS, "nox", "-e", ".[embedded,docker,runner,fastapi,alembic]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "toolkit")
 
 
 @nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
