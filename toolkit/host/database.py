@@ -38,6 +38,15 @@ __all__ = ["RunDatabase", "RunServer", "database_name"]
 class RunServer:
     url: str  # libpq URI of the maintenance database
 
+    @property
+    def redacted(self) -> str:
+        """The URL with its password hidden, for logs (the password is the server's key)."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+
     def environ(self, database: str, scheme: str = "postgresql") -> dict[str, str]:
         """DATABASE_URL (with ``scheme``) and PG* naming ``database`` on this server."""
         parts = urlsplit(self.url)
@@ -90,7 +99,7 @@ class RunDatabase:
                 lines[-1] if lines else f"toolkit postgres exited with {process.returncode}"
             )
         self._server = RunServer(url)
-        session.log(f"PostgreSQL for this run: {url}")
+        session.log(f"PostgreSQL for this run: {self._server.redacted}")
         return self._server
 
     def _template(

@@ -155,10 +155,12 @@ def _create(session: nox.Session, location: Path, interpreter: str) -> None:
 
 def _install_error(output: str) -> str:
     """The line of an installer's output that says what went wrong."""
-    lines = [line.strip(" ×╰─▶") for line in output.splitlines() if line.strip()]
-    for line in lines:
-        if line.lower().startswith(("error", "because", "no solution")):
-            return line
+    lines = [line.strip(" ×╰─▶│") for line in output.splitlines() if line.strip()]
+    # uv explains a failed resolution on its "Because ..." line; pip on "ERROR: ...".
+    for prefixes in (("because",), ("error",), ("no solution",)):
+        for line in lines:
+            if line.lower().startswith(prefixes):
+                return line
     return lines[-1] if lines else "no output"
 
 

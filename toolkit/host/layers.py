@@ -132,6 +132,9 @@ def _die_with_parent() -> None:
 def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
     """The first line that says why pytest could not run the tests."""
     lines = [line.rstrip() for line in tail]
+    internal = [line for line in lines if line.startswith("INTERNALERROR> E ")]
+    if internal:  # a plugin raised: its exception's last line
+        return internal[-1].removeprefix("INTERNALERROR> E").strip()
     for pattern in (_SUMMARY_ERROR, _EXCEPTION_LINE):
         found = [match["what"] for line in lines if (match := pattern.match(line))]
         if found:
@@ -143,7 +146,8 @@ def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
 def run_pytest(
     session: nox.Session, python: Path, args: list[str], env: dict[str, str], cwd: Path
 ) -> tuple[int, str]:
-    """Run pytest, its output streamed; its exit code and, if the run broke, why.
+    """Run pytest, its output streamed; its exit code and, unless it passed, the line
+    most likely to say why (meaningful when the run itself broke).
 
     nox's ``session.run`` gives no exit code and no output to read a reason from, and
     its child outlives a killed nox.
@@ -171,17 +175,20 @@ def run_pytest(
         except KeyboardInterrupt:
             child.wait()  # Ctrl-C reached pytest too: let it stop, then stop the run
             raise
-    if code in _PASSED_CODES or code == _TESTS_FAILED:
-        return code, ""
-    return code, _broken_run_reason(code, tail)
+    return code, "" if code in _PASSED_CODES else _broken_run_reason(code, tail)
 
 
 def run_layer(
     session: nox.Session, run: Run, package: Package, python: str | None, layer: str
 ) -> None:
     config = run.config
-    test_dir = layer_dir(session, run, package, layer)
     shard, shard_args = _shard_args(session, package)
+    # Whatever happens next, nothing an earlier run left may pass for this run's results.
+    junit = reports.junit_path(config, package, layer, shard)
+    coverage_data = reports.coverage_data(config, package, layer, shard)
+    for stale in (junit, coverage_data):
+        stale.unlink(missing_ok=True)
+    test_dir = layer_dir(session, run, package, layer)
     part = f"{layer}({package.name})" + (f", shard {shard.index}/{shard.total}" if shard else "")
     if shard is None:
         # The summary is queued by the coverage sessions, so it runs after all of them.
@@ -193,9 +200,7 @@ def run_layer(
     environ = package_environ(
         session, run, package, env, layer, with_database=layer == "integration"
     )
-    environ["COVERAGE_FILE"] = str(reports.coverage_data(config, package, layer, shard))
-    junit = reports.junit_path(config, package, layer, shard)
-    junit.unlink(missing_ok=True)
+    environ["COVERAGE_FILE"] = str(coverage_data)
     args = [
         str(test_dir.relative_to(package.path)),
         *order_args(package, seed),
@@ -211,6 +216,9 @@ def run_layer(
     else:
         session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
     code, reason = run_pytest(session, env.python, args, environ, package.path)
+    result = reports.layer_result([junit])
+    if code == _TESTS_FAILED and result is not None and result.failed:
+        reason = ""  # tests failed: the counts say it all
     if reason:
         run.set_outcome(package, layer, Outcome("error", reason))
         session.error(f"{part}: pytest could not run the tests (exit code {code}): {reason}")

@@ -33,8 +33,10 @@ class Layer:
 
     @property
     def error(self) -> str | None:
+        """Why the layer could not run: the cause only (the log has the fix)."""
         if self.outcome is not None and self.outcome.status == "error":
-            return self.outcome.reason or "the session ended before its tests ran"
+            cause = self.outcome.reason.split("; ")[0]
+            return cause or "the session ended before its tests ran"
         return None
 
     @property
