@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
+from toolkit._toml import tomllib
 
 from toolkit.errors import ToolkitError
 

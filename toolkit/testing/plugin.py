@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import tomllib
+from toolkit._toml import tomllib
 
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
