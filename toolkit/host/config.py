@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from toolkit._toml import tomllib
-
 from toolkit.errors import ToolkitError
 
 __all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
@@ -41,8 +40,16 @@ LAYERS = ("unit", "integration")
 DEFAULT_FAIL_UNDER = 80.0
 DEFAULT_SCHEME = "postgresql"
 _SHARED_KEYS = {"env", "database_url_scheme"}
-_ROOT_KEYS = {"packages", "python", "fail_under", "isolation_orders", *_SHARED_KEYS}
-_PACKAGE_KEYS = {"unit", "integration", "random_order", "setup", *_SHARED_KEYS}
+_ROOT_KEYS = {
+    "packages",
+    "python",
+    "fail_under",
+    "isolation_orders",
+    "constraints",
+    *_SHARED_KEYS,
+}
+_PACKAGE_KEYS = {"unit", "integration", "random_order", "setup", "python", *_SHARED_KEYS}
+_VERSION = re.compile(r"^3\.\d+$")
 _SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?$")
 #: Variables the toolkit sets itself: an env table may not override them.
 _RESERVED_ENV = re.compile(r"^(?:DATABASE_URL|PG[A-Z_]*|TOOLKIT_.*)$")
@@ -70,6 +77,9 @@ class Package:
     setup: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     database_url_scheme: str = DEFAULT_SCHEME
+    #: Its own ``[tool.toolkit] python`` (wins over everything), and ``requires-python``.
+    python: str | None = None
+    requires_python: str | None = None
     dependencies: tuple[str, ...] = ()
     workspace_dependencies: tuple[str, ...] = field(default=())
     has_test_group: bool = False
@@ -102,6 +112,10 @@ class RepoConfig:
     isolation_orders: int
     env: dict[str, str] = field(default_factory=dict)
     database_url_scheme: str = DEFAULT_SCHEME
+    #: The uv lock every package environment is synced from, when the repository has one.
+    lock: Path | None = None
+    #: A pip constraints file for every package environment (repositories without a lock).
+    constraints: Path | None = None
 
     def local_dependencies(self, package: Package) -> list[Package]:
         """Workspace packages ``package`` needs, transitively, dependencies first."""
@@ -213,6 +227,12 @@ def _layer_folder(options: dict[str, Any], layer: str, path: Path, where: str) -
     return path / folder
 
 
+def _version(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _VERSION.match(value):
+        raise ToolkitError(f"{where} = {value!r} is not a Python version", 'use e.g. "3.11"')
+    return value
+
+
 def _setup_commands(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ToolkitError(
@@ -278,6 +298,14 @@ def _load_package(
         database_url_scheme=shared.get(
             "database_url_scheme", defaults.get("database_url_scheme", DEFAULT_SCHEME)
         ),
+        python=(
+            _version(options["python"], f"python in [tool.toolkit] of {where}")
+            if "python" in options
+            else None
+        ),
+        requires_python=(
+            project["requires-python"] if isinstance(project.get("requires-python"), str) else None
+        ),
         dependencies=_requirement_names(project.get("dependencies", [])),
         has_test_group="test" in data.get("dependency-groups", {}),
         has_test_extra="test" in project.get("optional-dependencies", {}),
@@ -288,19 +316,14 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     """Read and validate the repository at ``root``; ToolkitError on any mistake."""
     root = Path(root).resolve()
     data = _read_toml(root / "pyproject.toml")
-    options = data.get("tool", {}).get("toolkit")
+    tool = data.get("tool", {})
+    options = tool.get("toolkit", {})
     if not isinstance(options, dict):
-        raise ToolkitError(
-            f"{root / 'pyproject.toml'} has no [tool.toolkit] table",
-            'add one with the package globs, e.g. packages = ["services/*"]',
-        )
+        raise ToolkitError("[tool.toolkit] of pyproject.toml must be a table", "see the README")
     _check_keys(options, _ROOT_KEYS, "[tool.toolkit] of pyproject.toml")
-    if "packages" not in options:
-        raise ToolkitError(
-            "[tool.toolkit] of pyproject.toml has no packages",
-            'add the package globs, e.g. packages = ["services/*"]',
-        )
-    globs = _string_list(options["packages"], "packages in [tool.toolkit]")
+    uv = tool.get("uv", {})
+    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    globs, excluded = _package_globs(options, workspace, root)
     fail_under = _threshold(
         options.get("fail_under", DEFAULT_FAIL_UNDER), "fail_under in [tool.toolkit]"
     )
@@ -314,15 +337,15 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         )
 
     folders: list[Path] = []
-    for pattern in globs:
+    for pattern, where in globs:
         matches = sorted(
             Path(match)
             for match in glob.glob(str(root / pattern))
-            if Path(match, "pyproject.toml").is_file()
+            if Path(match, "pyproject.toml").is_file() and Path(match) not in excluded
         )
         if not matches:
             raise ToolkitError(
-                f"packages glob {pattern!r} in [tool.toolkit] matches no folder with a pyproject.toml",
+                f"{where} glob {pattern!r} matches no folder with a pyproject.toml",
                 "fix the glob or remove it",
             )
         folders.extend(match for match in matches if match not in folders)
@@ -339,7 +362,46 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         isolation_orders=orders,
         env=defaults.get("env", {}),
         database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
+        lock=root / "uv.lock" if (root / "uv.lock").is_file() and workspace else None,
+        constraints=_constraints(options, root),
     )
+
+
+def _package_globs(
+    options: dict[str, Any], workspace: Any, root: Path
+) -> tuple[list[tuple[str, str]], set[Path]]:
+    """The package globs, each with where it was written, and the folders excluded.
+
+    ``[tool.toolkit] packages`` wins; without it, a uv workspace's ``members`` (minus
+    its ``exclude``) are the packages.
+    """
+    if "packages" in options:
+        where = "packages in [tool.toolkit]"
+        return [(pattern, where) for pattern in _string_list(options["packages"], where)], set()
+    if isinstance(workspace, dict) and "members" in workspace:
+        where = "members in [tool.uv.workspace]"
+        members = _string_list(workspace["members"], where)
+        exclude = workspace.get("exclude") or []
+        exclude = _string_list(exclude, "exclude in [tool.uv.workspace]") if exclude else []
+        excluded = {Path(match) for pattern in exclude for match in glob.glob(str(root / pattern))}
+        return [(pattern, where) for pattern in members], excluded
+    raise ToolkitError(
+        "pyproject.toml names no packages",
+        'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',
+    )
+
+
+def _constraints(options: dict[str, Any], root: Path) -> Path | None:
+    if "constraints" not in options:
+        return None
+    value = options["constraints"]
+    path = root / value if isinstance(value, str) else None
+    if path is None or not path.is_file():
+        raise ToolkitError(
+            f"constraints in [tool.toolkit] = {value!r} is not a file of this repository",
+            'name a pip constraints file, e.g. constraints = "constraints.txt"',
+        )
+    return path
 
 
 def _check_unique(packages: list[Package], root: Path) -> None:

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import toolkit
+from toolkit.errors import ToolkitError
+from toolkit.host import interpreters
 from toolkit.host.config import Package, RepoConfig
 
 if TYPE_CHECKING:
@@ -120,25 +122,6 @@ def _uv() -> str | None:
     return str(beside) if beside.is_file() else None
 
 
-def _interpreter(session: nox.Session, version: str | None) -> str:
-    """The Python ``version`` ([tool.toolkit] python), else the one running nox."""
-    if not version:
-        return sys.executable
-    candidates = [shutil.which(f"python{version}")]
-    uv = _uv()
-    if uv:
-        found = subprocess.run([uv, "python", "find", version], capture_output=True, text=True)
-        candidates.append(found.stdout.strip() if found.returncode == 0 else None)
-    for candidate in candidates:
-        if candidate and subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0:
-            return candidate
-    session.error(
-        f"Python {version} (from [tool.toolkit] python) was not found: install it or put "
-        f"python{version} on PATH"
-    )
-    raise AssertionError("unreachable")
-
-
 def _no_install(session: nox.Session) -> bool:
     """``nox -R`` / ``--no-install``: reuse the environment as it is."""
     return bool(getattr(session._runner.global_config, "no_install", False))
@@ -186,25 +169,120 @@ def _install(
         )
 
 
+def _lock_selection(package: Package) -> list[str]:
+    """uv options picking the package and its test dependencies out of the lock."""
+    selection = ["--package", package.name]
+    if package.has_test_group:
+        selection += ["--group", "test"]
+    elif package.has_test_extra:
+        selection += ["--extra", "test"]
+    return selection
+
+
+def _uv_or_error(session: nox.Session, config: RepoConfig) -> str:
+    uv = _uv()
+    if uv is None:
+        session.error(
+            f"{config.lock} pins this repository's dependencies and uv is not installed: "
+            "pip install uv (the sessions sync each package from the lock with it)"
+        )
+    assert uv is not None
+    return uv
+
+
+def _locked_versions(session: nox.Session, config: RepoConfig, package: Package) -> str:
+    """The lock's requirements for the package and its test dependencies, as pins
+    (workspace members left out): the stamp's input and the toolkit's constraints."""
+    uv = _uv_or_error(session, config)
+    result = subprocess.run(
+        [
+            *(uv, "export", "--locked", "--quiet", *_lock_selection(package)),
+            *("--no-hashes", "--no-emit-workspace", "--format", "requirements-txt"),
+        ],
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        if "needs to be updated" in result.stderr:
+            session.error("uv.lock does not match the pyprojects: run uv lock")
+        reason = _install_error(result.stderr)
+        session.error(f"{package.name}: its locked requirements could not be read: {reason}")
+    return result.stdout
+
+
+def _sync_locked(
+    session: nox.Session,
+    config: RepoConfig,
+    package: Package,
+    env: PackageEnv,
+    interpreter: str,
+    pins: str,
+) -> None:
+    """Exactly the lock's versions for the package and its test group, then the
+    toolkit's runner plugins without changing any of them."""
+    uv = _uv_or_error(session, config)
+    session.log(f"{package.name}: syncing {env.location} from uv.lock")
+    result = subprocess.run(
+        [
+            *(uv, "sync", "--locked", "--quiet", *_lock_selection(package)),
+            *("--exact", "--python", interpreter),
+        ],
+        cwd=config.root,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(env.location)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        session.error(
+            f"{package.name}: its environment could not be synced from uv.lock: "
+            f"{_install_error(result.stderr or result.stdout)}"
+        )
+    constraints = env.location / "toolkit-constraints.txt"
+    constraints.write_text(pins)
+    _install(session, package, env, ["-c", str(constraints), *toolkit_requirement()])
+
+
+def _existing(config: RepoConfig, package: Package, version: str | None) -> PackageEnv | None:
+    """For ``nox -R``: the package's environment as it is, without looking for Pythons."""
+    found = sorted((config.root / ".nox").glob(f"toolkit-{package.name}-py{version or '*'}"))
+    envs = [PackageEnv(path) for path in found if (path / "bin" / "python").exists()]
+    return envs[-1] if len(envs) == 1 or (envs and version) else None
+
+
 def prepare(
     session: nox.Session, config: RepoConfig, package: Package, version: str | None
 ) -> PackageEnv:
-    """The package's environment for Python ``version``, created or updated as needed."""
-    name = f"toolkit-{package.name}" + (f"-py{version}" if version else "")
-    env = PackageEnv(config.root / ".nox" / name)
-    if env.python.exists() and _no_install(session):
-        return env
-    interpreter = _interpreter(session, version)
-    requirements = _requirements(config, package)
-    stamp = _stamp(config, package, interpreter, requirements)
+    """The package's environment (its Python: see :mod:`toolkit.host.interpreters`),
+    created or brought up to date: from the lock when the repository has one."""
+    if _no_install(session):
+        existing = _existing(config, package, version or package.python)
+        if existing is not None:
+            return existing
+    try:
+        chosen = interpreters.choose(config, package, version, _uv())
+    except ToolkitError as error:
+        session.error(str(error))
+    env = PackageEnv(config.root / ".nox" / f"toolkit-{package.name}-py{chosen.minor}")
+    pins = _locked_versions(session, config, package) if config.lock else None
+    requirements = toolkit_requirement() if pins is not None else _requirements(config, package)
+    if pins is None and config.constraints is not None:
+        requirements = ["-c", str(config.constraints), *requirements]
+    stamp = _stamp(config, package, chosen.path, [*requirements, pins or ""])
     stamp_file = env.location / _STAMP
     recorded = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
     if env.python.exists() and recorded.get("stamp") == stamp:
         session.log(f"{package.name}: environment {env.location} is up to date")
         return env
-    if not env.python.exists() or recorded.get("interpreter") != interpreter:
-        _create(session, env.location, interpreter)
     stamp_file.unlink(missing_ok=True)
-    _install(session, package, env, requirements)
-    stamp_file.write_text(json.dumps({"interpreter": interpreter, "stamp": stamp}))
+    if pins is not None:
+        _sync_locked(session, config, package, env, chosen.path, pins)
+    else:
+        if not env.python.exists() or recorded.get("interpreter") != chosen.path:
+            _create(session, env.location, chosen.path)
+        _install(session, package, env, requirements)
+    stamp_file.write_text(json.dumps({"interpreter": chosen.path, "stamp": stamp}))
     return env

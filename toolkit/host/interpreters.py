@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -93,7 +92,11 @@ def installed(uv: str | None) -> tuple[Interpreter, ...]:
         interpreter = _probe(path)
         if interpreter is not None:
             seen[real] = interpreter
-    return tuple(sorted(seen.values(), reverse=True))
+    # Newest first; among equals, the one running nox.
+    ranked = sorted(
+        seen.values(), key=lambda i: (i.version, i.path == sys.executable), reverse=True
+    )
+    return tuple(ranked)
 
 
 def _admits(requires: str | None, where: str) -> SpecifierSet | None:
@@ -127,7 +130,9 @@ def _found(interpreters: tuple[Interpreter, ...]) -> str:
     return f"found: {listed}" if listed else "found none"
 
 
-def choose(config: RepoConfig, package: Package, version: str | None, uv: str | None) -> Interpreter:
+def choose(
+    config: RepoConfig, package: Package, version: str | None, uv: str | None
+) -> Interpreter:
     """The interpreter for ``package``: ``version`` when the session names one (package
     setting or matrix), else the newest its requires-python admits, else the root's."""
     interpreters = installed(uv)
@@ -159,7 +164,3 @@ def choose(config: RepoConfig, package: Package, version: str | None, uv: str | 
     current = _probe(sys.executable)
     assert current is not None  # nox itself runs on it
     return current
-
-
-def exists(path: Path) -> bool:
-    return path.is_file()

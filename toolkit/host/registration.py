@@ -36,6 +36,8 @@ from toolkit.host.run import Run
 
 __all__ = ["SESSIONS", "register"]
 
+_HOST_PYTHON = (3, 12)
+
 SESSIONS = ("unit", "integration", "coverage", "isolation", "summary")
 
 _Body = Callable[[nox.Session, Run, Package, "str | None"], None]
@@ -84,28 +86,29 @@ DESCRIPTIONS = {
 
 
 def _params(config: RepoConfig) -> list[Any]:
-    """One parameter per package, or per package and Python when several are listed.
+    """One parameter per package, or per package and Python for a root matrix.
 
     The sessions run tools from the toolkit's own per-package environments
     (``venv_backend="none"``), for which nox ignores ``python=``: the version is a
-    parameter instead, ``unit(users-py3.13)``, tagged ``py3.13``.
+    parameter instead, ``unit(users-py3.13)``, tagged ``py3.13``. Without a matrix the
+    version is decided when the session runs (:mod:`toolkit.host.interpreters`).
     """
-    versions = config.python or (None,)
-    if len(versions) == 1:
-        return [
-            nox.param(package.name, versions[0], id=package.name, tags=[package.name])
-            for package in config.packages
-        ]
-    return [
-        nox.param(
-            package.name,
-            version,
-            id=f"{package.name}-py{version}",
-            tags=[package.name, f"py{version}"],
-        )
-        for package in config.packages
-        for version in versions
-    ]
+    from toolkit.host.interpreters import versions_for
+
+    matrix = config.python is not None and len(config.python) > 1
+    params = []
+    for package in config.packages:
+        for version in versions_for(config, package):
+            named = matrix and version is not None
+            params.append(
+                nox.param(
+                    package.name,
+                    version,
+                    id=f"{package.name}-py{version}" if named else package.name,
+                    tags=[package.name, *([f"py{version}"] if named else [])],
+                )
+            )
+    return params
 
 
 def _skip_unless_selected(session: nox.Session, run: Run, package: str) -> None:
@@ -210,6 +213,12 @@ def register(
     ``names`` renames sessions (``{"unit": "tests-unit"}``), ``skip`` leaves some out,
     for noxfiles that already define sessions of the same names.
     """
+    if sys.version_info < _HOST_PYTHON:
+        raise ToolkitError(
+            f"nox runs on Python {sys.version_info.major}.{sys.version_info.minor}; the "
+            "toolkit's sessions need 3.12 or newer for nox itself",
+            "install nox with Python 3.12+ (packages may still test on 3.10+)",
+        )
     config = load_config(root)
     names = {session: (names or {}).get(session, session) for session in SESSIONS}
     run = Run(config, session_names=dict(names))

@@ -264,7 +264,8 @@ def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run)
 
 def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run) -> None:
     """billing depends on money by name; money must come from libs/money, not an index."""
-    python = repo / ".nox" / "toolkit-billing" / "bin" / "python"
+    (env,) = (repo / ".nox").glob("toolkit-billing-py*")
+    python = env / "bin" / "python"
 
     located = subprocess.run(
         [str(python), "-c", "import money; print(money.__file__)"],
@@ -311,7 +312,7 @@ def test_warm_rerun_installs_nothing(nox_without_toolkit: Path, repo: Path, full
     assert result.returncode == 0, result.stderr
     assert "money: environment" in result.stderr and "is up to date" in result.stderr
     # (nox itself may refresh its script environment; the package's is untouched)
-    assert not [line for line in installs if ".nox/toolkit-money" in line]
+    assert not [line for line in installs if ".nox/toolkit-money-py" in line]
 
 
 def test_package_opted_out_of_random_order_runs_in_file_order(full_run, repo: Path) -> None:

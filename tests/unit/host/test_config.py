@@ -98,8 +98,13 @@ def test_names_are_compared_normalized() -> None:
 @pytest.mark.parametrize(
     ("root_toml", "fragment"),
     [
-        pytest.param("[project]\nname = 'x'\n", "has no [tool.toolkit] table", id="no-table"),
-        pytest.param("[tool.toolkit]\nfail_under = 80\n", "has no packages", id="no-packages"),
+        pytest.param("[project]\nname = 'x'\n", "names no packages", id="no-table"),
+        pytest.param("[tool.toolkit]\nfail_under = 80\n", "names no packages", id="no-packages"),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nconstraints = "nope.txt"\n',
+            "constraints in [tool.toolkit] = 'nope.txt' is not a file",
+            id="constraints-missing",
+        ),
         pytest.param(
             '[tool.toolkit]\npackages = ["nope/*"]\n', "matches no folder", id="empty-glob"
         ),
@@ -311,3 +316,44 @@ def test_config_mistakes_name_the_key(
 
     with pytest.raises(ToolkitError, match=re.escape(message)):
         load_config(repo)
+
+
+def test_uv_workspace_members_are_the_packages_without_toolkit_packages(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/scratch"]\n'
+            ),
+            "packages/a/pyproject.toml": _package("a"),
+            "packages/b/pyproject.toml": _package("b", 'requires-python = ">=3.10,<3.12"'),
+            "packages/scratch/pyproject.toml": _package("scratch"),
+            "uv.lock": "version = 1\n",
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    assert [package.name for package in config.packages] == ["a", "b"]
+    assert config.lock == tmp_path / "uv.lock"
+    assert config.package("b").requires_python == ">=3.10,<3.12"
+
+
+def test_toolkit_packages_win_over_workspace_members(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.toolkit]\npackages = ["packages/a"]\n'
+                '[tool.uv.workspace]\nmembers = ["packages/*"]\n'
+            ),
+            "packages/a/pyproject.toml": _package("a", '[tool.toolkit]\npython = "3.11"'),
+            "packages/b/pyproject.toml": _package("b"),
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    assert [package.name for package in config.packages] == ["a"]
+    assert config.package("a").python == "3.11"
+    assert config.lock is None
