@@ -109,7 +109,23 @@ def _stamp(config: RepoConfig, package: Package, interpreter: str, requirements:
         files.append(toolkit_source / "pyproject.toml")
     for path in files:
         digest.update(path.read_bytes())
+    for path in _toolkit_copy_files(requirements):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _toolkit_copy_files(requirements: list[str]) -> list[Path]:
+    """The files of a toolkit installed by copy (``monorepo-toolkit @ file:///path``):
+    an edit there reinstalls it, and nothing else does."""
+    from urllib.parse import unquote, urlsplit
+
+    files: list[Path] = []
+    for requirement in requirements:
+        name, at, url = requirement.partition(" @ ")
+        if at and name.startswith("monorepo-toolkit") and url.startswith("file://"):
+            folder = Path(unquote(urlsplit(url).path))
+            files += [folder / "pyproject.toml", *sorted((folder / "toolkit").rglob("*.py"))]
+    return [path for path in files if path.is_file()]
 
 
 @functools.cache

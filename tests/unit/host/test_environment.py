@@ -54,3 +54,19 @@ def test_install_spec_overrides_what_environments_get(monkeypatch: pytest.Monkey
     monkeypatch.setenv("TOOLKIT_INSTALL_SPEC", "monorepo-toolkit @ file:///opt/toolkit")
 
     assert environment.toolkit_requirement() == ["monorepo-toolkit @ file:///opt/toolkit"]
+
+
+def test_a_toolkit_installed_by_copy_is_reinstalled_when_its_files_change(
+    config: RepoConfig, tmp_path
+) -> None:
+    api = config.package("api")
+    checkout = tmp_path / "toolkit-checkout"
+    (checkout / "toolkit").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text('[project]\nname = "monorepo-toolkit"\n')
+    (checkout / "toolkit" / "cli.py").write_text("VERSION = 1\n")
+    spec = [f"monorepo-toolkit[runner] @ {checkout.as_uri()}"]
+    before = environment._stamp(config, api, "/usr/bin/python3.12", spec)
+
+    assert environment._stamp(config, api, "/usr/bin/python3.12", spec) == before
+    (checkout / "toolkit" / "cli.py").write_text("VERSION = 2\n")
+    assert environment._stamp(config, api, "/usr/bin/python3.12", spec) != before
