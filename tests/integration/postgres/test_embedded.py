@@ -165,3 +165,20 @@ def test_toolkit_postgres_runs_as_root_and_as_unprivileged_user(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
     assert leftovers(runtime_dir) == []
+
+
+def test_each_available_major_is_started_on_request(
+    runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.postgres import _binaries
+
+    majors = sorted(_binaries.available_majors())
+    if len(majors) < 2:
+        pytest.skip(f"only PostgreSQL {majors} is available here")
+
+    for major in majors:
+        monkeypatch.setenv("TOOLKIT_POSTGRES_VERSION", str(major))
+        with start_server("embedded") as server, psycopg.connect(server.dsn()) as connection:
+            number = connection.execute("show server_version_num").fetchone()[0]
+        assert int(number) // 10000 == major
+    assert leftovers(runtime_dir) == []
