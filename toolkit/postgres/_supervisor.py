@@ -145,6 +145,10 @@ def _sweep(base: str, server_uid: int | None) -> None:
         if postmaster is not None and _is_postmaster_of(postmaster, data_dir, uid):
             with contextlib.suppress(OSError):
                 os.kill(postmaster, signal.SIGQUIT)
+            deadline = time.monotonic() + 5
+            while _alive(postmaster) and time.monotonic() < deadline:
+                time.sleep(0.005)
+        _release_shared_memory(data_dir, uid)
         shutil.rmtree(entry.path, ignore_errors=True)
 
 
@@ -484,9 +488,51 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
     raise _Failure(f"no free port after {_PORT_ATTEMPTS} attempts: {_last_log_line(log_path)}")
 
 
+class _OwnerGone(Exception):
+    """The owner closed its end before the report: it no longer wants the server."""
+
+
 def _report(message: dict) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError) as error:  # ValueError: stdout already closed
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
+        raise _OwnerGone from error
+
+
+def _release_shared_memory(data_dir: str, uid: int) -> None:
+    """Remove the System V segment of a postmaster that died without removing it.
+
+    A postmaster killed outright (SIGKILL) leaves its segment behind; its key and id
+    are on line 7 of ``postmaster.pid``. Removed only if ``/proc/sysvipc/shm`` shows
+    it belongs to the server's user and nothing is attached any more.
+    """
+    try:
+        with open(os.path.join(data_dir, "postmaster.pid"), errors="replace") as handle:
+            lines = handle.read().splitlines()
+        shmid = str(int(lines[6].split()[1]))
+    except (OSError, ValueError, IndexError):
+        return
+    # The postmaster's children notice its death and detach within milliseconds.
+    deadline = time.monotonic() + 2
+    while True:
+        try:
+            with open("/proc/sysvipc/shm") as handle:
+                rows = [line.split() for line in handle.readlines()[1:]]
+        except OSError:
+            return
+        # key shmid perms size cpid lpid nattch uid gid cuid cgid ...
+        row = next((row for row in rows if len(row) > 7 and row[1] == shmid), None)
+        if row is None or row[7] != str(uid):
+            return  # removed by the postmaster itself, or not the server's
+        if row[6] == "0":
+            ctypes.CDLL(None, use_errno=True).shmctl(int(shmid), 0, None)  # IPC_RMID
+            return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
 
 
 def _stop(process: subprocess.Popen | None) -> None:
@@ -542,12 +588,21 @@ def main(argv: list[str]) -> int:
         except OSError as error:
             _report({"error": _os_failure(error, runtime)})
             return 1
+        except Exception as error:  # a bug, still reported as one line, not a traceback
+            _report({"error": f"the server supervisor failed: {type(error).__name__}: {error}"})
+            return 1
         # Block until the owner closes the pipe: normal stop or owner death alike.
         while sys.stdin.buffer.read(65536):
             pass
         return 0
+    except _OwnerGone:
+        return 0
     finally:
         _stop(process)
+        _release_shared_memory(
+            os.path.join(runtime, "data"),
+            config["uid"] if config.get("uid") is not None else os.geteuid(),
+        )
         shutil.rmtree(runtime, ignore_errors=True)
 
 

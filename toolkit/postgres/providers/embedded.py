@@ -32,6 +32,9 @@ TEST_SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "max_connections": "200",
+    # Dynamic shared memory as files in the data folder, not /dev/shm/PostgreSQL.*:
+    # a postmaster killed outright leaves nothing outside the folder we remove.
+    "dynamic_shared_memory_type": "mmap",
 }
 
 
@@ -96,7 +99,11 @@ def start(port: int | None = None) -> Server:
         process.stdin.close()
         process.wait()
 
-    line = process.stdout.readline()
+    try:
+        line = process.stdout.readline()
+    except BaseException:  # Ctrl-C while starting: the supervisor cleans up and exits
+        stop()
+        raise
     try:
         report = json.loads(line)
     except ValueError:
