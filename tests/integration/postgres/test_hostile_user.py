@@ -157,7 +157,10 @@ def test_symlinks_planted_by_the_server_user_change_no_owner(
                 psycopg.connect(server.dsn()).close()
     finally:
         stop.touch()
-        planted = planter.communicate(timeout=10)[0]
+        try:
+            planted = planter.communicate(timeout=10)[0]
+        finally:
+            planter.kill()
 
     info = target.stat()
     assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (0, 0, 0o600)
