@@ -138,9 +138,16 @@ def _candidates() -> Iterator[tuple[Path, str]]:
         yield path, "system"
 
 
-@functools.lru_cache(maxsize=16)
 def _version(bin_dir: Path) -> str:
-    """The server version, or ToolkitError saying why these binaries do not run."""
+    """The server version, or ToolkitError saying why these binaries do not run.
+
+    Remembered with the other facts of an installation (:func:`_probe`): running
+    ``postgres --version`` for every candidate on every start costs tens of ms.
+    """
+    return str(_probe(bin_dir)["version"])
+
+
+def _run_version(bin_dir: Path) -> str:
     missing = [name for name in _REQUIRED if not (bin_dir / name).is_file()]
     if missing:
         raise ToolkitError(f"{bin_dir} holds no {' or '.join(missing)}", _INSTALL_HINT)
@@ -168,11 +175,20 @@ def _content_digest(bin_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def _learn(bin_dir: Path) -> dict:
+    return {
+        "version": _run_version(bin_dir),
+        "content": _content_digest(bin_dir),
+        "extensions": extensions.unloadable(bin_dir),
+    }
+
+
 @functools.lru_cache(maxsize=16)
 def _probe(bin_dir: Path) -> dict:
     """Facts about an installation that are slow to learn, remembered in the cache.
 
-    ``content``: sha256 of the ``postgres`` executable (the cache key); ``extensions``:
+    ``version``: what ``postgres --version`` says (binaries that do not run raise
+    ToolkitError and are not remembered); ``content``: sha256 of the ``postgres`` executable (the cache key); ``extensions``:
     :func:`extensions.unloadable` (ldd takes ~40 ms). The record is found again by
     the installation's path, size and modification times.
     """
@@ -182,7 +198,7 @@ def _probe(bin_dir: Path) -> dict:
             for path in (bin_dir / "postgres", bin_dir.parent / "lib")
         )
     except OSError:
-        return {"content": _content_digest(bin_dir), "extensions": extensions.unloadable(bin_dir)}
+        return _learn(bin_dir)
     identity = f"{bin_dir.resolve()}|{stamp}|{','.join(extensions.COMMON_EXTENSIONS)}"
     name = hashlib.sha256(identity.encode()).hexdigest()
     folder = _paths.owned_folder(
@@ -194,11 +210,15 @@ def _probe(bin_dir: Path) -> dict:
     record = folder / f"{name}.json"
     try:
         found = json.loads(record.read_text())
-        if isinstance(found.get("content"), str) and isinstance(found.get("extensions"), dict):
+        if (
+            isinstance(found.get("version"), str)
+            and isinstance(found.get("content"), str)
+            and isinstance(found.get("extensions"), dict)
+        ):
             return found
     except (OSError, ValueError, AttributeError):
         pass
-    found = {"content": _content_digest(bin_dir), "extensions": extensions.unloadable(bin_dir)}
+    found = _learn(bin_dir)  # ToolkitError for binaries that do not run: nothing stored
     try:
         staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
         staging.write_text(json.dumps(found))

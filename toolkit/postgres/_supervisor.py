@@ -178,19 +178,22 @@ def _chown_tree(path: str, uid: int, gid: int) -> None:
             os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
-def _copy_untrusted(source: str, target: str) -> None:
+def _copy_untrusted(source: str, target: str, owner: tuple[int, int] | None) -> None:
     """Copy a tree another user can write to (the server's fresh data folder).
 
     Walks with lstat, refuses symlinks and special files, opens every file with
     O_NOFOLLOW and checks what it opened: a link planted mid-copy makes the copy
-    fail instead of reading a file the server's user may not read.
+    fail instead of reading a file the server's user may not read. The copy is
+    given to ``owner`` by descriptor, so that warm starts (``cp -a``) need no chown.
     """
     os.mkdir(target, 0o700)
+    if owner is not None:
+        os.chown(target, *owner, follow_symlinks=False)  # in our 0700 cache: no one else
     for name in os.listdir(source):
         origin, copy = os.path.join(source, name), os.path.join(target, name)
         info = os.lstat(origin)
         if stat.S_ISDIR(info.st_mode):
-            _copy_untrusted(origin, copy)
+            _copy_untrusted(origin, copy, owner)
         elif stat.S_ISREG(info.st_mode):
             fd = os.open(origin, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             try:
@@ -198,6 +201,8 @@ def _copy_untrusted(source: str, target: str) -> None:
                     raise OSError(f"{origin} changed while it was copied")
                 out = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
                 try:
+                    if owner is not None:
+                        os.fchown(out, *owner)
                     while chunk := os.read(fd, 1 << 20):
                         os.write(out, chunk)
                 finally:
@@ -262,8 +267,8 @@ def _prepare_data_dir(config: dict, runtime: str, data_dir: str) -> None:
         with contextlib.suppress(OSError):
             os.utime(cache)  # least recently used goes first when the cache is pruned
         _copy_tree(cache, data_dir)
-        if config.get("uid") is not None:
-            _chown_tree(data_dir, config["uid"], config["gid"])
+        if config.get("uid") is not None and os.lstat(data_dir).st_uid != config["uid"]:
+            _chown_tree(data_dir, config["uid"], config["gid"])  # a cache made by another version
         return
     os.mkdir(data_dir, 0o700)
     if config.get("uid") is not None:
@@ -284,7 +289,8 @@ def _prepare_data_dir(config: dict, runtime: str, data_dir: str) -> None:
     os.makedirs(os.path.dirname(cache), mode=0o700, exist_ok=True)
     staging = f"{cache}.{os.getpid()}.tmp"
     try:
-        _copy_untrusted(data_dir, staging)
+        owner = (config["uid"], config["gid"]) if config.get("uid") is not None else None
+        _copy_untrusted(data_dir, staging, owner)
         os.rename(staging, cache)
     except OSError:
         pass

@@ -21,7 +21,6 @@ def _fake_bin(folder: Path, postgres_script: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def fresh_version_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _binaries._version.cache_clear()
     _binaries._probe.cache_clear()
     monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cache"))
 

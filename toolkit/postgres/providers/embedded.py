@@ -23,8 +23,9 @@ __all__ = ["TEST_SETTINGS", "start"]
 
 _SUPERVISOR = Path(__file__).resolve().parent.parent / "_supervisor.py"
 _SUPERUSER = "postgres"
-#: Bumped when what initdb writes changes (3: password authentication on TCP).
-_DATA_LAYOUT = 3
+#: Bumped when the cached data folder changes (3: password authentication on TCP;
+#: 4: owned by the server's user, so that warm starts need no chown; 5: 1 MB WAL segments).
+_DATA_LAYOUT = 5
 
 #: Durability buys nothing for a server whose files are deleted after the run.
 TEST_SETTINGS = {
@@ -56,6 +57,10 @@ def _server_user() -> tuple[int, int] | None:
 
 def _initdb_args(binaries: _binaries.Binaries) -> list[str]:
     args = ["-U", _SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"]
+    if binaries.major >= 11:
+        # 1 MB WAL segments instead of 16: the data folder every start copies shrinks
+        # from 39 to about 23 MB, which is most of a warm start.
+        args.append("--wal-segsize=1")
     if binaries.major >= 14:
         args.append("--no-instructions")
     if binaries.major >= 18:
