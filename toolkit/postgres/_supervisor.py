@@ -300,7 +300,7 @@ def _prepare_data_dir(config: dict, runtime: str, data_dir: str) -> None:
 
 
 def _prune(folder: str, keep: int) -> None:
-    """Drop all but the ``keep`` most recently used cache entries (each ~40 MB)."""
+    """Drop all but the ``keep`` most recently used cache entries (each ~28 MB)."""
     entries = []
     for entry in os.scandir(folder):
         with contextlib.suppress(OSError):
