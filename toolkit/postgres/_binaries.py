@@ -122,12 +122,49 @@ def _system_bin_dirs() -> Iterator[Path]:
         yield Path(found)
     pg_config = shutil.which("pg_config")
     if pg_config:
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
-        if result.returncode == 0 and result.stdout.strip():
-            yield Path(result.stdout.strip())
+        bindir = _pg_config_bindir(Path(pg_config))
+        if bindir:
+            yield Path(bindir)
     postgres = shutil.which("postgres")
     if postgres:
         yield Path(postgres).resolve().parent
+
+
+def _pg_config_bindir(pg_config: Path) -> str | None:
+    """``pg_config --bindir``, remembered per pg_config (Debian's is a 30 ms script)."""
+    try:
+        info = pg_config.stat()
+    except OSError:
+        return None
+    identity = f"{pg_config.resolve()}|{info.st_mtime_ns}|{info.st_size}"
+    record = _probes_dir() / f"pg_config-{hashlib.sha256(identity.encode()).hexdigest()}"
+    try:
+        return record.read_text() or None
+    except OSError:
+        pass
+    result = subprocess.run([str(pg_config), "--bindir"], capture_output=True, text=True)
+    bindir = result.stdout.strip() if result.returncode == 0 else ""
+    _remember(record, bindir)
+    return bindir or None
+
+
+def _probes_dir() -> Path:
+    return _paths.owned_folder(
+        _paths.cache_dir() / "probes",
+        mode=0o700,
+        what="the cache folder",
+        fix="remove it; the toolkit makes a new one",
+    )
+
+
+def _remember(record: Path, text: str) -> None:
+    """Write ``record`` atomically; a cache that cannot be written is only slower."""
+    try:
+        staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+        staging.write_text(text)
+        staging.replace(record)
+    except OSError:
+        pass
 
 
 def _candidates() -> Iterator[tuple[Path, str]]:
@@ -201,13 +238,7 @@ def _probe(bin_dir: Path) -> dict:
         return _learn(bin_dir)
     identity = f"{bin_dir.resolve()}|{stamp}|{','.join(extensions.COMMON_EXTENSIONS)}"
     name = hashlib.sha256(identity.encode()).hexdigest()
-    folder = _paths.owned_folder(
-        _paths.cache_dir() / "probes",
-        mode=0o700,
-        what="the cache folder",
-        fix="remove it; the toolkit makes a new one",
-    )
-    record = folder / f"{name}.json"
+    record = _probes_dir() / f"{name}.json"
     try:
         found = json.loads(record.read_text())
         if (
@@ -219,12 +250,7 @@ def _probe(bin_dir: Path) -> dict:
     except (OSError, ValueError, AttributeError):
         pass
     found = _learn(bin_dir)  # ToolkitError for binaries that do not run: nothing stored
-    try:
-        staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        staging.write_text(json.dumps(found))
-        staging.replace(record)
-    except OSError:
-        pass
+    _remember(record, json.dumps(found))
     return found
 
 
