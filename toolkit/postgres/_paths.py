@@ -31,11 +31,19 @@ __all__ = [
 ]
 
 
-def owned_folder(path: Path, *, mode: int, what: str, fix: str) -> Path:
+_TMPFS = Path("/dev/shm")
+
+
+def owned_folder(
+    path: Path, *, mode: int, what: str, fix: str, shared_sticky: bool = False
+) -> Path:
     """``path`` as a folder of ours: created with ``mode`` if missing, else verified.
 
     Verified means: not a symlink, a folder, owned by the effective user, and not
     writable by group or others. ``mode`` is applied only to a folder made here.
+    With ``shared_sticky``, a sticky folder anyone may write to (``/tmp``-like) passes
+    too: in it, entries made with ``mkdtemp`` cannot be renamed, removed or replaced
+    by others, and nothing else in it is trusted.
     """
     label = f"{what}{path}" if what.endswith("=") else f"{what} {path}"
     try:
@@ -52,6 +60,8 @@ def owned_folder(path: Path, *, mode: int, what: str, fix: str) -> Path:
         raise ToolkitError(f"{label} cannot be read: {error.strerror}", fix) from None
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         raise ToolkitError(f"{label} is not a folder (a symlink or a file)", fix)
+    if shared_sticky and info.st_mode & stat.S_ISVTX and info.st_uid in (0, os.geteuid()):
+        return path
     if info.st_uid != os.geteuid():
         raise ToolkitError(
             f"{label} belongs to uid {info.st_uid}, not to this user (uid {os.geteuid()})",
@@ -121,7 +131,7 @@ def shared_dir() -> Path:
 def runtime_dir(server_gid: int | None = None) -> Path:
     """The folder running servers live in: this user's, verified.
 
-    ``TOOLKIT_RUNTIME_DIR`` when set (it must be ours and not writable by others);
+    ``TOOLKIT_RUNTIME_DIR`` when set (ours and not writable by others, or sticky);
     else a per-user folder on tmpfs (``/dev/shm/monorepo-toolkit-<uid>``), or in the
     temp dir. Root's server runs as another user, which must pass through: root's
     folder is then mode 0710 with that user's group, otherwise 0700.
@@ -129,10 +139,15 @@ def runtime_dir(server_gid: int | None = None) -> Path:
     explicit = os.environ.get("TOOLKIT_RUNTIME_DIR")
     if explicit:
         path = Path(explicit)
-        fix = "point TOOLKIT_RUNTIME_DIR at a folder of your own that only you can write"
+        fix = (
+            "point TOOLKIT_RUNTIME_DIR at a folder of your own that only you can write "
+            "(or a sticky one, mode 1777, like /tmp)"
+        )
         _parents(path, "TOOLKIT_RUNTIME_DIR=", fix)
-        return owned_folder(path, mode=0o755, what="TOOLKIT_RUNTIME_DIR=", fix=fix)
-    shm = Path("/dev/shm")
+        return owned_folder(
+            path, mode=0o755, what="TOOLKIT_RUNTIME_DIR=", fix=fix, shared_sticky=True
+        )
+    shm = _TMPFS
     parent = shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
     parent = parent or Path(tempfile.gettempdir())
     path = parent / f"monorepo-toolkit-{os.geteuid()}"
