@@ -8,6 +8,7 @@ import pwd
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -182,3 +183,26 @@ def test_each_available_major_is_started_on_request(
             number = connection.execute("show server_version_num").fetchone()[0]
         assert int(number) // 10000 == major
     assert leftovers(runtime_dir) == []
+
+
+def test_initdb_cache_keeps_the_three_most_recently_used(
+    tmp_path: Path, runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: one ~39 MB entry per venv, never removed (382 MB seen)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(cache))
+    initdb = cache / "initdb"
+    initdb.mkdir(parents=True)
+    cache.chmod(0o700)
+    for age, name in enumerate(["recent", "older", "oldest", "ancient"]):
+        (initdb / name).mkdir()
+        stamp = time.time() - 3600 * (age + 1)
+        os.utime(initdb / name, (stamp, stamp))
+
+    with start_server("embedded"):  # a cold start publishes a new entry, then prunes
+        pass
+
+    remaining = sorted(path.name for path in initdb.iterdir())
+    assert len(remaining) == 3
+    assert {"recent", "older"} <= set(remaining)
+    assert "oldest" not in remaining and "ancient" not in remaining
