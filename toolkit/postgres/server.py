@@ -25,7 +25,7 @@ class Server:
     host: str
     port: int
     user: str
-    password: str | None
+    password: str | None = field(repr=False)  # never in a log line or a traceback
     database: str
     details: Mapping[str, Any] = field(default_factory=dict)
     _stop: Callable[[], None] = field(default=lambda: None, repr=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +48,12 @@ class Service:
     def schema(self, rootdir: Path) -> Schema:
         from toolkit.postgres.schema import AlembicSchema, EmptySchema, MetadataSchema
 
+        # Whose template it is: a newer one for the same checkout replaces older ones.
+        family = f"{socket.gethostname()}:{rootdir.resolve()}"
         if self.alembic_ini is not None:
-            return AlembicSchema((rootdir / self.alembic_ini).resolve())
+            return AlembicSchema((rootdir / self.alembic_ini).resolve(), family=family)
         if self.metadata is not None:
-            return MetadataSchema(self.metadata)
+            return MetadataSchema(self.metadata, family=family)
         return EmptySchema()
 
     def is_async(self) -> bool:

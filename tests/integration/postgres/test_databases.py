@@ -82,3 +82,70 @@ def test_failed_build_leaves_no_template(postgres_server: Server) -> None:
         databases.ensure_template(postgres_server, Broken())
 
     assert _databases(postgres_server) == before
+
+
+def test_new_template_of_a_family_drops_the_older_ones(postgres_server: Server) -> None:
+    """Before: every schema change left its template behind on a long-lived server."""
+    family = f"checkout-{uuid.uuid4().hex}"
+    old = databases.ensure_template(postgres_server, MetadataSchema(package_metadata(), family))
+    unrelated = databases.ensure_template(postgres_server, MetadataSchema(package_metadata()))
+
+    new = databases.ensure_template(postgres_server, MetadataSchema(package_metadata(), family))
+
+    names = _databases(postgres_server)
+    assert new in names and unrelated in names
+    assert old not in names
+
+
+def test_older_template_someone_is_connected_to_is_kept(postgres_server: Server) -> None:
+    family = f"checkout-{uuid.uuid4().hex}"
+    old = databases.ensure_template(postgres_server, MetadataSchema(package_metadata(), family))
+
+    with psycopg.connect(postgres_server.dsn(old)):
+        databases.ensure_template(postgres_server, MetadataSchema(package_metadata(), family))
+        assert old in _databases(postgres_server)
+
+    with psycopg.connect(postgres_server.dsn()) as connection:
+        row = connection.execute(
+            "select datistemplate from pg_database where datname = %s", (old,)
+        ).fetchone()
+    assert row == (True,)  # still usable as a template
+
+
+def test_salt_forces_a_new_template(postgres_server: Server, monkeypatch) -> None:
+    schema = MetadataSchema(package_metadata())
+    first = databases.ensure_template(postgres_server, schema)
+
+    monkeypatch.setenv("TOOLKIT_TEMPLATE_SALT", "rebuild-please")
+
+    assert databases.ensure_template(postgres_server, schema) != first
+
+
+def test_clone_never_drops_a_database_another_run_uses(postgres_server: Server) -> None:
+    """Before: creation began with DROP DATABASE ... WITH (FORCE), killing the other run."""
+    template = databases.ensure_template(postgres_server, EmptySchema())
+    name = f"shared_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+    try:
+        with psycopg.connect(postgres_server.dsn(name)) as other_run:
+            with pytest.raises(databases.InUse, match=f"database '{name}' .* is in use"):
+                databases.clone_database(postgres_server, template, name)
+            databases.drop_database(postgres_server, name)
+
+            assert other_run.execute("select 1").fetchone() == (1,)
+    finally:
+        databases.drop_database(postgres_server, name)
+    assert name not in _databases(postgres_server)
+
+
+def test_clone_replaces_an_unused_leftover(postgres_server: Server) -> None:
+    template = databases.ensure_template(postgres_server, MetadataSchema(package_metadata()))
+    name = f"leftover_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+
+    databases.clone_database(postgres_server, template, name)
+
+    assert _tables(postgres_server, name) == _tables(postgres_server, template)
+    databases.drop_database(postgres_server, name)

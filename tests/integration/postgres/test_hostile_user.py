@@ -9,12 +9,18 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from tests.integration.conftest import TOOLKIT, leftovers
 from toolkit.postgres import start_server
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="playing another user needs root")
@@ -79,3 +85,173 @@ def test_other_user_gets_no_way_in_without_the_password(runtime_dir: Path) -> No
 
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout) == {"tcp": "sasl", "socket": "PermissionError"}
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A root-owned folder other accounts can reach (pytest's own are private)."""
+    path = Path(tempfile.mkdtemp(prefix="toolkit-hostile-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _server_account() -> pwd.struct_passwd:
+    """The account the toolkit runs PostgreSQL as when started by root."""
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        return pwd.getpwnam("nobody")
+
+
+#: Plants symlinks to ``target`` under every name root used to write in a server's
+#: runtime folder, for as long as the ``stop`` file is absent.
+PLANTER = r"""
+import os, sys, time
+
+base, target, stop = sys.argv[1:4]
+planted = 0
+while not os.path.exists(stop):
+    try:
+        names = os.listdir(base)
+    except OSError:
+        names = []
+    for name in names:
+        for inner in ("postgres.log", "socket", "initdb.pw"):
+            try:
+                os.symlink(target, os.path.join(base, name, inner))
+                planted += 1
+            except OSError:
+                pass
+    time.sleep(0.0005)
+print(planted)
+"""
+
+
+def test_symlinks_planted_by_the_server_user_change_no_owner(
+    tmp_path: Path, open_folder: Path, runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: root opened and chowned ``<runtime>/postgres.log`` and copied the data dir
+    into a folder the server's user owned; a symlink planted there got the target
+    chowned to that user (won on the first try)."""
+    target = tmp_path / "root-secret"
+    target.write_text("root only\n")
+    target.chmod(0o600)
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cold-cache"))  # cold, then warm
+    stop = open_folder / "stop"
+    account = _server_account()
+    planter = subprocess.Popen(
+        ["/usr/bin/python3", "-I", "-c", PLANTER, str(runtime_dir), str(target), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
+        cwd="/",
+    )
+    try:
+        for _ in range(3):
+            with start_server("embedded") as server:
+                psycopg.connect(server.dsn()).close()
+    finally:
+        stop.touch()
+        try:
+            planted = planter.communicate(timeout=10)[0]
+        finally:
+            planter.kill()
+
+    info = target.stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (0, 0, 0o600)
+    assert target.read_text() == "root only\n"
+    assert planted.strip() == "0"
+
+
+VICTIM = "import signal, time; signal.signal(signal.SIGQUIT, signal.SIG_DFL); time.sleep(120)"
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def _plant(entry: Path, owner_pid: int, postmaster_pid: int) -> None:
+    (entry / "data").mkdir(parents=True)
+    (entry / "supervisor.pid").write_text(str(owner_pid))
+    (entry / "data" / "postmaster.pid").write_text(f"{postmaster_pid}\n{entry / 'data'}\n")
+
+
+def test_planted_pid_files_get_no_process_signalled(runtime_dir: Path) -> None:
+    """Before: the sweep read ``supervisor.pid`` and ``data/postmaster.pid`` of any
+    ``toolkit-pg-*`` entry in world-writable ``/dev/shm`` and sent SIGQUIT, as root,
+    to the pid inside."""
+    victim = subprocess.Popen([sys.executable, "-c", VICTIM])
+    nobody = pwd.getpwnam("nobody")
+    in_shm = Path("/dev/shm/toolkit-pg-planted-by-nobody")
+    theirs = runtime_dir / "toolkit-pg-theirs"
+    ours = runtime_dir / "toolkit-pg-stale"
+    try:
+        planted = as_nobody(
+            "-c",
+            "import os, sys; os.makedirs(sys.argv[1] + '/data'); "
+            "open(sys.argv[1] + '/supervisor.pid', 'w').write(sys.argv[2]); "
+            "open(sys.argv[1] + '/data/postmaster.pid', 'w').write(sys.argv[3])",
+            str(in_shm),
+            str(_dead_pid()),
+            str(victim.pid),
+        )
+        assert planted.returncode == 0, planted.stderr
+        _plant(theirs, _dead_pid(), victim.pid)
+        for path in [theirs, *theirs.rglob("*")]:
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        _plant(ours, _dead_pid(), victim.pid)  # ours, stale, but the pid is no postmaster
+
+        with start_server("embedded"):  # every start sweeps first
+            pass
+        with start_server("embedded"), pytest.MonkeyPatch.context() as patch:
+            patch.delenv("TOOLKIT_RUNTIME_DIR")  # the default base too
+            with start_server("embedded"):
+                pass
+
+        time.sleep(0.2)
+        assert victim.poll() is None, "the victim was signalled"
+        assert theirs.is_dir()  # not ours: never touched
+        assert not ours.exists()  # ours and stale: removed, without a signal
+    finally:
+        victim.kill()
+        victim.wait()
+        shutil.rmtree(in_shm, ignore_errors=True)
+        shutil.rmtree(theirs, ignore_errors=True)
+
+
+def test_cache_fallback_folder_made_by_another_user_is_refused(
+    open_folder: Path, runtime_dir: Path
+) -> None:
+    """Before: with no writable home, the cache fell back to ``/tmp/monorepo-toolkit-<uid>``
+    without checking its owner, and binaries planted there ran."""
+    shared_tmp = open_folder / "tmp"
+    shared_tmp.mkdir()
+    shared_tmp.chmod(0o1777)
+    planted = as_nobody(
+        "-c",
+        "import os, sys; os.mkdir(sys.argv[1], 0o777); os.chmod(sys.argv[1], 0o777)",
+        str(shared_tmp / f"monorepo-toolkit-{os.geteuid()}"),
+    )
+    assert planted.returncode == 0, planted.stderr
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("TOOLKIT_CACHE_DIR", "XDG_CACHE_HOME")
+    }
+    env.update(TMPDIR=str(shared_tmp), XDG_CACHE_HOME="/dev/null/cache")
+
+    result = subprocess.run(
+        [*TOOLKIT, "postgres", "--", "true"], capture_output=True, text=True, env=env, timeout=60
+    )
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("toolkit: error: the cache folder ")
+    assert "belongs to uid 65534" in lines[0]
+    assert leftovers(runtime_dir) == []

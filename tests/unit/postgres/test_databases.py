@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from toolkit.postgres import databases
 from toolkit.postgres.databases import database_name
 
 
@@ -10,12 +13,39 @@ from toolkit.postgres.databases import database_name
     [
         pytest.param(("test", "users"), "test_users", id="plain"),
         pytest.param(("test", "my-service", "gw1"), "test_my_service_gw1", id="xdist-worker"),
-        pytest.param(("Test", "Users.API"), "test_users_api", id="case-and-dots"),
-        pytest.param(("42", "x"), "db_42_x", id="leading-digit"),
+        pytest.param(("Test", "Users.API"), "test_users_api_[0-9a-f]{6}", id="case-and-dots"),
+        pytest.param(("42", "x"), "db_42_x_[0-9a-f]{6}", id="leading-digit"),
     ],
 )
 def test_database_name_is_a_valid_identifier(parts: tuple[str, ...], expected: str) -> None:
-    assert database_name(*parts) == expected
+    assert re.fullmatch(expected, database_name(*parts))
+
+
+def test_names_that_fold_alike_stay_apart() -> None:
+    """Before: ``svc-ä`` and ``svc-ö`` were both ``test_svc``."""
+    first, second = database_name("test", "svc-ä"), database_name("test", "svc-ö")
+
+    assert first != second
+    assert first.startswith("test_svc_") and first.isascii()
+
+
+def test_run_database_names_differ_between_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOOLKIT_RUN_ID", "run1")
+    first = databases.run_database_name("test", "users")
+    monkeypatch.setenv("TOOLKIT_RUN_ID", "run2")
+    second = databases.run_database_name("test", "users")
+
+    assert (first, second) == ("test_users_run1", "test_users_run2")
+
+
+def test_run_id_without_a_run_is_one_random_token_per_process(monkeypatch) -> None:
+    monkeypatch.delenv("TOOLKIT_RUN_ID", raising=False)
+    monkeypatch.setattr(databases, "_RUN_ID", None)
+
+    token = databases.run_id()
+
+    assert re.fullmatch("[0-9a-f]{8}", token)
+    assert databases.run_id() == token
 
 
 def test_database_name_keeps_long_names_distinct_within_postgres_limit() -> None:

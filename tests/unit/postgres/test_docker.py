@@ -34,3 +34,13 @@ def test_remote_engine_publishes_where_this_machine_reaches_it(monkeypatch) -> N
     docker._publish_locally(container)
 
     assert container.ports == {"5432": None}
+
+
+def test_image_follows_the_wanted_major(monkeypatch) -> None:
+    monkeypatch.delenv("TOOLKIT_POSTGRES_IMAGE", raising=False)
+    monkeypatch.setenv("TOOLKIT_POSTGRES_VERSION", "16")
+
+    assert docker.image() == "postgres:16-alpine"
+
+    monkeypatch.setenv("TOOLKIT_POSTGRES_IMAGE", "registry.local/pg:custom")
+    assert docker.image() == "registry.local/pg:custom"

@@ -48,3 +48,10 @@ def test_stop_runs_the_provider_stop_and_context_manager_calls_it() -> None:
         assert calls == []
 
     assert calls == ["stop"]
+
+
+def test_password_stays_out_of_the_repr() -> None:
+    server = _server(password="s3cret-per-server")
+
+    assert "s3cret-per-server" not in repr(server)
+    assert "s3cret-per-server" in server.dsn()

@@ -26,12 +26,27 @@ class _Thing(_Base):
 def test_schema_prefers_migrations_over_metadata(tmp_path: Path) -> None:
     service = Service(metadata=_Base.metadata, alembic_ini="alembic.ini")
 
-    assert service.schema(tmp_path) == AlembicSchema(tmp_path / "alembic.ini")
+    schema = service.schema(tmp_path)
+
+    assert isinstance(schema, AlembicSchema)
+    assert schema.ini == tmp_path / "alembic.ini"
 
 
 def test_schema_falls_back_to_metadata_then_nothing(tmp_path: Path) -> None:
-    assert Service(metadata=_Base.metadata).schema(tmp_path) == MetadataSchema(_Base.metadata)
+    schema = Service(metadata=_Base.metadata).schema(tmp_path)
+
+    assert isinstance(schema, MetadataSchema) and schema.metadata is _Base.metadata
     assert isinstance(Service().schema(tmp_path), EmptySchema)
+
+
+def test_schema_family_is_the_package_checkout(tmp_path: Path) -> None:
+    """A newer template of the same checkout replaces older ones on a long-lived server."""
+    one = Service(metadata=_Base.metadata).schema(tmp_path / "a")
+    again = Service(metadata=_Base.metadata).schema(tmp_path / "a")
+    other = Service(metadata=_Base.metadata).schema(tmp_path / "b")
+
+    assert one.family == again.family != other.family
+    assert str(tmp_path / "a") in one.family
 
 
 def test_metadata_fingerprint_follows_the_tables() -> None:

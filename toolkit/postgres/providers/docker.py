@@ -58,7 +58,15 @@ def available() -> bool:
 
 
 def image() -> str:
-    return os.environ.get("TOOLKIT_POSTGRES_IMAGE") or DEFAULT_IMAGE
+    """``TOOLKIT_POSTGRES_IMAGE``, else the official image of ``TOOLKIT_POSTGRES_VERSION``'s
+    major (``postgres:16-alpine``), else :data:`DEFAULT_IMAGE`."""
+    from toolkit.postgres._binaries import wanted_major
+
+    explicit = os.environ.get("TOOLKIT_POSTGRES_IMAGE")
+    if explicit:
+        return explicit
+    major = wanted_major()
+    return f"postgres:{major}-alpine" if major is not None else DEFAULT_IMAGE
 
 
 def _command() -> list[str]:
