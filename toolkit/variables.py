@@ -6,7 +6,7 @@ The host (nox's process) and the code in package environments (the pytest plugin
 
 from __future__ import annotations
 
-__all__ = ["LAYER", "SALT", "TEMPLATE"]
+__all__ = ["LAYER", "RUN_ID", "SALT", "TEMPLATE"]
 
 #: The layer a pytest run belongs to (``unit`` is hermetic).
 LAYER = "TOOLKIT_LAYER"
@@ -14,3 +14,5 @@ LAYER = "TOOLKIT_LAYER"
 TEMPLATE = "TOOLKIT_DATABASE_TEMPLATE"
 #: Changes every template's fingerprint: a template to rebuild for reasons no file shows.
 SALT = "TOOLKIT_TEMPLATE_SALT"
+#: What sets one run's databases apart on a server several runs share.
+RUN_ID = "TOOLKIT_RUN_ID"

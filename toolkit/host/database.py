@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from toolkit.variables import TEMPLATE
+from toolkit.variables import RUN_ID, TEMPLATE
 
 if TYPE_CHECKING:
     import nox
@@ -70,6 +71,11 @@ class RunDatabase:
         self._process: subprocess.Popen[bytes] | None = None
         self._server: RunServer | None = None
         self._templates: dict[str, str] = {}
+        #: On an external server (which other runs may share), what sets this run's
+        #: databases apart; a throwaway server is this run's alone.
+        self.run_id: str | None = None
+        if os.environ.get("TOOLKIT_POSTGRES_URL"):
+            self.run_id = os.environ.get(RUN_ID) or secrets.token_hex(4)
 
     def stop(self) -> None:
         """Close the pipe the server is owned through, and wait for it to be gone."""
@@ -148,11 +154,15 @@ class RunDatabase:
         """``DATABASE_URL``, ``PG*`` and the template each pytest process clones its
         database from: whatever its tests use, the database they name exists and is fresh."""
         server = self.server(session, env.python)
-        environ = server.environ(database_name(package), package.database_url_scheme)
+        environ = server.environ(database_name(package, self.run_id), package.database_url_scheme)
+        if self.run_id:
+            environ[RUN_ID] = self.run_id
         environ[TEMPLATE] = self._template(session, config, package, env, environ)
         return environ
 
 
-def database_name(package: Package) -> str:
-    """The database ``DATABASE_URL`` names for a package (its clones add suffixes)."""
-    return package.name.replace("-", "_")
+def database_name(package: Package, run_id: str | None = None) -> str:
+    """The database ``DATABASE_URL`` names for a package (its clones add suffixes); on a
+    server other runs share, with this run's id so that no two runs pick one name."""
+    name = package.name.replace("-", "_")
+    return f"{name}_{run_id}" if run_id else name

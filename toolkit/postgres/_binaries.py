@@ -108,9 +108,7 @@ def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
             pass  # another process won the race
         shutil.rmtree(staging, ignore_errors=True)
         _prune(target.parent, "postgresql-", keep=2)
-    _paths.owned_folder(
-        target, mode=0o700, what="the unpacked binaries' folder", fix="remove it"
-    )
+    _paths.owned_folder(target, mode=0o700, what="the unpacked binaries' folder", fix="remove it")
     return target / "bin"
 
 

@@ -18,6 +18,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from toolkit.errors import ToolkitError
-from toolkit.variables import SALT, TEMPLATE
+from toolkit.variables import TEMPLATE
 
 if TYPE_CHECKING:
     from toolkit.host.config import Package
@@ -86,13 +87,17 @@ class SetupSchema:
 
     package: Package
 
+    @property
+    def family(self) -> str:
+        """Whose template it is: a newer one of the same package replaces older ones."""
+        return f"{socket.gethostname()}:{self.package.path.resolve()}:setup"
+
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         for part in (
             *self.package.setup,
             *(f"{key}={value}" for key, value in sorted(self.package.env.items())),
             self.package.database_url_scheme,
-            os.environ.get(SALT, ""),
         ):
             digest.update(part.encode() + b"\0")
         for path in _source_files(self.package):

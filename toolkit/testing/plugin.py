@@ -29,7 +29,7 @@ from toolkit._toml import tomllib
 
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
-from toolkit.variables import LAYER, TEMPLATE
+from toolkit.variables import LAYER, RUN_ID, TEMPLATE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -140,7 +140,13 @@ def database_url(
     base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
     # Under a session, DATABASE_URL already names this xdist worker's own database.
     worker = None if TEMPLATE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
-    name = databases.database_name("test", base, *([worker] if worker else []))
+    parts = ("test", base, *([worker] if worker else []))
+    # A run on a shared server names its databases apart from other runs'.
+    name = (
+        databases.run_database_name(*parts)
+        if RUN_ID in os.environ
+        else databases.database_name(*parts)
+    )
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
         databases.clone_database(postgres_server, template, name)
