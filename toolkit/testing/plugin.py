@@ -144,7 +144,7 @@ def database_url(
     # A run on a shared server names its databases apart from other runs'.
     name = (
         databases.run_database_name(*parts)
-        if RUN_ID in os.environ
+        if RUN_ID in os.environ and TEMPLATE not in os.environ
         else databases.database_name(*parts)
     )
     try:
