@@ -20,6 +20,7 @@ from toolkit.errors import ToolkitError
 if TYPE_CHECKING:
     from toolkit.host.changes import Selection
     from toolkit.host.config import RepoConfig
+    from toolkit.postgres.server import Server
 
 __all__ = ["main"]
 
@@ -195,13 +196,25 @@ def _makefile() -> int:
     return 0
 
 
-def _serve(server_env: dict[str, str], until_eof: bool) -> int:
+def _describe(server: Server) -> str:
+    """Where the server came from, for the log of whoever owns it."""
+    details = server.details
+    if server.provider == "embedded":
+        return f"embedded PostgreSQL {details.get('version', '?')} from {details.get('binaries')}"
+    if server.provider == "docker":
+        return f"container {details.get('image')} on {details.get('engine')}"
+    return f"external server {server.host}:{server.port}"
+
+
+def _serve(server: Server, server_env: dict[str, str], until_eof: bool) -> int:
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
     print(server_env["DATABASE_URL"], flush=True)
+    if until_eof:  # the owner reads a second line: where the server came from
+        print(_describe(server), flush=True)
     if not until_eof:
         print("PostgreSQL is ready; press Ctrl-C to stop it.", file=sys.stderr, flush=True)
     try:
@@ -222,7 +235,9 @@ def _postgres(args: argparse.Namespace) -> int:
     server = start_server(args.provider, port=args.port)
     try:
         env = server.environ()
-        return run_foreground(cmd, {**os.environ, **env}) if cmd else _serve(env, args.until_eof)
+        if cmd:
+            return run_foreground(cmd, {**os.environ, **env})
+        return _serve(server, env, args.until_eof)
     finally:
         server.stop()
 

@@ -105,7 +105,8 @@ class RunDatabase:
                 lines[-1] if lines else f"toolkit postgres exited with {process.returncode}"
             )
         self._server = RunServer(url)
-        session.log(f"PostgreSQL for this run: {self._server.redacted}")
+        origin = process.stdout.readline().decode().strip()
+        session.log(f"PostgreSQL for this run: {self._server.redacted} ({origin})")
         return self._server
 
     def _template(

@@ -137,12 +137,28 @@ def _run_setup_command(package: Package, command: str, env: Mapping[str, str]) -
             "add it to the package's dependencies or its test group",
         )
     # The template's name is this process's only output: the commands talk on stderr.
-    code = subprocess.run(
-        [program, *argv[1:]], cwd=package.path, env=env, stdout=sys.stderr, check=False
-    ).returncode
-    if code != 0:
+    output: list[str] = []
+    with subprocess.Popen(
+        [program, *argv[1:]],
+        cwd=package.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            sys.stderr.write(line)
+            output.append(line)
+    if child.returncode != 0:
+        from toolkit.postgres.extensions import explain
+
+        extension = explain(RuntimeError("".join(output)))
+        if extension is not None:  # the most common reason real migrations fail here
+            raise ToolkitError(f"{where} failed: {extension.cause}", extension.fix)
         raise ToolkitError(
-            f"{where} failed with exit code {code} (its output is above)",
+            f"{where} failed with exit code {child.returncode} (its output is above)",
             f"fix it, then try it by hand in {package.path} with DATABASE_URL set",
         )
 
