@@ -154,7 +154,9 @@ def _create(session: nox.Session, location: Path, interpreter: str) -> None:
 
 def _install_error(output: str) -> str:
     """The line of an installer's output that says what went wrong."""
-    lines = [line.strip(" ×╰─▶│") for line in output.splitlines() if line.strip()]
+    lines = [
+        line.strip(" ×╰─▶│").removeprefix("cause: ") for line in output.splitlines() if line.strip()
+    ]
     # uv explains a failed resolution on its "Because ..." line; pip on "ERROR: ...".
     for prefixes in (("because",), ("error",), ("no solution",)):
         for line in lines:

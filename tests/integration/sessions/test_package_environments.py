@@ -198,3 +198,55 @@ def test_a_package_needing_an_older_python_runs_every_session_on_it(
     assert isolation.returncode == 0, isolation.stderr[-3000:]
     report = json.loads((tmp_path / "reports" / "isolation.json").read_text())
     assert report["packages"]["legacy"]["findings"] == []
+
+
+def test_without_a_lock_a_constraints_file_pins_every_environment(
+    nox_without_toolkit: Path, tmp_path: Path
+) -> None:
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.toolkit]\npackages = ["pinned"]\nconstraints = "constraints.txt"\n'
+            ),
+            "constraints.txt": "six==1.16.0\n",
+            "noxfile.py": NOXFILE,
+            "pinned/pyproject.toml": _member("pinned", '"six"'),
+            "pinned/src/pinned/__init__.py": "",
+            "pinned/tests/unit/test_it.py": "def test_it():\n    import six\n",
+        },
+    )
+
+    result = run_nox(nox_without_toolkit, tmp_path, "-s", "unit")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (
+        _in_env(tmp_path, "pinned", "import importlib.metadata as m; print(m.version('six'))")
+        == "1.16.0"
+    )
+
+
+def test_a_lock_the_toolkit_cannot_live_with_is_one_line_naming_both(
+    nox_without_toolkit: Path, tmp_path: Path
+) -> None:
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["old"]\n',
+            "noxfile.py": NOXFILE,
+            "old/pyproject.toml": _member("old", "").replace(
+                'test = ["pytest>=8"]', 'test = ["pytest==7.4.4"]'
+            ),
+            "old/src/old/__init__.py": "",
+            "old/tests/unit/test_it.py": "def test_it():\n    pass\n",
+        },
+    )
+    subprocess.run([UV, "lock", "--quiet"], cwd=tmp_path, env=user_environ(), check=True)
+
+    result = run_nox(nox_without_toolkit, tmp_path, "-s", "unit")
+
+    errors = [line for line in result.stderr.splitlines() if "could not be installed" in line]
+    assert result.returncode != 0
+    assert errors and "pytest" in errors[0] and "monorepo-toolkit" in errors[0], result.stderr[
+        -3000:
+    ]
