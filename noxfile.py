@@ -28,7 +28,7 @@ LINT_TOOLS = ("ruff>=0.9", "mypy>=1.13")
 @nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
 def lint(session: nox.Session) -> None:
     """ruff (rules and format) on the repository, mypy --strict on the toolkit."""
-    session.install(*LINT_TOOLS, "nox", "-e", ".[embedded,docker,runner,fastapi,alembic]")
+    session.install(*LINT_TOOLS, "nox", "-e", ".[embedded,docker,runner,fixtures,fastapi,alembic]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "toolkit")

@@ -156,8 +156,28 @@ def database_url(
     databases.drop_database(postgres_server, name)
 
 
+def _require_sqlalchemy_2() -> None:
+    """The database fixtures are SQLAlchemy 2 code; the toolkit does not impose it on
+    packages that never use them (an app on SQLAlchemy 1.4 may still adopt the sessions)."""
+    try:
+        import sqlalchemy
+    except ImportError:
+        pytest.fail(
+            "toolkit: the database fixtures need SQLAlchemy 2: add sqlalchemy>=2 to the "
+            "package's test dependencies",
+            pytrace=False,
+        )
+    if int(sqlalchemy.__version__.split(".")[0]) < 2:
+        pytest.fail(
+            f"toolkit: the database fixtures need SQLAlchemy 2 (this environment has "
+            f"{sqlalchemy.__version__}): use your own engine fixture, or upgrade",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
+    _require_sqlalchemy_2()
     from sqlalchemy import create_engine
 
     created = create_engine(database_url)
@@ -207,6 +227,7 @@ def db_session(engine: Engine, toolkit_service: Service) -> Iterator[Session]:
 def async_engine(database_url: str) -> Iterator[AsyncEngine]:
     """An AsyncEngine without a pool: each test may run in its own event loop, and
     pooled async connections must not cross loops."""
+    _require_sqlalchemy_2()
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 

@@ -450,3 +450,59 @@ def test_summary_says_error_for_a_crashed_layer_and_an_aborted_session(
     )
     assert "crashes" in result.stdout and "uninstallable" in result.stdout  # terminal table
     assert leftovers(runtime) == []
+
+
+def test_an_app_on_sqlalchemy_1_4_adopts_the_sessions(
+    nox_without_toolkit: Path, tmp_path: Path, runtime: Path
+) -> None:
+    """The toolkit does not impose SQLAlchemy 2 on an app that does not use its fixtures."""
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["legacy"]\n',
+            "noxfile.py": NOXFILE,
+            "legacy/pyproject.toml": """\
+                [project]
+                name = "legacy"
+                version = "0.1"
+                dependencies = ["sqlalchemy>=1.4,<2", "psycopg2-binary>=2.9"]
+
+                [dependency-groups]
+                test = ["pytest>=8"]
+
+                [build-system]
+                requires = ["hatchling"]
+                build-backend = "hatchling.build"
+
+                [tool.hatch.build.targets.wheel]
+                packages = ["legacy"]
+
+                [tool.toolkit]
+                database_url_scheme = "postgresql+psycopg2"
+            """,
+            "legacy/legacy/__init__.py": """\
+                import os
+
+                import sqlalchemy
+
+                engine = sqlalchemy.create_engine(os.environ["DATABASE_URL"])
+            """,
+            "legacy/tests/integration/test_engine.py": """\
+                import sqlalchemy
+
+                from legacy import engine
+
+                def test_sqlalchemy_1_4_talks_to_the_runs_database():
+                    assert sqlalchemy.__version__.startswith("1.4")
+                    with engine.connect() as connection:
+                        assert connection.execute(sqlalchemy.text("select 1")).scalar() == 1
+            """,
+        },
+    )
+
+    result = run_nox(
+        nox_without_toolkit, tmp_path, "-s", "integration", TOOLKIT_RUNTIME_DIR=str(runtime)
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert leftovers(runtime) == []

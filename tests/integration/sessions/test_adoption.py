@@ -129,7 +129,7 @@ def _build_repo(root: Path) -> None:
                     assert db_session.scalar(text("select current_database()")) == expected
             """,
         },
-        extra="dependencies = []\n[tool.coverage.report]\nfail_under = 95",
+        extra='dependencies = ["sqlalchemy>=2"]\n[tool.coverage.report]\nfail_under = 95',
     )
     _package(
         root,
