@@ -78,13 +78,6 @@ def _parser() -> argparse.ArgumentParser:
         "--layers", default="unit,integration", help="comma-separated layers (default: both)"
     )
     matrix.add_argument("--seed", type=int, help="random-order seed shared by all entries")
-    podman = commands.add_parser(
-        "podman",
-        add_help=False,
-        help="Podman's Docker API and a local PostgreSQL image (Debian/Ubuntu, root); "
-        "same as python -m toolkit.postgres.podman",
-    )
-    podman.add_argument("args", nargs=argparse.REMAINDER)
     reproduce = commands.add_parser(
         "reproduce",
         help="run one package's tests as its sessions do, with a server of its own",
@@ -264,10 +257,6 @@ def _template(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["podman"]:  # its own command line, --help included
-        from toolkit.postgres.podman import main as podman_main
-
-        return podman_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "postgres":

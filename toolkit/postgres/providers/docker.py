@@ -2,7 +2,7 @@
 
 The engine is whatever answers the Docker API on ``DOCKER_HOST`` (or the default
 socket): Docker Engine, Docker Desktop, or Podman's ``podman system service`` (see
-:mod:`toolkit.postgres.podman` for a machine without Docker). The image is
+``python -m tools.podman`` in the repository for a machine without Docker). The image is
 ``TOOLKIT_POSTGRES_IMAGE``, default an official ``postgres`` tag; any image whose
 entrypoint honours the official image's ``POSTGRES_*`` variables and ``postgres -c``
 arguments works.
@@ -155,8 +155,8 @@ def _image_error(reason: str, name: str) -> ToolkitError:
     return ToolkitError(
         f"container image {name!r} is not available to the engine at {docker_host()} "
         f"and could not be pulled ({reason})",
-        "pull or build it (on a machine without a registry: python -m toolkit.postgres.podman "
-        "setup), or set TOOLKIT_POSTGRES_IMAGE to an image the engine has",
+        "pull or build it (without a registry: python -m tools.podman setup in a "
+        "monorepo-toolkit clone), or set TOOLKIT_POSTGRES_IMAGE to an image the engine has",
     )
 
 
@@ -266,7 +266,7 @@ def start() -> Server:
         raise ToolkitError(
             f"no container engine answers at {docker_host()}",
             "start Docker (or Podman's API service and set DOCKER_HOST; on Debian/Ubuntu: "
-            "python -m toolkit.postgres.podman setup), or use TOOLKIT_POSTGRES=embedded",
+            "python -m tools.podman setup in a monorepo-toolkit clone), or use TOOLKIT_POSTGRES=embedded",
         )
     try:
         from testcontainers.core.docker_client import get_docker_host

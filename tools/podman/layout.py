@@ -94,7 +94,7 @@ def containers_conf(layout: Layout, *, systemd: bool | None = None) -> str:
     """containers.conf: the fixes every container of this engine needs."""
     systemd = _systemd_runs() if systemd is None else systemd
     lines = [
-        "# Written by `python -m toolkit.postgres.podman setup`; rewritten on every run.",
+        "# Written by `python -m tools.podman setup`; rewritten on every run.",
         "[containers]",
         "# A sandbox without CAP_SYS_RESOURCE cannot raise RLIMIT_NOFILE above its own",
         "# limit (crun/runc: setrlimit 'RLIMIT_NOFILE': Operation not permitted).",
@@ -121,7 +121,7 @@ def storage_conf(layout: Layout) -> str:
     driver = os.environ.get("TOOLKIT_PODMAN_STORAGE_DRIVER") or "overlay"
     return "\n".join(
         [
-            "# Written by `python -m toolkit.postgres.podman setup`; rewritten on every run.",
+            "# Written by `python -m tools.podman setup`; rewritten on every run.",
             "[storage]",
             f'driver = "{driver}"',
             f'graphroot = "{layout.graphroot}"',

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.postgres import podman
-from toolkit.postgres.podman import _image, _packages
-from toolkit.postgres.podman._layout import (
+from tools import podman
+from tools.podman import image as _image
+from tools.podman import packages as _packages
+from tools.podman.layout import (
     DEFAULT_IMAGE,
     Layout,
     containers_conf,
@@ -96,7 +97,7 @@ def test_image_gets_the_official_images_entrypoint_command_and_data_folder() -> 
 def test_entrypoint_ships_with_the_package() -> None:
     from importlib import resources
 
-    script = resources.files("toolkit.postgres.podman").joinpath("entrypoint.sh").read_text()
+    script = resources.files("tools.podman").joinpath("entrypoint.sh").read_text()
 
     assert script.startswith("#!/bin/sh\n")
     for name in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS"):

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.postgres.podman._layout import Layout
+from tools.podman.layout import Layout
 
 __all__ = ["DEFAULT_MIRROR", "build_image", "image_exists", "import_changes", "remove_image"]
 

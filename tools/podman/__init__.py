@@ -3,7 +3,7 @@
 The docker provider (testcontainers) needs an engine that speaks the Docker API and a
 PostgreSQL image. On a machine with neither Docker nor a reachable registry, as root::
 
-    eval "$(python -m toolkit.postgres.podman setup)"
+    eval "$(python -m tools.podman setup)"
 
 installs Podman (apt, once), writes a private configuration, starts
 ``podman system service`` on a unix socket (or reuses the running one), builds a
@@ -25,12 +25,14 @@ import time
 from collections.abc import Sequence
 
 from toolkit.errors import ToolkitError
-from toolkit.postgres.podman import _image, _packages, _service
-from toolkit.postgres.podman._layout import DEFAULT_IMAGE, Layout, exports
+from tools.podman import image as _image
+from tools.podman import packages as _packages
+from tools.podman import service as _service
+from tools.podman.layout import DEFAULT_IMAGE, Layout, exports
 
 __all__ = ["DEFAULT_IMAGE", "main", "setup"]
 
-_PROG = "python -m toolkit.postgres.podman"
+_PROG = "python -m tools.podman"
 
 
 def _log(message: str) -> None:
@@ -41,7 +43,7 @@ def _require_root(action: str) -> None:
     if os.geteuid() != 0:
         raise ToolkitError(
             f"{action} needs root (apt-get, debootstrap, chroot and a rootful Podman)",
-            f"run it as root: sudo {sys.executable} -m toolkit.postgres.podman {action}",
+            f"run it as root: sudo {sys.executable} -m tools.podman {action}",
         )
 
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# docker-entrypoint.sh of the locally built PostgreSQL image (toolkit.postgres.podman).
+# docker-entrypoint.sh of the locally built PostgreSQL image (tools.podman).
 #
 # The part of the official `postgres` image's entrypoint that testcontainers and the
 # toolkit rely on, in POSIX sh: the same environment variables (POSTGRES_USER,

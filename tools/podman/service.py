@@ -19,7 +19,7 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres.engine_probe import engine_answers
-from toolkit.postgres.podman._layout import Layout, containers_conf, storage_conf
+from tools.podman.layout import Layout, containers_conf, storage_conf
 
 __all__ = ["ensure_service", "service_pid", "stop_service", "write_configuration"]
 
