@@ -1,0 +1,48 @@
+"""Domain errors as HTTP responses: the only place their status codes are decided."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from service_kit.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
+
+__all__ = ["STATUS_CODES", "add_domain_error_handler", "status_code"]
+
+STATUS_CODES: dict[type[DomainError], HTTPStatus] = {
+    InvalidInput: HTTPStatus.BAD_REQUEST,
+    Unauthorized: HTTPStatus.UNAUTHORIZED,
+    Forbidden: HTTPStatus.FORBIDDEN,
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+}
+
+
+def status_code(error: DomainError) -> HTTPStatus:
+    """The status for ``error``'s nearest kind; 400 for a bare ``DomainError``."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_CODES:
+            return STATUS_CODES[kind]
+    return HTTPStatus.BAD_REQUEST
+
+
+def add_domain_error_handler(app: FastAPI, *, challenge: str) -> None:
+    """Answer every ``DomainError`` with ``{"detail": ...}`` and its status; a 401 names
+    the authentication scheme (``challenge``) in ``WWW-Authenticate``, as RFC 9110 asks."""
+
+    async def handle(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DomainError)  # registered for DomainError only
+        status = status_code(error)
+        headers = {"WWW-Authenticate": challenge} if status == HTTPStatus.UNAUTHORIZED else None
+        return JSONResponse({"detail": error.detail}, status_code=status, headers=headers)
+
+    app.add_exception_handler(DomainError, handle)
