@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator
+from service_kit.tokens import MAX_ID
 
 from projects.api.deps import CurrentPrincipal, Projects
-from projects.models import NAME_MAX_LENGTH, ProjectStatus
+from projects.models import MAX_PROJECT_ID, NAME_MAX_LENGTH, ProjectStatus
 from projects.repositories.projects import ProjectFilters
 from projects.schemas import (
     ErrorResponse,
@@ -18,7 +19,6 @@ from projects.schemas import (
     ProjectUpdate,
     storable_text,
 )
-from projects.security import MAX_ID
 
 __all__ = ["router"]
 
@@ -36,7 +36,7 @@ router = APIRouter(
 
 SearchText = Annotated[str, AfterValidator(storable_text)]
 OrgId = Annotated[int, Path(ge=1, le=MAX_ID, description="Organization id")]
-ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="Project id")]
+ProjectId = Annotated[int, Path(ge=1, le=MAX_PROJECT_ID, description="Project id")]
 _FORBIDDEN = {
     403: {"model": ErrorResponse, "description": "Not the project's owner nor an org owner/admin"}
 }
@@ -67,7 +67,7 @@ def list_projects(
     principal: CurrentPrincipal,
     service: Projects,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_PROJECT_ID)] = 0,
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
     q: Annotated[
         SearchText | None,
