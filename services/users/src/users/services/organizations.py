@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from service_kit.errors import Conflict, Forbidden, NotFound
 from sqlalchemy.exc import IntegrityError
 
-from users.errors import Conflict, Forbidden, NotFound
 from users.models import Membership, Organization, Role, User
 from users.repositories import (
     MembershipRepository,
@@ -19,8 +19,6 @@ from users.schemas import (
 )
 
 __all__ = ["OrganizationService"]
-
-MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 
 def _read(organization: Organization, role: Role) -> OrganizationRead:
@@ -119,6 +117,6 @@ class OrganizationService:
 
     def _manager(self, user: User, organization_id: int) -> Membership:
         membership = self._membership_of(user, organization_id)
-        if membership.role not in MANAGERS:
+        if not membership.role.is_manager:
             raise Forbidden("only owners and admins can manage members")
         return membership
