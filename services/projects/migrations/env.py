@@ -11,10 +11,9 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from service_kit.database import normalize_database_url
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
-
-from service_kit.database import normalize_database_url
 
 from projects import models  # noqa: F401  (registers the tables on Base.metadata)
 from projects.config import DatabaseSettings

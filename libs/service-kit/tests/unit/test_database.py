@@ -9,7 +9,9 @@ from service_kit.database import new_metadata, normalize_database_url
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        pytest.param("postgresql://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n", id="libpq"),
+        pytest.param(
+            "postgresql://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n", id="libpq"
+        ),
         pytest.param("postgres://u@db/n", "postgresql+psycopg://u@db/n", id="heroku-style"),
         pytest.param("postgresql+psycopg2://u@db/n", "postgresql+psycopg://u@db/n", id="psycopg2"),
         pytest.param("postgresql+psycopg://u@db/n", "postgresql+psycopg://u@db/n", id="psycopg"),

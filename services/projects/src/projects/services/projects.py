@@ -33,9 +33,7 @@ class ProjectService:
     - Names are unique per organization through their slug (409 on a clash).
     """
 
-    def __init__(
-        self, repository: ProjectRepository, *, clock: Clock = utcnow
-    ) -> None:
+    def __init__(self, repository: ProjectRepository, *, clock: Clock = utcnow) -> None:
         self.repository = repository
         self.clock = clock
 
