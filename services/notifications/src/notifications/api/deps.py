@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.clients import EmailProvider
 from notifications.clients.email import Sleep
-from notifications.config import Settings, get_settings
+from notifications.config import Settings, app_settings
 from notifications.db import get_db
 from notifications.repositories import DigestRepository, OutboxRepository, PreferenceRepository
 from notifications.schemas import USER_ID_MAX
@@ -46,7 +46,7 @@ _user_header = APIKeyHeader(
 )
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from notifications.api.deps import CallerId, get_notification_service
 from notifications.api.errors import responses
@@ -14,7 +14,7 @@ from notifications.schemas import (
     NotificationOut,
     NotificationPage,
 )
-from notifications.services import IdempotencyConflict, NotificationService
+from notifications.services import NotificationService
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -50,13 +50,7 @@ async def create_notification(
     201 again with the same message (and ``Idempotent-Replayed: true``), showing its
     current status; the same key with another payload is a 409.
     """
-    try:
-        message, created = await service.enqueue(caller_id, data, idempotency_key)
-    except IdempotencyConflict:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail="Idempotency-Key was already used with a different payload",
-        ) from None
+    message, created = await service.enqueue(caller_id, data, idempotency_key)
     response.headers[REPLAY_HEADER] = "false" if created else "true"
     return NotificationOut.model_validate(message)
 
@@ -86,7 +80,4 @@ async def get_notification(
     service: Service,
 ) -> NotificationOut:
     """One of the caller's notifications; someone else's is a 404, like a missing one."""
-    message = await service.get(caller_id, notification_id)
-    if message is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="notification not found")
-    return NotificationOut.model_validate(message)
+    return NotificationOut.model_validate(await service.get(caller_id, notification_id))

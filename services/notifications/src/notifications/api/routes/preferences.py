@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from notifications.api.deps import CallerId, get_preference_service
 from notifications.api.errors import responses
@@ -17,10 +17,7 @@ Service = Annotated[PreferenceService, Depends(get_preference_service)]
 @router.get("", response_model=PreferenceOut, responses=responses(401, 404))
 async def get_preferences(caller_id: CallerId, service: Service) -> PreferenceOut:
     """The caller's notification preferences."""
-    preference = await service.get(caller_id)
-    if preference is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no preferences set")
-    return PreferenceOut.model_validate(preference)
+    return PreferenceOut.model_validate(await service.get(caller_id))
 
 
 @router.put(
