@@ -5,9 +5,8 @@ HS256 with a shared secret; the claims, exactly::
     {"sub": "<user id>", "type": "access" | "refresh", "iat": <int>, "exp": <int>,
      "orgs": {"<organization id>": "owner" | "admin" | "member"}}   # access tokens only
 
-User and organization ids are the users service's, stored as PostgreSQL ``integer``:
-:data:`MAX_ID` is therefore the one limit for every id a token names. A larger id was
-never issued, so a token carrying one is refused, whoever verifies it.
+User and organization ids are the users service's (limit :data:`service_kit.ids.MAX_ID`):
+a token naming a larger id was never issued, so it is refused, whoever verifies it.
 """
 
 from __future__ import annotations
@@ -21,11 +20,11 @@ import jwt
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from service_kit.errors import Unauthorized
+from service_kit.ids import MAX_ID
 from service_kit.roles import Role
 
 __all__ = [
     "ALGORITHM",
-    "MAX_ID",
     "Claims",
     "InvalidToken",
     "TokenType",
@@ -34,7 +33,6 @@ __all__ = [
 ]
 
 ALGORITHM = "HS256"
-MAX_ID = 2**31 - 1  # the users service's ids are PostgreSQL integers
 TokenType = Literal["access", "refresh"]
 _REQUIRED = ["sub", "type", "iat", "exp"]
 

@@ -10,8 +10,9 @@ import pytest
 from freezegun import freeze_time
 
 from service_kit.errors import Unauthorized
+from service_kit.ids import MAX_ID
 from service_kit.roles import Role
-from service_kit.tokens import MAX_ID, Claims, InvalidToken, decode_token, issue_token
+from service_kit.tokens import Claims, InvalidToken, decode_token, issue_token
 
 SECRET = "test-secret-for-service-kit-0123456789-0123456789-abcdef"
 NOW = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)

@@ -27,7 +27,7 @@ NAME_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
 SLUG_UNIQUE_CONSTRAINT = "uq_projects_organization_id_slug"
 # Project ids are this service's own PostgreSQL bigints (organization and user ids are
-# the users service's: service_kit.tokens.MAX_ID).
+# the users service's: service_kit.ids.MAX_ID).
 MAX_PROJECT_ID = 2**63 - 1
 
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from service_kit.tokens import MAX_ID
+from service_kit.ids import MAX_ID
 from sqlalchemy.orm import Session
 
 from projects.config import Settings

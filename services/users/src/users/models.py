@@ -12,7 +12,7 @@ from users.db import Base
 
 __all__ = ["Membership", "Organization", "Role", "User"]
 
-# Ids are PostgreSQL integers: service_kit.tokens.MAX_ID is their limit, in tokens too.
+# Ids are PostgreSQL integers: service_kit.ids.MAX_ID is their limit, everywhere.
 
 
 class User(Base):

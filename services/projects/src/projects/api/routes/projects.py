@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator
-from service_kit.tokens import MAX_ID
+from service_kit.ids import MAX_ID
 
 from projects.api.deps import CurrentPrincipal, Projects
 from projects.models import MAX_PROJECT_ID, NAME_MAX_LENGTH, ProjectStatus
