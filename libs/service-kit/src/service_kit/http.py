@@ -1,11 +1,15 @@
-"""Domain errors as HTTP responses: the only place their status codes are decided."""
+"""Domain errors as HTTP responses: the only place their status codes are decided, and
+how services document those responses in OpenAPI."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from service_kit.errors import (
     Conflict,
@@ -16,7 +20,13 @@ from service_kit.errors import (
     Unauthorized,
 )
 
-__all__ = ["STATUS_CODES", "add_domain_error_handler", "status_code"]
+__all__ = [
+    "STATUS_CODES",
+    "ErrorResponse",
+    "add_domain_error_handler",
+    "documented_errors",
+    "status_code",
+]
 
 STATUS_CODES: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.BAD_REQUEST,
@@ -46,3 +56,17 @@ def add_domain_error_handler(app: FastAPI, *, challenge: str) -> None:
         return JSONResponse({"detail": error.detail}, status_code=status, headers=headers)
 
     app.add_exception_handler(DomainError, handle)
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error answer: ``{"detail": "..."}``."""
+
+    detail: str
+
+
+def documented_errors(
+    descriptions: Mapping[int, str], *codes: int
+) -> dict[int | str, dict[str, Any]]:
+    """An operation's ``responses=`` for ``codes``: each with :class:`ErrorResponse` and the
+    service's description, so clients (and contract tests) know every status it answers."""
+    return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in codes}

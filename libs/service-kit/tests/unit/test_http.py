@@ -16,7 +16,7 @@ from service_kit.errors import (
     NotFound,
     Unauthorized,
 )
-from service_kit.http import add_domain_error_handler, status_code
+from service_kit.http import add_domain_error_handler, documented_errors, status_code
 
 pytestmark = pytest.mark.anyio
 
@@ -84,3 +84,20 @@ async def test_other_errors_carry_no_challenge(client: AsyncClient) -> None:
 
 def test_status_follows_the_nearest_kind() -> None:
     assert status_code(SlugTaken()) == 409
+
+
+def test_documented_errors_name_the_error_body_and_the_services_description() -> None:
+    app = FastAPI()
+
+    @app.get("/thing", responses=documented_errors({404: "No such thing", 409: "Taken"}, 404))
+    async def thing() -> None:
+        return None
+
+    document = app.openapi()
+
+    documented = document["paths"]["/thing"]["get"]["responses"]["404"]
+    assert documented["description"] == "No such thing"
+    assert documented["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    assert "409" not in document["paths"]["/thing"]["get"]["responses"]

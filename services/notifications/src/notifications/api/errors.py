@@ -1,17 +1,12 @@
-"""Documented error responses, so the OpenAPI schema lists every status an endpoint returns."""
+"""The error responses the API documents, with what each status means here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from service_kit.http import documented_errors
 
-__all__ = ["ErrorOut", "responses"]
-
-
-class ErrorOut(BaseModel):
-    detail: str
-
+__all__ = ["errors"]
 
 _DESCRIPTIONS = {
     400: "Malformed request body (not decodable)",
@@ -22,5 +17,5 @@ _DESCRIPTIONS = {
 }
 
 
-def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorOut, "description": _DESCRIPTIONS[code]} for code in codes}
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return documented_errors(_DESCRIPTIONS, *codes)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from notifications.api.deps import CallerId, get_notification_service
-from notifications.api.errors import responses
+from notifications.api.errors import errors
 from notifications.models import MessageStatus
 from notifications.schemas import (
     MAX_PAGE_SIZE,
@@ -26,7 +26,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
     "",
     response_model=NotificationOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 401, 409),
+    responses=errors(400, 401, 409),
 )
 async def create_notification(
     data: NotificationCreate,
@@ -55,7 +55,7 @@ async def create_notification(
     return NotificationOut.model_validate(message)
 
 
-@router.get("", response_model=NotificationPage, responses=responses(401))
+@router.get("", response_model=NotificationPage, responses=errors(401))
 async def list_notifications(
     caller_id: CallerId,
     service: Service,
@@ -73,7 +73,7 @@ async def list_notifications(
     )
 
 
-@router.get("/{notification_id}", response_model=NotificationOut, responses=responses(401, 404))
+@router.get("/{notification_id}", response_model=NotificationOut, responses=errors(401, 404))
 async def get_notification(
     notification_id: Annotated[int, Path(ge=1, le=MESSAGE_ID_MAX)],
     caller_id: CallerId,

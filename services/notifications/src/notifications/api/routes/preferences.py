@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from notifications.api.deps import CallerId, get_preference_service
-from notifications.api.errors import responses
+from notifications.api.errors import errors
 from notifications.schemas import PreferenceIn, PreferenceOut
 from notifications.services import PreferenceService
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/preferences", tags=["preferences"])
 Service = Annotated[PreferenceService, Depends(get_preference_service)]
 
 
-@router.get("", response_model=PreferenceOut, responses=responses(401, 404))
+@router.get("", response_model=PreferenceOut, responses=errors(401, 404))
 async def get_preferences(caller_id: CallerId, service: Service) -> PreferenceOut:
     """The caller's notification preferences."""
     return PreferenceOut.model_validate(await service.get(caller_id))
@@ -23,7 +23,7 @@ async def get_preferences(caller_id: CallerId, service: Service) -> PreferenceOu
 @router.put(
     "",
     response_model=PreferenceOut,
-    responses={201: {"model": PreferenceOut, "description": "Created"}, **responses(400, 401)},
+    responses={201: {"model": PreferenceOut, "description": "Created"}, **errors(400, 401)},
 )
 async def put_preferences(
     data: PreferenceIn, caller_id: CallerId, service: Service, response: Response

@@ -1,10 +1,10 @@
-"""Error responses in the OpenAPI document, so clients (and schemathesis) know them."""
+"""The error responses the API documents, with what each status means here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from users.schemas import ErrorResponse
+from service_kit.http import documented_errors
 
 __all__ = ["errors"]
 
@@ -18,4 +18,4 @@ _DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
+    return documented_errors(_DESCRIPTIONS, *codes)
