@@ -27,10 +27,11 @@ class ProjectService:
     """Rules:
 
     - Members of an organization (any role) see and create its projects; to anyone
-      else the organization and its projects do not exist (404, never 403).
+      else the organization and its projects do not exist (``NotFound``, never
+      ``Forbidden``).
     - A project is changed or deleted by its owner or by an organization owner/admin;
-      other members get 403.
-    - Names are unique per organization through their slug (409 on a clash).
+      other members get ``Forbidden``.
+    - Names are unique per organization through their slug (``Conflict`` on a clash).
     """
 
     def __init__(self, repository: ProjectRepository, *, clock: Clock = utcnow) -> None:

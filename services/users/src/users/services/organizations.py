@@ -35,7 +35,7 @@ def _member(membership: Membership, user: User) -> MemberRead:
 
 class OrganizationService:
     """Organizations are visible to their members only: to anyone else they do not
-    exist (404). Owners and admins manage members; only owners touch owners."""
+    exist (``NotFound``). Owners and admins manage members; only owners touch owners."""
 
     def __init__(
         self,
