@@ -3,7 +3,7 @@ how services document those responses in OpenAPI."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -24,7 +24,7 @@ __all__ = [
     "STATUS_CODES",
     "ErrorResponse",
     "add_domain_error_handler",
-    "documented_errors",
+    "error_responses",
     "status_code",
 ]
 
@@ -64,9 +64,15 @@ class ErrorResponse(BaseModel):
     detail: str
 
 
-def documented_errors(
-    descriptions: Mapping[int, str], *codes: int
-) -> dict[int | str, dict[str, Any]]:
-    """An operation's ``responses=`` for ``codes``: each with :class:`ErrorResponse` and the
-    service's description, so clients (and contract tests) know every status it answers."""
-    return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in codes}
+def error_responses(
+    descriptions: Mapping[int, str],
+) -> Callable[..., dict[int | str, dict[str, Any]]]:
+    """``errors(*codes)`` for a service's routes: an operation's ``responses=`` for those
+    statuses, each with :class:`ErrorResponse` and what the status means in that service, so
+    clients (and contract tests) know every status an operation answers."""
+    known = dict(descriptions)
+
+    def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+        return {code: {"model": ErrorResponse, "description": known[code]} for code in codes}
+
+    return errors

@@ -16,7 +16,7 @@ from service_kit.errors import (
     NotFound,
     Unauthorized,
 )
-from service_kit.http import add_domain_error_handler, documented_errors, status_code
+from service_kit.http import add_domain_error_handler, error_responses, status_code
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +89,9 @@ def test_status_follows_the_nearest_kind() -> None:
 def test_documented_errors_name_the_error_body_and_the_services_description() -> None:
     app = FastAPI()
 
-    @app.get("/thing", responses=documented_errors({404: "No such thing", 409: "Taken"}, 404))
+    errors = error_responses({404: "No such thing", 409: "Taken"})
+
+    @app.get("/thing", responses=errors(404))
     async def thing() -> None:
         return None
 
