@@ -14,9 +14,8 @@ import pytest
 from toolkit.testing import Service
 
 from notifications.config import get_settings
-from notifications.db import get_db
+from notifications.db import Base, get_db
 from notifications.main import create_app
-from notifications.models import Base
 from tests import factories
 
 PROVIDER_URL = "https://email-provider.test"

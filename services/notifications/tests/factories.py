@@ -12,8 +12,8 @@ import hashlib
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from service_kit.clock import utcnow
 
-from notifications.clock import utcnow
 from notifications.models import Digest, MessageStatus, OutboxMessage, Preference
 
 

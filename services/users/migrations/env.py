@@ -5,11 +5,12 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from service_kit.database import normalize_database_url
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
 from users import models  # noqa: F401  (registers the tables on Base.metadata)
-from users.config import DatabaseSettings, normalize_database_url
+from users.config import DatabaseSettings
 from users.db import Base
 
 config = context.config

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from unittest.mock import MagicMock
 
 import pytest
+from service_kit.roles import Role
 
 from projects.models import Project
 from projects.repositories.projects import ProjectRepository
-from projects.security import Principal, Role
+from projects.security import Principal
 from projects.services.projects import ProjectService
 
 NOW = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from service_kit.clock import Clock, utcnow
 
 from notifications.clients import (
     EmailMessage,
@@ -9,7 +8,6 @@ from notifications.clients import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from notifications.clock import utcnow
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.repositories import OutboxRepository
 from notifications.schemas import DispatchResult
@@ -32,7 +30,7 @@ class DispatchService:
         *,
         max_attempts: int,
         batch_size: int,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.outbox = outbox
         self.provider = provider
