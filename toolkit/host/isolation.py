@@ -113,7 +113,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     session.log(f"{name}: {report.pytest_runs} pytest runs")
     if report.always_failing:
         session.log(
-            f"{name}: {len(report.always_failing)} test(s) fail in every order (not an isolation problem)"
+            f"{name}: {len(report.always_failing)} test(s) fail in every order "
+            "(not an isolation problem)"
         )
     if report.findings:
         for line in report.table().splitlines():

@@ -12,6 +12,7 @@ session is skipped, saying so.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import re
 import shlex
@@ -123,10 +124,8 @@ def _die_with_parent() -> None:
     import signal
 
     pr_set_pdeathsig = 1
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: nox's Ctrl-C remains
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (AttributeError, OSError):  # not Linux: nox's own Ctrl-C handling remains
-        pass
 
 
 def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:

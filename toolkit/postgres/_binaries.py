@@ -11,6 +11,7 @@ the first that runs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
@@ -102,10 +103,8 @@ def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
         with tarfile.open(archives[-1], "r:gz") as archive:
             archive.extractall(staging, filter="data")
         (top,) = staging.iterdir()
-        try:
+        with contextlib.suppress(OSError):  # another process won the race
             top.rename(target)
-        except OSError:
-            pass  # another process won the race
         shutil.rmtree(staging, ignore_errors=True)
         _prune(target.parent, "postgresql-", keep=2)
     _paths.owned_folder(target, mode=0o700, what="the unpacked binaries' folder", fix="remove it")
@@ -140,7 +139,9 @@ def _pg_config_bindir(pg_config: Path) -> str | None:
         return record.read_text() or None
     except OSError:
         pass
-    result = subprocess.run([str(pg_config), "--bindir"], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(pg_config), "--bindir"], capture_output=True, check=False, text=True
+    )
     bindir = result.stdout.strip() if result.returncode == 0 else ""
     _remember(record, bindir)
     return bindir or None
@@ -188,7 +189,11 @@ def _run_version(bin_dir: Path) -> str:
         raise ToolkitError(f"{bin_dir} holds no {' or '.join(missing)}", _INSTALL_HINT)
     try:
         result = subprocess.run(
-            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, timeout=30
+            [str(bin_dir / "postgres"), "--version"],
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=30,
         )
     except OSError as error:
         raise ToolkitError(
@@ -223,8 +228,9 @@ def _probe(bin_dir: Path) -> dict:
     """Facts about an installation that are slow to learn, remembered in the cache.
 
     ``version``: what ``postgres --version`` says (binaries that do not run raise
-    ToolkitError and are not remembered); ``content``: sha256 of the ``postgres`` executable (the cache key); ``extensions``:
-    :func:`extensions.unloadable` (ldd takes ~40 ms). The record is found again by
+    ToolkitError and are not remembered); ``content``: sha256 of the ``postgres``
+    executable (the cache key); ``extensions``: :func:`extensions.unloadable` (ldd
+    takes ~40 ms). The record is found again by
     the installation's path, size and modification times.
     """
     try:

@@ -158,7 +158,9 @@ def _copy_tree(source: str, target: str) -> None:
     Only for trees no one else can write to (our cache into a folder only we enter).
     """
     if shutil.which("cp"):
-        result = subprocess.run(["cp", "-a", source, target], capture_output=True, text=True)
+        result = subprocess.run(
+            ["cp", "-a", source, target], capture_output=True, check=False, text=True
+        )
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines()
             raise _Failure(
@@ -244,6 +246,7 @@ def _initdb(config: dict, data_dir: str) -> None:
             f"--pwfile={config['pwfile']}",
         ],
         capture_output=True,
+        check=False,
         text=True,
         **_as_user(config),
     )

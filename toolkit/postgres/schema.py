@@ -51,7 +51,7 @@ class MetadataSchema:
 
         statements: list[str] = []
 
-        def record(sql, *_args, **_kwargs) -> None:  # noqa: ANN001 - SQLAlchemy's executable
+        def record(sql, *_args, **_kwargs) -> None:
             statements.append(str(sql.compile(dialect=engine.dialect)).strip())
 
         engine = create_mock_engine("postgresql+psycopg://", record)

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from toolkit._toml import tomllib
 
+from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
 from toolkit.variables import LAYER, RUN_ID, TEMPLATE

@@ -13,12 +13,12 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from service_kit.database import normalize_database_url
 from sqlalchemy import Connection, create_engine, pool
 
 from notifications import models  # noqa: F401  (registers the tables on Base.metadata)
 from notifications.config import DatabaseSettings
 from notifications.db import Base
+from service_kit.database import normalize_database_url
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:

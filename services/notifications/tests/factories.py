@@ -12,9 +12,9 @@ import hashlib
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
-from service_kit.clock import utcnow
 
 from notifications.models import Digest, MessageStatus, OutboxMessage, Preference
+from service_kit.clock import utcnow
 
 
 class _Base(SQLAlchemyModelFactory):

@@ -11,13 +11,13 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from service_kit.database import normalize_database_url
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
 from projects import models  # noqa: F401  (registers the tables on Base.metadata)
 from projects.config import DatabaseSettings
 from projects.db import Base
+from service_kit.database import normalize_database_url
 
 config = context.config
 target_metadata = Base.metadata

@@ -5,10 +5,10 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from service_kit.database import normalize_database_url
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
+from service_kit.database import normalize_database_url
 from users import models  # noqa: F401  (registers the tables on Base.metadata)
 from users.config import DatabaseSettings
 from users.db import Base

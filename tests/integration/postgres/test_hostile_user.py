@@ -64,6 +64,7 @@ def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["/usr/bin/python3", "-I", *argv],
         capture_output=True,
+        check=False,
         text=True,
         user=nobody.pw_uid,
         group=nobody.pw_gid,
@@ -246,7 +247,12 @@ def test_cache_fallback_folder_made_by_another_user_is_refused(
     env.update(TMPDIR=str(shared_tmp), XDG_CACHE_HOME="/dev/null/cache")
 
     result = subprocess.run(
-        [*TOOLKIT, "postgres", "--", "true"], capture_output=True, text=True, env=env, timeout=60
+        [*TOOLKIT, "postgres", "--", "true"],
+        capture_output=True,
+        check=False,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
     assert result.returncode == 2

@@ -55,6 +55,7 @@ def run_nox(
         cwd=repo,
         env=user_environ(**extra_env),
         capture_output=True,
+        check=False,
         text=True,
         timeout=900,
     )

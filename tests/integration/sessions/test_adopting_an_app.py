@@ -376,6 +376,7 @@ def test_isolation_reports_the_pair_and_its_command_reproduces_it_from_a_clean_s
         cwd=app_repo,
         env=clean,
         capture_output=True,
+        check=False,
         text=True,
         timeout=300,
     )

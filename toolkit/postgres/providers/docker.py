@@ -266,7 +266,8 @@ def start() -> Server:
         raise ToolkitError(
             f"no container engine answers at {docker_host()}",
             "start Docker (or Podman's API service and set DOCKER_HOST; on Debian/Ubuntu: "
-            "python -m tools.podman setup in a monorepo-toolkit clone), or use TOOLKIT_POSTGRES=embedded",
+            "python -m tools.podman setup in a monorepo-toolkit clone), or use "
+            "TOOLKIT_POSTGRES=embedded",
         )
     try:
         from testcontainers.core.docker_client import get_docker_host

@@ -72,9 +72,11 @@ def test_verified_refresh_token_has_no_roles() -> None:
 
 
 def test_expired_token_is_refused() -> None:
-    with freeze_time(NOW + timedelta(minutes=15, seconds=1)):
-        with pytest.raises(InvalidToken, match="token has expired"):
-            decode_token(_access(), secret=SECRET, expected="access")
+    with (
+        freeze_time(NOW + timedelta(minutes=15, seconds=1)),
+        pytest.raises(InvalidToken, match="token has expired"),
+    ):
+        decode_token(_access(), secret=SECRET, expected="access")
 
 
 def test_leeway_tolerates_clock_skew() -> None:

@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
-from service_kit.database import new_metadata
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from notifications.config import Settings, app_settings
+from service_kit.database import new_metadata
 
 __all__ = ["Base", "get_db", "get_engine", "get_sessionmaker"]
 

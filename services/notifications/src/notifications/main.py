@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from service_kit.http import add_domain_error_handler
 
 from notifications import __version__
 from notifications.api.deps import USER_HEADER
 from notifications.api.routes import notifications, operations, preferences
 from notifications.config import Settings, get_settings
+from service_kit.http import add_domain_error_handler
 
 __all__ = ["create_app"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from service_kit.clock import utcnow
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifications.db import Base
+from service_kit.clock import utcnow
 
 __all__ = ["Digest", "MessageStatus", "OutboxMessage", "Preference"]
 

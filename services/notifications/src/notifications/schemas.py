@@ -7,9 +7,9 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
-from service_kit.ids import MAX_ID
 
 from notifications.models import MessageStatus
+from service_kit.ids import MAX_ID
 
 __all__ = [
     "MAX_PAGE_SIZE",

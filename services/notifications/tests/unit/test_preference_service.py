@@ -5,11 +5,11 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
-from service_kit.errors import NotFound
 
 from notifications.models import Preference
 from notifications.schemas import PreferenceIn
 from notifications.services import PreferenceService
+from service_kit.errors import NotFound
 
 pytestmark = pytest.mark.anyio
 

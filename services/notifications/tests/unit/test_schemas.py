@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from service_kit.ids import MAX_ID
 
 from notifications.schemas import NotificationCreate, PreferenceIn, validate_timezone
+from service_kit.ids import MAX_ID
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from service_kit.errors import Forbidden, Unauthorized
-from service_kit.ids import MAX_ID
 
 from notifications.api.deps import get_caller_id, require_admin
 from notifications.config import Settings
+from service_kit.errors import Forbidden, Unauthorized
+from service_kit.ids import MAX_ID
 
 
 @pytest.mark.parametrize(

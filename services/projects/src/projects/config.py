@@ -11,6 +11,7 @@ from functools import lru_cache
 from fastapi import Request
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from service_kit.database import normalize_database_url
 
 __all__ = ["DatabaseSettings", "Settings", "app_settings", "get_settings"]

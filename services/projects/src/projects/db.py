@@ -7,11 +7,11 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
-from service_kit.database import new_metadata
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from projects.config import Settings, app_settings
+from service_kit.database import new_metadata
 
 __all__ = ["Base", "get_db", "get_engine", "get_sessionmaker"]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from service_kit.http import add_domain_error_handler
 
 from projects import __version__
 from projects.api.routes import projects
 from projects.config import Settings, get_settings
+from service_kit.http import add_domain_error_handler
 
 __all__ = ["create_app"]
 

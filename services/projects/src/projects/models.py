@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from service_kit.clock import utcnow
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from projects.db import Base
+from service_kit.clock import utcnow
 
 __all__ = ["MAX_PROJECT_ID", "NAME_MAX_LENGTH", "Project", "ProjectStatus"]
 

@@ -27,12 +27,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from service_kit.ids import MAX_ID
 from sqlalchemy.orm import Session
 
 from projects.config import Settings
 from projects.main import create_app
 from projects.models import MAX_PROJECT_ID, Project
+from service_kit.ids import MAX_ID
 from tests.factories import ProjectFactory
 from tests.tokens import TEST_SECRET, bearer, make_token
 

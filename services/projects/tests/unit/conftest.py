@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from unittest.mock import MagicMock
 
 import pytest
-from service_kit.roles import Role
 
 from projects.models import Project
 from projects.repositories.projects import ProjectRepository
 from projects.security import Principal
 from projects.services.projects import ProjectService
+from service_kit.roles import Role
 
 NOW = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
 ORG_ID = 7

@@ -8,14 +8,14 @@ from unittest.mock import MagicMock
 
 import pytest
 from httpx import ASGITransport, AsyncClient
-from service_kit.errors import Conflict, Forbidden, NotFound
-from service_kit.roles import Role
 
 from projects.api.deps import get_project_service
 from projects.main import create_app
 from projects.repositories.projects import ProjectFilters
 from projects.security import Principal
 from projects.services.projects import ProjectService
+from service_kit.errors import Conflict, Forbidden, NotFound
+from service_kit.roles import Role
 from tests.tokens import bearer, make_token
 from tests.unit.conftest import ORG_ID
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 from unittest.mock import MagicMock
 
 import pytest
-from service_kit.errors import Conflict, Forbidden, NotFound
 
 from projects.repositories.projects import ProjectFilters, SlugTakenError
 from projects.schemas import ProjectCreate, ProjectUpdate
 from projects.services.projects import ProjectService
+from service_kit.errors import Conflict, Forbidden, NotFound
 from tests.unit.conftest import NOW, ORG_ID, OTHER_ORG_ID
 
 

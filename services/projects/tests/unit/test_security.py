@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from freezegun import freeze_time
-from service_kit.roles import Role
-from service_kit.tokens import InvalidToken
 
 from projects.security import Principal, decode_access_token
+from service_kit.roles import Role
+from service_kit.tokens import InvalidToken
 from tests.tokens import TEST_SECRET, encode, make_claims, make_token
 
 

@@ -7,10 +7,10 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
-from service_kit.database import new_metadata
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from service_kit.database import new_metadata
 from users.config import Settings, app_settings
 
 __all__ = ["Base", "get_db", "get_engine", "get_sessionmaker"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from service_kit.http import add_domain_error_handler
 
+from service_kit.http import add_domain_error_handler
 from users import __version__
 from users.api.routes import api_router
 from users.config import Settings, get_settings

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from service_kit.roles import Role
 from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service_kit.roles import Role
 from users.db import Base
 
 __all__ = ["Membership", "Organization", "Role", "User"]

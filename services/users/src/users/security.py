@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from pwdlib import PasswordHash
+
 from service_kit.clock import Clock, utcnow
 from service_kit.tokens import ALGORITHM, TokenType, decode_token, issue_token
 

@@ -6,9 +6,9 @@ from unittest.mock import MagicMock
 
 import jwt
 import pytest
-from service_kit.errors import Conflict, Unauthorized
 from sqlalchemy.exc import IntegrityError
 
+from service_kit.errors import Conflict, Unauthorized
 from tests.conftest import TEST_JWT_SECRET
 from users.models import Role
 from users.schemas import UserCreate

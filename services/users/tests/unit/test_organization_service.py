@@ -5,9 +5,9 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
-from service_kit.errors import Conflict, Forbidden, NotFound
 from sqlalchemy.exc import IntegrityError
 
+from service_kit.errors import Conflict, Forbidden, NotFound
 from users.models import Organization, Role
 from users.schemas import MemberAdd, OrganizationCreate
 

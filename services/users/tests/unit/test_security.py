@@ -7,8 +7,8 @@ from datetime import timedelta
 import jwt
 import pytest
 from freezegun import freeze_time
-from service_kit.errors import Unauthorized
 
+from service_kit.errors import Unauthorized
 from tests.conftest import TEST_JWT_SECRET
 from users.api.deps import get_password_hasher, get_token_service
 from users.config import get_settings

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from service_kit.errors import InvalidInput
 
+from service_kit.errors import InvalidInput
 from users.schemas import UserUpdate
 
 

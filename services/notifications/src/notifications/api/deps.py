@@ -9,8 +9,6 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
-from service_kit.errors import Forbidden, Unauthorized
-from service_kit.ids import MAX_ID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.clients import EmailProvider
@@ -24,6 +22,8 @@ from notifications.services import (
     NotificationService,
     PreferenceService,
 )
+from service_kit.errors import Forbidden, Unauthorized
+from service_kit.ids import MAX_ID
 
 __all__ = [
     "AdminId",

@@ -4,12 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from service_kit.clock import Clock, utcnow
-
 from notifications.clients import DeliveryError, EmailMessage, EmailProvider
 from notifications.models import Digest, MessageStatus, OutboxMessage, Preference
 from notifications.repositories import DigestRepository, OutboxRepository, PreferenceRepository
 from notifications.schemas import DigestRunResult
+from service_kit.clock import Clock, utcnow
 
 __all__ = ["DigestService", "digest_is_due", "render_digest"]
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from service_kit.clock import Clock, utcnow
-
 from notifications.clients import (
     EmailMessage,
     EmailProvider,
@@ -11,6 +9,7 @@ from notifications.clients import (
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.repositories import OutboxRepository
 from notifications.schemas import DispatchResult
+from service_kit.clock import Clock, utcnow
 
 __all__ = ["DispatchService"]
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from service_kit.errors import Conflict, NotFound
-
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.repositories import IdempotencyKeyTaken, OutboxRepository
 from notifications.schemas import NotificationCreate
+from service_kit.errors import Conflict, NotFound
 
 __all__ = ["IdempotencyConflict", "NotificationService", "payload_hash"]
 

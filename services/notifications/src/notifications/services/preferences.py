@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from service_kit.errors import NotFound
-
 from notifications.models import Preference
 from notifications.repositories import PreferenceRepository
 from notifications.schemas import PreferenceIn
+from service_kit.errors import NotFound
 
 __all__ = ["PreferenceService"]
 

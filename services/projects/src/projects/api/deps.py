@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from service_kit.errors import Unauthorized
 from sqlalchemy.orm import Session
 
 from projects.config import Settings, app_settings
@@ -14,6 +13,7 @@ from projects.db import get_db
 from projects.repositories.projects import ProjectRepository
 from projects.security import Principal, decode_access_token
 from projects.services.projects import ProjectService
+from service_kit.errors import Unauthorized
 
 __all__ = ["CurrentPrincipal", "Projects", "get_current_principal", "get_project_service"]
 

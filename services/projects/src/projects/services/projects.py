@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from service_kit.clock import Clock, utcnow
-from service_kit.errors import Conflict, Forbidden, NotFound
-from service_kit.roles import Role
-
 from projects.models import Project, ProjectStatus
 from projects.repositories.projects import ProjectFilters, SlugTakenError
 from projects.security import Principal
 from projects.slugs import slugify
+from service_kit.clock import Clock, utcnow
+from service_kit.errors import Conflict, Forbidden, NotFound
+from service_kit.roles import Role
 
 if TYPE_CHECKING:
     from projects.repositories.projects import ProjectRepository

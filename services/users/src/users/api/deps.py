@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from service_kit.errors import Unauthorized
 from sqlalchemy.orm import Session
 
+from service_kit.errors import Unauthorized
 from users.config import Settings, app_settings
 from users.db import get_db
 from users.models import User

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from service_kit.errors import Conflict, Unauthorized
 from sqlalchemy.exc import IntegrityError
 
+from service_kit.errors import Conflict, Unauthorized
 from users.models import User
 from users.repositories import MembershipRepository, UserRepository, unique_violation
 from users.schemas import AuthResponse, TokenPair, UserCreate, UserRead

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from service_kit.errors import Conflict, Forbidden, NotFound
 from sqlalchemy.exc import IntegrityError
 
+from service_kit.errors import Conflict, Forbidden, NotFound
 from users.models import Membership, Organization, Role, User
 from users.repositories import (
     MembershipRepository,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from service_kit.errors import InvalidInput
-
 from users.models import User
 from users.repositories import UserRepository
 from users.schemas import UserUpdate

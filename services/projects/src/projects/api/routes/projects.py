@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator
-from service_kit.ids import MAX_ID
 
 from projects.api.deps import CurrentPrincipal, Projects
 from projects.api.errors import errors
@@ -19,6 +18,7 @@ from projects.schemas import (
     ProjectUpdate,
     storable_text,
 )
+from service_kit.ids import MAX_ID
 
 __all__ = ["router"]
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from service_kit.ids import MAX_ID
 
+from service_kit.ids import MAX_ID
 from users.api.deps import CurrentUser, OrganizationServiceDep
 from users.api.errors import errors
 from users.schemas import (
