@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["Layer", "Row", "collect", "markdown", "text", "write"]
 
 HEADERS = ("package", *LAYERS, "coverage", "threshold", "status")
+_REASON_WIDTH = 200
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,10 @@ class Layer:
 
     @property
     def error(self) -> str | None:
-        """Why the layer could not run: the cause only (the log has the fix)."""
+        """Why the layer could not run, cut to fit a table (the log has all of it)."""
         if self.outcome is not None and self.outcome.status == "error":
-            cause = self.outcome.reason.split("; ")[0]
-            return cause or "the session ended before its tests ran"
+            reason = self.outcome.reason or "the session ended before its tests ran"
+            return reason if len(reason) <= _REASON_WIDTH else reason[: _REASON_WIDTH - 1] + "…"
         return None
 
     @property

@@ -60,3 +60,10 @@ def test_collect_without_a_run_reads_outcomes_from_disk(run: Run) -> None:
     rows = summary.collect(Run(run.config))
 
     assert [row.cells()[2] for row in rows] == ["error: server down"]
+
+
+def test_a_long_reason_is_cut_to_fit_the_table() -> None:
+    row = _row(PASSED, Layer(None, Outcome("error", "x" * 500)), coverage=None)
+
+    assert len(row.cells()[2]) == len("error: ") + 200
+    assert row.cells()[2].endswith("…")
