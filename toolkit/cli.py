@@ -28,6 +28,8 @@ USER_ERROR = 2
 
 
 def _parser() -> argparse.ArgumentParser:
+    from toolkit.postgres.selection import choices
+
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Test tooling for Python monorepos."
     )
@@ -41,12 +43,12 @@ def _parser() -> argparse.ArgumentParser:
             "PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE set, stop the server, and exit "
             "with CMD's exit code. Without CMD, print the URL and serve until Ctrl-C."
         ),
-        usage="%(prog)s [-h] [--provider {auto,external,docker,embedded}] [--port PORT] "
+        usage=f"%(prog)s [-h] [--provider {{{','.join(choices())}}}] [--port PORT] "
         "[--until-eof] [-- CMD ...]",
     )
     postgres.add_argument(
         "--provider",
-        choices=["auto", "external", "docker", "embedded"],
+        choices=choices(),
         help="where the server comes from (default: $TOOLKIT_POSTGRES, else auto)",
     )
     postgres.add_argument(

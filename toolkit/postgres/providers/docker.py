@@ -35,11 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
+from toolkit.postgres._binaries import wanted_major
 from toolkit.postgres._once import once
 from toolkit.postgres.engine_probe import api_version, docker_host, engine_answers
+from toolkit.postgres.provider import Provider
 from toolkit.postgres.providers._docker_watchdog import LABEL, owner_labels
-from toolkit.postgres.providers.embedded import TEST_SETTINGS
 from toolkit.postgres.server import Server
+from toolkit.postgres.settings import TEST_SETTINGS
 
 if TYPE_CHECKING:
     from toolkit.postgres.providers._docker_container import ReadyPostgresContainer
@@ -52,16 +54,19 @@ _WATCHDOG = Path(__file__).resolve().parent / "_docker_watchdog.py"
 _WATCHDOG_STOP_TIMEOUT = 30.0
 
 
-def available() -> bool:
-    """An engine answers and testcontainers (the ``docker`` extra) is installed."""
-    return importlib.util.find_spec("testcontainers") is not None and engine_answers()
+def available() -> str | None:
+    """None when an engine answers and testcontainers (the ``docker`` extra) is
+    installed; else why not."""
+    if importlib.util.find_spec("testcontainers") is None:
+        return "testcontainers (the docker extra) is not installed"
+    if not engine_answers():
+        return f"no container engine answers at {docker_host()}"
+    return None
 
 
 def image() -> str:
     """``TOOLKIT_POSTGRES_IMAGE``, else the official image of ``TOOLKIT_POSTGRES_VERSION``'s
     major (``postgres:16-alpine``), else :data:`DEFAULT_IMAGE`."""
-    from toolkit.postgres._binaries import wanted_major
-
     explicit = os.environ.get("TOOLKIT_POSTGRES_IMAGE")
     if explicit:
         return explicit
@@ -329,3 +334,11 @@ def start() -> Server:
         },
         _stop=once(stop),
     )
+
+
+PROVIDER = Provider(
+    name="docker",
+    available=available,
+    start=lambda options: start(),
+    fix="start Docker or Podman's API service (and install the docker extra)",
+)
