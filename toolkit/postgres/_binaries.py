@@ -24,6 +24,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths, extensions
@@ -215,7 +216,7 @@ def _content_digest(bin_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _learn(bin_dir: Path) -> dict:
+def _learn(bin_dir: Path) -> dict[str, Any]:
     return {
         "version": _run_version(bin_dir),
         "content": _content_digest(bin_dir),
@@ -224,7 +225,7 @@ def _learn(bin_dir: Path) -> dict:
 
 
 @functools.lru_cache(maxsize=16)
-def _probe(bin_dir: Path) -> dict:
+def _probe(bin_dir: Path) -> dict[str, Any]:
     """Facts about an installation that are slow to learn, remembered in the cache.
 
     ``version``: what ``postgres --version`` says (binaries that do not run raise
@@ -244,7 +245,7 @@ def _probe(bin_dir: Path) -> dict:
     name = hashlib.sha256(identity.encode()).hexdigest()
     record = _probes_dir() / f"{name}.json"
     try:
-        found = json.loads(record.read_text())
+        found: dict[str, Any] = json.loads(record.read_text())
         if (
             isinstance(found.get("version"), str)
             and isinstance(found.get("content"), str)

@@ -22,6 +22,7 @@ from toolkit.postgres import extensions
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg import sql
 
     from toolkit.postgres.schema import Schema
     from toolkit.postgres.server import Server
@@ -100,7 +101,7 @@ def _exists(connection: psycopg.Connection, name: str) -> bool:
     return row is not None
 
 
-def _quote(name: str) -> str:
+def _quote(name: str) -> sql.Identifier:
     from psycopg import sql
 
     return sql.Identifier(name)

@@ -126,7 +126,8 @@ def _remove(client: Any, container_ids: list[str]) -> list[str]:
 def _listed(client: Any, label: str) -> list[dict[str, Any]]:
     """Containers by label, from the list call alone: inspecting each one would race
     with their removal (by their owners, by other watchdogs)."""
-    return client.api.containers(all=True, filters={"label": label})
+    listed: list[dict[str, Any]] = client.api.containers(all=True, filters={"label": label})
+    return listed
 
 
 def remove_server(client: Any, token: str) -> list[str]:

@@ -131,7 +131,8 @@ class _Watchdog:
                 f"{report['error']}",
                 "check the engine (docker info / podman info), or use TOOLKIT_POSTGRES=embedded",
             )
-        return report
+        result: dict[str, Any] = report
+        return result
 
     def release(self) -> None:
         """The server was stopped on purpose: tell the watchdog, let it check, reap it."""
@@ -252,7 +253,8 @@ def _publish_locally(container: ReadyPostgresContainer) -> None:
     and there the random password is what keeps others out.
     """
     if docker_host().startswith(("unix://", "npipe://")) or docker_host().startswith("/"):
-        container.ports[str(container.port)] = ("127.0.0.1",)  # HostIp only: a free port
+        ports: dict[str, Any] = container.ports
+        ports[str(container.port)] = ("127.0.0.1",)  # HostIp only: a free port
 
 
 def _configure(container: ReadyPostgresContainer, token: str) -> None:

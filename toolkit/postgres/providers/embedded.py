@@ -91,8 +91,10 @@ def start(port: int | None = None) -> Server:
     )
     assert process.stdin is not None and process.stdout is not None
 
+    pipe = process.stdin
+
     def stop() -> None:
-        process.stdin.close()
+        pipe.close()
         process.wait()
 
     try:
