@@ -10,38 +10,28 @@ servers the toolkit starts are stopped and erased on every exit path.
 
 from __future__ import annotations
 
-import os
-
-from toolkit.errors import ToolkitError
-from toolkit.postgres.provider import StartOptions
-from toolkit.postgres.selection import choices, choose_provider
-from toolkit.postgres.server import Server
+# ``typing`` costs a guardian milliseconds at every start; mypy reads the names anyway.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from toolkit.postgres.selection import choices, choose_provider
+    from toolkit.postgres.server import Server
+    from toolkit.postgres.start import start_server
 
 __all__ = ["Server", "choices", "choose_provider", "start_server"]
 
-
-def _port_from_env() -> int | None:
-    raw = os.environ.get("TOOLKIT_POSTGRES_PORT", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ToolkitError(
-            f"TOOLKIT_POSTGRES_PORT={raw!r} is not a port number",
-            "use a number from 1 to 65535, or unset it for a free port",
-        )
-    return int(raw)
+#: Loaded on first use: the guardians (``python -I -m toolkit.postgres._supervisor``)
+#: import this package and must start in milliseconds.
+_LAZY = {
+    "Server": "toolkit.postgres.server",
+    "choices": "toolkit.postgres.selection",
+    "choose_provider": "toolkit.postgres.selection",
+    "start_server": "toolkit.postgres.start",
+}
 
 
-def start_server(provider: str | None = None, *, port: int | None = None) -> Server:
-    """Start (or, for ``external``, reach) a server; raise ToolkitError if none can be had.
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-    ``port`` (or ``TOOLKIT_POSTGRES_PORT``) applies to the embedded provider; left
-    unset, a free port is taken.
-    """
-    if port is not None and not 0 < port < 65536:
-        raise ToolkitError(
-            f"port {port} (--port / TOOLKIT_POSTGRES_PORT) is not a port number",
-            "use a number from 1 to 65535, or leave it unset for a free port",
-        )
-    chosen = choose_provider(provider)
-    return chosen.start(StartOptions(port=port if port is not None else _port_from_env()))
+    return getattr(importlib.import_module(_LAZY[name]), name)

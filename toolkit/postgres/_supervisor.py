@@ -7,10 +7,10 @@ stops the server and removes every file it made. Putting the whole life cycle in
 small process is what makes "nothing is left behind" hold on every exit path; the
 postmaster also carries PR_SET_PDEATHSIG, so it dies even if this script is killed.
 
-The script runs by path (``python -I _supervisor.py CONFIG``) and uses the standard
-library only, so it starts in a few milliseconds and needs nothing from the venv.
-It reports on stdout exactly one JSON line: either the server's coordinates or
-``{"error": "..."}`` (a one-line message for the user).
+It is a guardian (:mod:`toolkit.postgres._guardian`: ``python -I -m
+toolkit.postgres._supervisor CONFIG``) and uses the standard library only, so it starts
+in a few milliseconds. It reports on stdout exactly one JSON line: either the server's
+coordinates or ``{"error": "..."}`` (a one-line message for the user).
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+
+# ``typing`` costs a guardian milliseconds at every start; mypy reads the names anyway.
+from toolkit.postgres._guardian import OwnerGone, alive, exit_on_signals, report, until_owner_leaves
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _PREFIX = "toolkit-pg-"
 _OWNER_FILE = "supervisor.pid"
@@ -60,24 +66,6 @@ def _as_user(config: dict[str, Any]) -> dict[str, Any]:
     if config.get("uid") is None:
         return {}
     return {"user": config["uid"], "group": config["gid"], "extra_groups": []}
-
-
-def _alive(pid: int) -> bool:
-    """Exists and is not a zombie (a killed supervisor its owner has not reaped yet)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _read_pid(path: str) -> int | None:
@@ -138,7 +126,7 @@ def _sweep(base: str, server_uid: int | None) -> None:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != me:
             continue
         owner = _read_pid(os.path.join(entry.path, _OWNER_FILE))
-        if owner is None or _alive(owner):
+        if owner is None or alive(owner):
             continue  # still being set up, or still owned
         data_dir = os.path.join(entry.path, "data")
         postmaster = _read_pid(os.path.join(data_dir, "postmaster.pid"))
@@ -147,7 +135,7 @@ def _sweep(base: str, server_uid: int | None) -> None:
             with contextlib.suppress(OSError):
                 os.kill(postmaster, signal.SIGQUIT)
             deadline = time.monotonic() + 5
-            while _alive(postmaster) and time.monotonic() < deadline:
+            while alive(postmaster) and time.monotonic() < deadline:
                 time.sleep(0.005)
         _release_shared_memory(data_dir, uid)
         shutil.rmtree(entry.path, ignore_errors=True)
@@ -481,7 +469,7 @@ def _serve(config: dict[str, Any], runtime: str, data_dir: str) -> subprocess.Po
                 _set_password(os.path.join(runtime, "socket"), port, password)
             except OSError as error:
                 raise _Failure(f"could not set the server's password: {error}") from None
-            _report(
+            report(
                 {
                     "password": password,
                     "port": port,
@@ -502,20 +490,6 @@ def _serve(config: dict[str, Any], runtime: str, data_dir: str) -> subprocess.Po
                 "--port / TOOLKIT_POSTGRES_PORT (or leave it unset for a free port)"
             )
     raise _Failure(f"no free port after {_PORT_ATTEMPTS} attempts: {_last_log_line(log_path)}")
-
-
-class _OwnerGone(Exception):
-    """The owner closed its end before the report: it no longer wants the server."""
-
-
-def _report(message: dict[str, Any]) -> None:
-    try:
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError) as error:  # ValueError: stdout already closed
-        with contextlib.suppress(OSError, ValueError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
-        raise _OwnerGone from error
 
 
 def _release_shared_memory(data_dir: str, uid: int) -> None:
@@ -563,20 +537,15 @@ def _stop(process: subprocess.Popen[Any] | None) -> None:
         process.wait()
 
 
-def _raise_exit(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _raise_exit)
+    exit_on_signals()
     _sweep(config["runtime_base"], config.get("uid"))
     process = None
     try:
         runtime = tempfile.mkdtemp(prefix=_PREFIX, dir=config["runtime_base"])
     except OSError as error:
-        _report(
+        report(
             {
                 "error": f"cannot create the server's folder in {config['runtime_base']}: "
                 f"{error.strerror}; set TOOLKIT_RUNTIME_DIR to a writable folder"
@@ -599,19 +568,18 @@ def main(argv: list[str]) -> int:
                 os.chmod(runtime, 0o711)
             process = _serve(config, runtime, data_dir)
         except _Failure as failure:
-            _report({"error": str(failure)})
+            report({"error": str(failure)})
             return 1
         except OSError as error:
-            _report({"error": _os_failure(error, runtime)})
+            report({"error": _os_failure(error, runtime)})
             return 1
         except Exception as error:  # a bug, still reported as one line, not a traceback
-            _report({"error": f"the server supervisor failed: {type(error).__name__}: {error}"})
+            report({"error": f"the server supervisor failed: {type(error).__name__}: {error}"})
             return 1
         # Block until the owner closes the pipe: normal stop or owner death alike.
-        while sys.stdin.buffer.read(65536):
-            pass
+        until_owner_leaves()
         return 0
-    except _OwnerGone:
+    except OwnerGone:
         return 0
     finally:
         _stop(process)

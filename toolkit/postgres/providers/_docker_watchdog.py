@@ -15,8 +15,9 @@ container is therefore labelled with its owner's identity (host name, pid, and t
 pid's start time, which tells a live owner from a recycled pid), and each watchdog
 first sweeps the containers of this host whose owner is dead.
 
-Runs as ``python -I _docker_watchdog.py CONFIG`` with the Docker SDK (a dependency of
-testcontainers) and the standard library; the provider imports it for the labels.
+A guardian (:mod:`toolkit.postgres._guardian`: ``python -I -m
+toolkit.postgres.providers._docker_watchdog CONFIG``) with the Docker SDK (a dependency
+of testcontainers) and the standard library; the provider imports it for the labels.
 It reports one JSON line on stdout: ``{"swept": [ids]}`` once it guards, or
 ``{"error": "..."}``.
 """
@@ -26,11 +27,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import socket
 import sys
 import time
 from typing import Any
+
+from toolkit.postgres._guardian import OwnerGone, exit_on_signals, report, until_owner_leaves
 
 __all__ = ["LABEL", "is_leftover", "owner_alive", "owner_labels", "process_start"]
 
@@ -146,16 +148,6 @@ def sweep(client: Any) -> list[str]:
     return _remove(client, leftovers)
 
 
-def _report(message: dict[str, Any]) -> None:
-    with contextlib.suppress(OSError):
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
-
-
-def _raise_exit(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def _client(docker_host: str | None, api_version: str | None) -> Any:
     """The same engine as the owner's testcontainers client; the version spares a request."""
     import docker
@@ -179,22 +171,24 @@ def _remove_with_retries(client: Any, token: str) -> None:
 
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _raise_exit)
+    exit_on_signals()
     try:
         client = _client(config.get("docker_host"), config.get("api_version"))
         swept = sweep(client)
     except Exception as error:
-        _report({"error": f"{type(error).__name__}: {error}".splitlines()[0]})
+        with contextlib.suppress(OwnerGone):
+            report({"error": f"{type(error).__name__}: {error}".splitlines()[0]})
         return 1
-    _report({"swept": swept})
-    clean = False
+    said: list[bytes] = []
     try:
+        # Owner gone before the report: its container (if any) is removed below.
+        with contextlib.suppress(OwnerGone):
+            report({"swept": swept})
         # Block until the owner closes the pipe; it writes "stop" first when it stops
         # the server itself (it then removed the container already).
-        while chunk := sys.stdin.buffer.read(65536):
-            clean = clean or b"stop" in chunk
+        until_owner_leaves(said.append)
     finally:
+        clean = b"stop" in b"".join(said)
         _remove_with_retries(client, config["token"])
         if not clean:
             time.sleep(_SECOND_PASS_DELAY)

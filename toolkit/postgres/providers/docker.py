@@ -24,18 +24,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import secrets
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres._binaries import wanted_major
+from toolkit.postgres._guardian import Guardian
 from toolkit.postgres._once import once
 from toolkit.postgres.engine_probe import api_version, docker_host, engine_answers
 from toolkit.postgres.provider import Provider
@@ -50,7 +47,8 @@ __all__ = ["DEFAULT_IMAGE", "LABEL", "available", "image", "start"]
 
 DEFAULT_IMAGE = "postgres:17-alpine"
 _USER = "postgres"
-_WATCHDOG = Path(__file__).resolve().parent / "_docker_watchdog.py"
+#: A guardian: it removes the container when the process that started it goes.
+_WATCHDOG = "toolkit.postgres.providers._docker_watchdog"
 _WATCHDOG_STOP_TIMEOUT = 30.0
 
 
@@ -110,21 +108,12 @@ class _Watchdog:
 
     def __init__(self, token: str, engine: str | None, api: str | None) -> None:
         config = {"token": token, "docker_host": engine, "api_version": api}
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", str(_WATCHDOG), json.dumps(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            start_new_session=True,  # a Ctrl-C in the terminal must not reach it
-        )
+        self.guardian = Guardian(_WATCHDOG, config)
+        self.process = self.guardian.process
 
     def wait_guarding(self) -> dict[str, Any]:
         """Its report once it guards (after its sweep); raises if it could not start."""
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        try:
-            report = json.loads(line)
-        except ValueError:
-            report = {"error": f"exited with code {self.process.wait()}"}
+        report = self.guardian.handshake()
         if "error" in report:
             raise ToolkitError(
                 f"the container watchdog could not reach the engine at {docker_host()}: "
@@ -136,16 +125,8 @@ class _Watchdog:
 
     def release(self) -> None:
         """The server was stopped on purpose: tell the watchdog, let it check, reap it."""
-        assert self.process.stdin is not None
-        with contextlib.suppress(OSError):
-            self.process.stdin.write(b"stop\n")
-            self.process.stdin.flush()
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=_WATCHDOG_STOP_TIMEOUT)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        self.guardian.send(b"stop\n")
+        self.guardian.release(timeout=_WATCHDOG_STOP_TIMEOUT)
 
 
 def _engine_error(error: BaseException, name: str) -> ToolkitError:

@@ -7,15 +7,12 @@ server runs as, and talks to the supervisor through a pipe.
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
-import subprocess
-import sys
-from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _binaries, _paths
+from toolkit.postgres._guardian import Guardian
 from toolkit.postgres._once import once
 from toolkit.postgres.provider import Provider
 from toolkit.postgres.server import Server
@@ -23,7 +20,8 @@ from toolkit.postgres.settings import TEST_SETTINGS
 
 __all__ = ["PROVIDER", "available", "start"]
 
-_SUPERVISOR = Path(__file__).resolve().parent.parent / "_supervisor.py"
+#: A guardian: the server lives exactly as long as the process that started it.
+_SUPERVISOR = "toolkit.postgres._supervisor"
 _SUPERUSER = "postgres"
 #: Bumped when the cached data folder changes (3: password authentication on TCP;
 #: 4: owned by the server's user, so that warm starts need no chown; 5: 1 MB WAL segments).
@@ -83,32 +81,14 @@ def start(port: int | None = None) -> Server:
         "settings": TEST_SETTINGS,
         "port": port,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-I", str(_SUPERVISOR), json.dumps(config)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        start_new_session=True,
-    )
-    assert process.stdin is not None and process.stdout is not None
-
-    pipe = process.stdin
-
-    def stop() -> None:
-        pipe.close()
-        process.wait()
-
-    try:
-        line = process.stdout.readline()
-    except BaseException:  # Ctrl-C while starting: the supervisor cleans up and exits
-        stop()
-        raise
-    try:
-        report = json.loads(line)
-    except ValueError:
-        report = {"error": f"the server supervisor exited with code {process.wait()}"}
+    supervisor = Guardian(_SUPERVISOR, config)
+    report = supervisor.handshake()  # Ctrl-C here: the supervisor cleans up and exits
     if "error" in report:
-        stop()
-        raise ToolkitError(report["error"])
+        supervisor.release()
+        message = str(report["error"])
+        if message.startswith("exited with code"):
+            message = f"the server supervisor {message}"
+        raise ToolkitError(message)
     return Server(
         provider="embedded",
         host="127.0.0.1",
@@ -121,11 +101,11 @@ def start(port: int | None = None) -> Server:
             "data_dir": report["data_dir"],
             "runtime_dir": report["runtime_dir"],
             "socket_dir": report["socket_dir"],
-            "supervisor_pid": process.pid,
+            "supervisor_pid": supervisor.pid,
             "version": binaries.version,
             "binaries": str(binaries.bin_dir),
         },
-        _stop=once(stop),
+        _stop=once(supervisor.release),
     )
 
 
