@@ -1,7 +1,7 @@
 """Container (docker provider) start to first query, beside the embedded figures.
 
 Measured only when a Docker-API engine answers (Docker, or Podman's API service from
-``python -m toolkit.postgres.podman setup``); otherwise the report says why not. Like
+``python -m tools.podman setup``); otherwise the report says why not. Like
 the embedded measurement, every repeat is a fresh ``python -c`` child: imports,
 ``start_server("docker")`` to the first ``SELECT 1`` row, ``server.stop()`` (the
 container removed), and the child's whole wall time. One untimed start first pulls

@@ -40,7 +40,7 @@ def _environ() -> dict[str, str]:
 
 def _time(command: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(
@@ -92,9 +92,8 @@ def _write_repo(root: Path) -> None:
             [] if index == 0 else [f"p{index - 1:02d}" if index < 10 else f"p{index % 10:02d}"]
         )
         (folder / "pyproject.toml").write_text(
-            f'[project]\nname = "p{index:02d}"\nversion = "1"\ndependencies = {depends!r}\n'.replace(
-                "'", '"'
-            )
+            f'[project]\nname = "p{index:02d}"\nversion = "1"\n'
+            f"dependencies = {depends!r}\n".replace("'", '"')
         )
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
@@ -104,8 +103,8 @@ def _write_repo(root: Path) -> None:
 
 
 def measure_selection(repeat: int) -> tuple[Sample, Sample, int]:
-    from toolkit.changes import select
-    from toolkit.config import load_config
+    from toolkit.host.changes import select
+    from toolkit.host.config import load_config
 
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-scale-") as scratch:
         root = Path(scratch)

@@ -606,7 +606,7 @@ def report_notes() -> None:
         - The headline is the whole `nox -R -s "unit({PACKAGE})"`: what a user waits for.
           It includes nox's start and the noxfile import (the toolkit's config), and the
           coverage({PACKAGE}) and summary sessions the unit session notifies (coverage
-          combines and writes JSON, XML and HTML in one `python -m toolkit._coverage`
+          combines and writes JSON, XML and HTML in one `python -m toolkit.testing.combine`
           process). The unit session alone is read from the same runs' nox log
           timestamps (-ts), not from a separate command.
         - "pytest inside nox / direct" near 1.0 says the direct run does the same work;

@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from toolkit import __version__
+from toolkit._foreground import run_foreground
 from toolkit.errors import ToolkitError
+
+if TYPE_CHECKING:
+    from toolkit.host.changes import Selection
+    from toolkit.host.config import RepoConfig
+    from toolkit.postgres.server import Server
 
 __all__ = ["main"]
 
@@ -22,6 +28,8 @@ USER_ERROR = 2
 
 
 def _parser() -> argparse.ArgumentParser:
+    from toolkit.postgres.selection import choices
+
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Test tooling for Python monorepos."
     )
@@ -35,12 +43,12 @@ def _parser() -> argparse.ArgumentParser:
             "PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE set, stop the server, and exit "
             "with CMD's exit code. Without CMD, print the URL and serve until Ctrl-C."
         ),
-        usage="%(prog)s [-h] [--provider {auto,external,docker,embedded}] [--port PORT] "
+        usage=f"%(prog)s [-h] [--provider {{{','.join(choices())}}}] [--port PORT] "
         "[--until-eof] [-- CMD ...]",
     )
     postgres.add_argument(
         "--provider",
-        choices=["auto", "external", "docker", "embedded"],
+        choices=choices(),
         help="where the server comes from (default: $TOOLKIT_POSTGRES, else auto)",
     )
     postgres.add_argument(
@@ -72,13 +80,31 @@ def _parser() -> argparse.ArgumentParser:
         "--layers", default="unit,integration", help="comma-separated layers (default: both)"
     )
     matrix.add_argument("--seed", type=int, help="random-order seed shared by all entries")
-    podman = commands.add_parser(
-        "podman",
-        add_help=False,
-        help="Podman's Docker API and a local PostgreSQL image (Debian/Ubuntu, root); "
-        "same as python -m toolkit.postgres.podman",
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="run one package's tests as its sessions do, with a server of its own",
+        description=(
+            "Start a server, build the package's template ([tool.toolkit] setup), apply its "
+            "[tool.toolkit.env], run pytest in the package's folder with the arguments after "
+            "--, stop the server and exit with pytest's code. Run it from the repository "
+            "root, with the toolkit of the package's environment."
+        ),
+        usage="%(prog)s [-h] [--root ROOT] PACKAGE -- [PYTEST ARGS ...]",
     )
-    podman.add_argument("args", nargs=argparse.REMAINDER)
+    reproduce.add_argument("package", help="the package, as in nox -s 'unit(<package>)'")
+    reproduce.add_argument("--root", default=".", help="repository root (default: .)")
+    reproduce.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    template = commands.add_parser(
+        "template",
+        help="build a package's template database on DATABASE_URL's server; print its name",
+        description=(
+            "Used by the sessions: build (or find) the template database of PACKAGE on the "
+            "server DATABASE_URL names, running its [tool.toolkit] setup commands, and "
+            "print the template's name."
+        ),
+    )
+    template.add_argument("package")
+    template.add_argument("--root", default=".", help="repository root (default: .)")
     commands.add_parser(
         "makefile",
         help="print the path of the Make fragment (include $(shell toolkit makefile))",
@@ -86,10 +112,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _selection(config, ref: str | None):  # -> Selection | None
+def _selection(config: RepoConfig, ref: str | None) -> Selection | None:
     if ref is None:
         return None
-    from toolkit.changes import select
+    from toolkit.host.changes import select
 
     return select(config, ref)
 
@@ -97,16 +123,16 @@ def _selection(config, ref: str | None):  # -> Selection | None
 def _packages(args: argparse.Namespace) -> int:
     import json
 
-    from toolkit.config import load_config
+    from toolkit.host.config import load_config
 
     config = load_config(args.root)
     selected = _selection(config, args.changed_since)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": package.name,
             "path": str(package.path.relative_to(config.root)),
             "fail_under": package.fail_under,
-            "layers": [layer for layer, path in package.test_dirs.items() if path.is_dir()],
+            "layers": list(package.layers),
             "random_order": package.random_order,
             "depends_on": list(package.workspace_dependencies),
             **({"reason": selected.reasons[package.name]} if selected else {}),
@@ -135,8 +161,8 @@ def _packages(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
     import json
 
-    from toolkit.config import LAYERS, load_config
-    from toolkit.matrix import build_matrix
+    from toolkit.host.config import LAYERS, load_config
+    from toolkit.host.matrix import build_matrix
 
     layers = tuple(layer.strip() for layer in args.layers.split(",") if layer.strip())
     unknown = [layer for layer in layers if layer not in LAYERS]
@@ -165,42 +191,25 @@ def _makefile() -> int:
     return 0
 
 
-def _run_with_server(server_env: dict[str, str], cmd: list[str]) -> int:
-    """Run CMD in the foreground; pass on termination signals, keep the server up meanwhile.
-
-    Ctrl-C reaches CMD directly (same process group), so it is ignored here: CMD
-    decides how to end, and the server is stopped after it does.
-    """
-    try:
-        child = subprocess.Popen(cmd, env={**os.environ, **server_env})
-    except OSError as error:
-        raise ToolkitError(
-            f"cannot run {cmd[0]!r}: {error.strerror}", "check the command"
-        ) from None
-
-    def forward(signum: int, _frame: object) -> None:
-        child.send_signal(signum)
-
-    previous = {
-        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
-        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
-    }
-    try:
-        code = child.wait()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 128 - code if code < 0 else code
+def _describe(server: Server) -> str:
+    """Where the server came from, for the log of whoever owns it."""
+    details = server.details
+    if server.provider == "embedded":
+        return f"embedded PostgreSQL {details.get('version', '?')} from {details.get('binaries')}"
+    if server.provider == "docker":
+        return f"container {details.get('image')} on {details.get('engine')}"
+    return f"external server {server.host}:{server.port}"
 
 
-def _serve(server_env: dict[str, str], until_eof: bool) -> int:
+def _serve(server: Server, server_env: dict[str, str], until_eof: bool) -> int:
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
     print(server_env["DATABASE_URL"], flush=True)
+    if until_eof:  # the owner reads a second line: where the server came from
+        print(_describe(server), flush=True)
     if not until_eof:
         print("PostgreSQL is ready; press Ctrl-C to stop it.", file=sys.stderr, flush=True)
     try:
@@ -221,17 +230,35 @@ def _postgres(args: argparse.Namespace) -> int:
     server = start_server(args.provider, port=args.port)
     try:
         env = server.environ()
-        return _run_with_server(env, cmd) if cmd else _serve(env, args.until_eof)
+        if cmd:
+            return run_foreground(cmd, {**os.environ, **env})
+        return _serve(server, env, args.until_eof)
     finally:
         server.stop()
 
 
+def _reproduce(args: argparse.Namespace) -> int:
+    from toolkit.testing.reproduce import reproduce
+
+    pytest_args = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    return reproduce(args.package, pytest_args, root=args.root)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from toolkit.host.config import load_config
+    from toolkit.postgres.urls import parse_url
+    from toolkit.testing.database import ensure_package_template
+
+    package = load_config(args.root).package(args.package)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise ToolkitError("DATABASE_URL is not set", "set it to the server's URL")
+    print(ensure_package_template(package, parse_url(url, source="DATABASE_URL")), flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["podman"]:  # its own command line, --help included
-        from toolkit.postgres.podman import main as podman_main
-
-        return podman_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "postgres":
@@ -242,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _makefile()
         if args.command == "matrix":
             return _matrix(args)
+        if args.command == "reproduce":
+            return _reproduce(args)
+        if args.command == "template":
+            return _template(args)
     except ToolkitError as error:
         print(f"toolkit: error: {error}", file=sys.stderr)
         return USER_ERROR

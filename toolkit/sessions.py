@@ -8,7 +8,7 @@
 registers ``unit``, ``integration``, ``coverage``, ``isolation`` (per package) and
 ``summary`` for the repository in nox's working directory, configured by its
 ``[tool.toolkit]``. To rename or leave out sessions, use
-:func:`toolkit.registration.register` instead of this import.
+:func:`toolkit.host.registration.register` instead of this import.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.registration import register
+from toolkit.host.registration import register
 
 __all__: list[str] = []
 

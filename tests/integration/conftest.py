@@ -43,7 +43,13 @@ def toolkit_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **kwargs.pop("env", {})}
         return subprocess.run(
-            [*TOOLKIT, *args], capture_output=True, text=True, timeout=120, env=env, **kwargs
+            [*TOOLKIT, *args],
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=120,
+            env=env,
+            **kwargs,
         )
 
     return run

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.shards import DURATIONS_FILE, Shard
+from toolkit.host.shards import DURATIONS_FILE, Shard
 
 TESTS = 60
 SHARDS = 3

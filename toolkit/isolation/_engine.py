@@ -34,6 +34,7 @@ def analyse(
     max_sets: int = 5,
     work_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    reproduce_with: Sequence[str] = (),
 ) -> Report:
     """Analyse the suite under ``root`` (pytest's working directory) with ``python``.
 
@@ -45,9 +46,15 @@ def analyse(
     even when ``args`` ask for xdist. With ``leaks``, the file-order run also watches
     the package's database for rows a test leaves behind. Nothing is printed: each step
     is told to ``progress``; pytest's own output stays in ``work_dir``.
+
+    Each finding's ``reproduce`` command is ``cd root && python -m pytest ...``, or,
+    with ``reproduce_with``, that command line followed by pytest's arguments (e.g.
+    ``toolkit reproduce <package> --``, which brings its own server and settings).
     """
     say = progress or (lambda message: None)
-    suite = Suite(Path(root), Path(python), tuple(paths), dict(env or {}), tuple(args))
+    suite = Suite(
+        Path(root), Path(python), tuple(paths), dict(env or {}), tuple(args), tuple(reproduce_with)
+    )
     work = work_dir or Path(tempfile.mkdtemp(prefix="toolkit-isolation-"))
     runner = Runner(suite, work, say)
     base = seed if seed is not None else random.Random().randrange(10**9)

@@ -30,14 +30,16 @@ class IsolationError(Exception):
 @dataclass(frozen=True)
 class Suite:
     """What to analyse: pytest's working directory, the interpreter whose environment
-    has the package and the toolkit, the test paths, extra environment, and the user's
-    own pytest arguments (``-n 2`` included)."""
+    has the package and the toolkit, the test paths, extra environment, the user's
+    own pytest arguments (``-n 2`` included), and the command line that reproduces a
+    run for a user when ``python -m pytest`` in ``root`` is not enough."""
 
     root: Path
     python: Path
     paths: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
+    reproduce_with: tuple[str, ...] = ()
 
 
 def single_process_args(args: Sequence[str]) -> list[str]:
@@ -164,6 +166,8 @@ class Runner:
 
     def command(self, *args: str) -> str:
         """One shell line a user can paste: go to the suite, run pytest with ``args``."""
+        if self.suite.reproduce_with:
+            return shlex.join([*self.suite.reproduce_with, *args])
         pytest = [str(self.suite.python), "-m", "pytest", *args]
         return f"cd {shlex.quote(str(self.suite.root))} && {shlex.join(pytest)}"
 

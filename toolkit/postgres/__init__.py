@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 
 from toolkit.errors import ToolkitError
-from toolkit.postgres.selection import PROVIDERS, choose_provider
+from toolkit.postgres.provider import StartOptions
+from toolkit.postgres.selection import choices, choose_provider
 from toolkit.postgres.server import Server
 
-__all__ = ["PROVIDERS", "Server", "choose_provider", "start_server"]
+__all__ = ["Server", "choices", "choose_provider", "start_server"]
 
 
 def _port_from_env() -> int | None:
@@ -43,14 +44,4 @@ def start_server(provider: str | None = None, *, port: int | None = None) -> Ser
             "use a number from 1 to 65535, or leave it unset for a free port",
         )
     chosen = choose_provider(provider)
-    if chosen == "external":
-        from toolkit.postgres.providers import external
-
-        return external.start(os.environ["TOOLKIT_POSTGRES_URL"])
-    if chosen == "docker":
-        from toolkit.postgres.providers import docker
-
-        return docker.start()
-    from toolkit.postgres.providers import embedded
-
-    return embedded.start(port=port if port is not None else _port_from_env())
+    return chosen.start(StartOptions(port=port if port is not None else _port_from_env()))

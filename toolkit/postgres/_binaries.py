@@ -11,6 +11,7 @@ the first that runs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths, extensions
@@ -103,15 +105,11 @@ def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
         with tarfile.open(archives[-1], "r:gz") as archive:
             archive.extractall(staging, filter="data")
         (top,) = staging.iterdir()
-        try:
+        with contextlib.suppress(OSError):  # another process won the race
             top.rename(target)
-        except OSError:
-            pass  # another process won the race
         shutil.rmtree(staging, ignore_errors=True)
         _prune(target.parent, "postgresql-", keep=2)
-    _paths.owned_folder(
-        target, mode=0o700, what="the unpacked binaries' folder", fix="remove it"
-    )
+    _paths.owned_folder(target, mode=0o700, what="the unpacked binaries' folder", fix="remove it")
     os.utime(target, follow_symlinks=False)  # recently used: spared by pruning
     return target / "bin"
 
@@ -144,7 +142,9 @@ def _pg_config_bindir(pg_config: Path) -> str | None:
         return record.read_text() or None
     except OSError:
         pass
-    result = subprocess.run([str(pg_config), "--bindir"], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(pg_config), "--bindir"], capture_output=True, check=False, text=True
+    )
     bindir = result.stdout.strip() if result.returncode == 0 else ""
     _remember(record, bindir)
     return bindir or None
@@ -192,7 +192,11 @@ def _run_version(bin_dir: Path) -> str:
         raise ToolkitError(f"{bin_dir} holds no {' or '.join(missing)}", _INSTALL_HINT)
     try:
         result = subprocess.run(
-            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, timeout=30
+            [str(bin_dir / "postgres"), "--version"],
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=30,
         )
     except OSError as error:
         raise ToolkitError(
@@ -214,7 +218,7 @@ def _content_digest(bin_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _learn(bin_dir: Path) -> dict:
+def _learn(bin_dir: Path) -> dict[str, Any]:
     return {
         "version": _run_version(bin_dir),
         "content": _content_digest(bin_dir),
@@ -223,12 +227,13 @@ def _learn(bin_dir: Path) -> dict:
 
 
 @functools.lru_cache(maxsize=16)
-def _probe(bin_dir: Path) -> dict:
+def _probe(bin_dir: Path) -> dict[str, Any]:
     """Facts about an installation that are slow to learn, remembered in the cache.
 
     ``version``: what ``postgres --version`` says (binaries that do not run raise
-    ToolkitError and are not remembered); ``content``: sha256 of the ``postgres`` executable (the cache key); ``extensions``:
-    :func:`extensions.unloadable` (ldd takes ~40 ms). The record is found again by
+    ToolkitError and are not remembered); ``content``: sha256 of the ``postgres``
+    executable (the cache key); ``extensions``: :func:`extensions.unloadable` (ldd
+    takes ~40 ms). The record is found again by
     the installation's path, size and modification times.
     """
     try:
@@ -242,7 +247,7 @@ def _probe(bin_dir: Path) -> dict:
     name = hashlib.sha256(identity.encode()).hexdigest()
     record = _probes_dir() / f"{name}.json"
     try:
-        found = json.loads(record.read_text())
+        found: dict[str, Any] = json.loads(record.read_text())
         if (
             isinstance(found.get("version"), str)
             and isinstance(found.get("content"), str)

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 _PREFIX = "toolkit-pg-"
 _OWNER_FILE = "supervisor.pid"
@@ -54,7 +55,7 @@ def _pdeathsig() -> None:
     libc.prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
 
 
-def _as_user(config: dict) -> dict:
+def _as_user(config: dict[str, Any]) -> dict[str, Any]:
     """Popen arguments that drop root to the configured user, if any."""
     if config.get("uid") is None:
         return {}
@@ -158,7 +159,9 @@ def _copy_tree(source: str, target: str) -> None:
     Only for trees no one else can write to (our cache into a folder only we enter).
     """
     if shutil.which("cp"):
-        result = subprocess.run(["cp", "-a", source, target], capture_output=True, text=True)
+        result = subprocess.run(
+            ["cp", "-a", source, target], capture_output=True, check=False, text=True
+        )
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines()
             raise _Failure(
@@ -220,7 +223,7 @@ def _private_fd(path: str, content: str) -> int:
     return fd
 
 
-def _private_file(path: str, content: str, config: dict) -> str:
+def _private_file(path: str, content: str, config: dict[str, Any]) -> str:
     """A new 0600 file, written and handed to the server's user by descriptor."""
     fd = _private_fd(path, content)
     try:
@@ -231,7 +234,7 @@ def _private_file(path: str, content: str, config: dict) -> str:
     return path
 
 
-def _initdb(config: dict, data_dir: str) -> None:
+def _initdb(config: dict[str, Any], data_dir: str) -> None:
     """initdb with password authentication on TCP; the password is replaced per server."""
     result = subprocess.run(
         [
@@ -244,6 +247,7 @@ def _initdb(config: dict, data_dir: str) -> None:
             f"--pwfile={config['pwfile']}",
         ],
         capture_output=True,
+        check=False,
         text=True,
         **_as_user(config),
     )
@@ -255,7 +259,7 @@ def _initdb(config: dict, data_dir: str) -> None:
         )
 
 
-def _prepare_data_dir(config: dict, runtime: str, data_dir: str) -> None:
+def _prepare_data_dir(config: dict[str, Any], runtime: str, data_dir: str) -> None:
     """Copy the cached initdb output; on a cold cache, initdb and fill the cache.
 
     ``runtime`` is ours and closed to everyone (0700) on entry: a warm copy and its
@@ -321,7 +325,8 @@ def _prune(folder: str, keep: int) -> None:
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _status(data_dir: str) -> str | None:
@@ -363,7 +368,10 @@ def _scram_verifier(password: str) -> str:
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
     stored_key = hashlib.sha256(client_key).digest()
     server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
-    encode = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+
+    def encode(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
     return (
         f"SCRAM-SHA-256${_SCRAM_ITERATIONS}:{encode(salt)}"
         f"${encode(stored_key)}:{encode(server_key)}"
@@ -423,7 +431,9 @@ def _set_password(socket_dir: str, port: int, password: str) -> None:
         sock.sendall(b"X" + struct.pack("!I", 4))
 
 
-def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> subprocess.Popen:
+def _start_postmaster(
+    config: dict[str, Any], runtime: str, data_dir: str, port: int
+) -> subprocess.Popen[Any]:
     settings = {
         "port": str(port),
         "listen_addresses": "127.0.0.1",
@@ -454,7 +464,7 @@ def _start_postmaster(config: dict, runtime: str, data_dir: str, port: int) -> s
         os.close(log)
 
 
-def _wait_ready(process: subprocess.Popen, data_dir: str) -> bool:
+def _wait_ready(process: subprocess.Popen[Any], data_dir: str) -> bool:
     """True once the server accepts connections; False if it exited first."""
     deadline = time.monotonic() + _READY_TIMEOUT
     while time.monotonic() < deadline:
@@ -466,7 +476,7 @@ def _wait_ready(process: subprocess.Popen, data_dir: str) -> bool:
     raise _Failure(f"PostgreSQL in {data_dir} was not ready after {_READY_TIMEOUT:.0f} s")
 
 
-def _serve(config: dict, runtime: str, data_dir: str) -> subprocess.Popen:
+def _serve(config: dict[str, Any], runtime: str, data_dir: str) -> subprocess.Popen[Any]:
     log_path = os.path.join(runtime, "postgres.log")
     chosen = config.get("port")
     for _ in range(1 if chosen else _PORT_ATTEMPTS):
@@ -505,7 +515,7 @@ class _OwnerGone(Exception):
     """The owner closed its end before the report: it no longer wants the server."""
 
 
-def _report(message: dict) -> None:
+def _report(message: dict[str, Any]) -> None:
     try:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
@@ -548,7 +558,7 @@ def _release_shared_memory(data_dir: str, uid: int) -> None:
         time.sleep(0.005)
 
 
-def _stop(process: subprocess.Popen | None) -> None:
+def _stop(process: subprocess.Popen[Any] | None) -> None:
     """Immediate shutdown: the data is thrown away, so crash safety buys nothing."""
     if process is None or process.poll() is not None:
         return

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from toolkit import variables
 from toolkit.errors import ToolkitError
 from toolkit.postgres import extensions
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg import sql
 
     from toolkit.postgres.schema import Schema
     from toolkit.postgres.server import Server
@@ -63,7 +65,7 @@ def run_id() -> str:
     ``TOOLKIT_RUN_ID`` when the caller set one for a whole run (every process of a
     nox run agrees on it), else a random token drawn once per process.
     """
-    explicit = os.environ.get("TOOLKIT_RUN_ID", "").strip()
+    explicit = os.environ.get(variables.RUN_ID, "").strip()
     if explicit:
         return explicit
     global _RUN_ID
@@ -99,13 +101,12 @@ def _exists(connection: psycopg.Connection, name: str) -> bool:
     return row is not None
 
 
-def _quote(name: str) -> str:
+def _quote(name: str) -> sql.Identifier:
     from psycopg import sql
 
     return sql.Identifier(name)
 
 
-_SALT_VARIABLE = "TOOLKIT_TEMPLATE_SALT"
 _TEMPLATE_PREFIX = "toolkit_tpl_"
 
 
@@ -128,7 +129,7 @@ def ensure_template(server: Server, schema: Schema, *, family: str | None = None
     from psycopg import sql
 
     family = family or getattr(schema, "family", None)
-    salt = os.environ.get(_SALT_VARIABLE, "")
+    salt = os.environ.get(variables.SALT, "")
     digest = hashlib.sha256(f"{schema.fingerprint()}\0{salt}".encode()).hexdigest()
     name = database_name("toolkit_tpl", digest[:16])
     lock_key = int(digest[:15], 16)
@@ -255,9 +256,7 @@ def drop_database(server: Server, name: str) -> None:
     force = sql.SQL(" WITH (FORCE)") if key in _created else sql.SQL("")
     with _admin(server) as connection:
         try:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {}{}").format(_quote(name), force)
-            )
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(_quote(name), force))
         except psycopg.errors.ObjectInUse:
             return  # someone else's now; theirs to drop
     _created.discard(key)

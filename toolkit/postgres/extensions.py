@@ -65,7 +65,7 @@ def unloadable(bin_dir: Path) -> dict[str, str]:
     if ldd and present:
         for module in present:
             # One module at a time: ldd's combined output is cheap to misattribute.
-            result = subprocess.run([ldd, str(module)], capture_output=True, text=True)
+            result = subprocess.run([ldd, str(module)], capture_output=True, check=False, text=True)
             missing = _NOT_FOUND.findall(result.stdout)
             if missing:
                 problems[module.stem] = f"{module.name} needs {', '.join(missing)}, not installed"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit.errors import ToolkitError
 
@@ -51,7 +51,7 @@ class MetadataSchema:
 
         statements: list[str] = []
 
-        def record(sql, *_args, **_kwargs) -> None:  # noqa: ANN001 - SQLAlchemy's executable
+        def record(sql: Any, *_args: Any, **_kwargs: Any) -> None:
             statements.append(str(sql.compile(dialect=engine.dialect)).strip())
 
         engine = create_mock_engine("postgresql+psycopg://", record)
@@ -80,7 +80,7 @@ class AlembicSchema:
     ini: Path
     family: str | None = None
 
-    def _config(self):  # -> alembic.config.Config
+    def _config(self) -> Any:  # alembic.config.Config, imported only when used
         try:
             from alembic.config import Config
         except ImportError:

@@ -1,6 +1,13 @@
-"""Read the database URLs users hand us (``TOOLKIT_POSTGRES_URL``, ``DATABASE_URL``)."""
+"""Read the database URLs users hand us (``TOOLKIT_POSTGRES_URL``, ``DATABASE_URL``).
+
+Parsed with the standard library: an app's environment may hold any SQLAlchemy
+version, or none, and the coordinates of a server do not depend on it.
+"""
 
 from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres.server import Server
@@ -8,38 +15,44 @@ from toolkit.postgres.server import Server
 __all__ = ["parse_url"]
 
 _EXAMPLE = "postgresql://user:password@host:5432/database"
+_SCHEME = re.compile(r"^(?P<backend>[a-z][a-z0-9]*)(?:\+[a-z0-9_]+)?$")
 
 
 def parse_url(url: str, *, source: str) -> Server:
     """A Server (that nobody stops) for ``url``; ToolkitError if it is malformed.
 
     Accepts libpq URIs and SQLAlchemy URLs with any driver (``postgresql+asyncpg``):
-    the driver is the application's business, the coordinates are ours.
+    the driver is the application's business, the coordinates are ours. A unix socket
+    folder may stand in the query (``?host=/run/postgresql``).
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
     def malformed(why: str) -> ToolkitError:
         return ToolkitError(f"{source} is malformed ({why}): {url!r}", f"use the form {_EXAMPLE}")
 
+    if "://" not in url:
+        raise malformed("not a URL")
+    parts = urlsplit(url)
+    scheme = _SCHEME.match(parts.scheme.lower())
+    if scheme is None or scheme["backend"] not in ("postgresql", "postgres"):
+        raise malformed(f"scheme {parts.scheme!r} is not postgresql")
     try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise malformed("not a URL") from None
+        port = parts.port
     except ValueError as error:
         raise malformed(str(error)) from None
-    if parsed.get_backend_name() not in ("postgresql", "postgres"):
-        raise malformed(f"scheme {parsed.drivername!r} is not postgresql")
-    host = parsed.host or parsed.query.get("host")
+    query = parse_qs(parts.query)
+    host = parts.hostname or (query.get("host") or [""])[0]
     if not host:
         raise malformed("no host")
-    if not isinstance(host, str):
-        host = host[0]
+    if port is None and query.get("port"):
+        if not query["port"][0].isdigit():
+            raise malformed(f"port {query['port'][0]!r} is not a number")
+        port = int(query["port"][0])
+    database = unquote(parts.path.lstrip("/"))
     return Server(
         provider="external",
         host=host,
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "postgres",
+        port=port or 5432,
+        user=unquote(parts.username) if parts.username else "postgres",
+        password=unquote(parts.password) if parts.password is not None else None,
+        database=database or "postgres",
     )

@@ -20,15 +20,16 @@ that has the toolkit installed, database or not. Heavy imports happen in fixture
 from __future__ import annotations
 
 import os
-import tomllib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
+from toolkit.variables import LAYER, RUN_ID, TEMPLATE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -72,11 +73,28 @@ _UNIT_LAYER_HINT = (
 
 
 def _in_unit_layer() -> bool:
-    return os.environ.get("TOOLKIT_LAYER") == "unit"
+    return os.environ.get(LAYER) == "unit"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Make the database the sessions named before any conftest imports the app.
+
+    Apps read ``DATABASE_URL`` at import time (settings objects), so the database (and
+    under xdist the worker's own URL) must be ready before conftests load.
+    """
+    from toolkit.testing.database import prepare_process_database
+
+    try:
+        prepare_process_database()
+    except ToolkitError as error:
+        raise pytest.UsageError(f"toolkit: error: {error}") from None
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Say why a unit test failed when pytest-socket blocked its connection."""
     report = yield
     if call.excinfo is not None and type(call.excinfo.value).__name__ == "SocketBlockedError":
@@ -120,8 +138,15 @@ def database_url(
 
     rootdir = Path(pytestconfig.rootpath)
     base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    name = databases.database_name("test", base, *([worker] if worker else []))
+    # Under a session, DATABASE_URL already names this xdist worker's own database.
+    worker = None if TEMPLATE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
+    parts = ("test", base, *([worker] if worker else []))
+    # A run on a shared server names its databases apart from other runs'.
+    name = (
+        databases.run_database_name(*parts)
+        if RUN_ID in os.environ and TEMPLATE not in os.environ
+        else databases.database_name(*parts)
+    )
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
         databases.clone_database(postgres_server, template, name)
@@ -131,8 +156,28 @@ def database_url(
     databases.drop_database(postgres_server, name)
 
 
+def _require_sqlalchemy_2() -> None:
+    """The database fixtures are SQLAlchemy 2 code; the toolkit does not impose it on
+    packages that never use them (an app on SQLAlchemy 1.4 may still adopt the sessions)."""
+    try:
+        import sqlalchemy
+    except ImportError:
+        pytest.fail(
+            "toolkit: the database fixtures need SQLAlchemy 2: add sqlalchemy>=2 to the "
+            "package's test dependencies",
+            pytrace=False,
+        )
+    if int(sqlalchemy.__version__.split(".")[0]) < 2:
+        pytest.fail(
+            f"toolkit: the database fixtures need SQLAlchemy 2 (this environment has "
+            f"{sqlalchemy.__version__}): use your own engine fixture, or upgrade",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
+    _require_sqlalchemy_2()
     from sqlalchemy import create_engine
 
     created = create_engine(database_url)
@@ -140,15 +185,17 @@ def engine(database_url: str) -> Iterator[Engine]:
     created.dispose()
 
 
-def _bind_factories(service: Service, session: Session) -> list[tuple[type, Any]]:
+def _bind_factories(service: Service, session: Session) -> list[tuple[Any, Any]]:
     bound = []
+    factory: Any  # factory_boy's classes carry their options in an untyped _meta
     for factory in service.factory_classes():
         bound.append((factory, factory._meta.sqlalchemy_session))
         factory._meta.sqlalchemy_session = session
     return bound
 
 
-def _unbind_factories(bound: list[tuple[type, Any]]) -> None:
+def _unbind_factories(bound: list[tuple[Any, Any]]) -> None:
+    factory: Any
     for factory, previous in bound:
         factory._meta.sqlalchemy_session = previous
 
@@ -180,6 +227,7 @@ def db_session(engine: Engine, toolkit_service: Service) -> Iterator[Session]:
 def async_engine(database_url: str) -> Iterator[AsyncEngine]:
     """An AsyncEngine without a pool: each test may run in its own event loop, and
     pooled async connections must not cross loops."""
+    _require_sqlalchemy_2()
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 

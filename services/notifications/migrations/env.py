@@ -15,8 +15,10 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from notifications.config import get_settings, normalise_database_url
-from notifications.models import Base
+from notifications import models  # noqa: F401  (registers the tables on Base.metadata)
+from notifications.config import DatabaseSettings
+from notifications.db import Base
+from service_kit.database import normalize_database_url
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:
@@ -27,7 +29,7 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
-    return normalise_database_url(url) if url else get_settings().database_url
+    return normalize_database_url(url) if url else DatabaseSettings().database_url
 
 
 def _run(connection: Connection) -> None:

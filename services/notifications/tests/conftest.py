@@ -11,13 +11,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from toolkit.testing import Service
 
 from notifications.config import get_settings
-from notifications.db import get_db
+from notifications.db import Base, get_db
 from notifications.main import create_app
-from notifications.models import Base
 from tests import factories
+from toolkit.testing import Service
 
 PROVIDER_URL = "https://email-provider.test"
 ADMIN_ID = 900

@@ -13,8 +13,8 @@ import hashlib
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from notifications.clock import utcnow
 from notifications.models import Digest, MessageStatus, OutboxMessage, Preference
+from service_kit.clock import utcnow
 
 
 class _Base(SQLAlchemyModelFactory):

@@ -2,20 +2,22 @@
 
 The connection comes, in order of preference, from ``config.attributes["connection"]``
 (the toolkit's test plugin, or any caller that already holds one), from the
-``sqlalchemy.url`` option, or from ``PROJECTS_DATABASE_URL`` / ``DATABASE_URL``.
+``sqlalchemy.url`` option, or from the service's database settings
+(``PROJECTS_DATABASE_URL`` / ``DATABASE_URL``).
 """
 
 from __future__ import annotations
 
-import os
 from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
-from projects.config import normalise_database_url
-from projects.models import Base
+from projects import models  # noqa: F401  (registers the tables on Base.metadata)
+from projects.config import DatabaseSettings
+from projects.db import Base
+from service_kit.database import normalize_database_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,16 +27,8 @@ if config.config_file_name is not None and config.attributes.get("connection") i
 
 
 def _url() -> str:
-    url = (
-        config.get_main_option("sqlalchemy.url")
-        or os.environ.get("PROJECTS_DATABASE_URL")
-        or os.environ.get("DATABASE_URL")
-    )
-    if not url:
-        raise RuntimeError(
-            "no database: set PROJECTS_DATABASE_URL (or DATABASE_URL), or sqlalchemy.url"
-        )
-    return normalise_database_url(url)
+    url = config.get_main_option("sqlalchemy.url")
+    return normalize_database_url(url) if url else DatabaseSettings().database_url
 
 
 def _configure(**kwargs: object) -> None:

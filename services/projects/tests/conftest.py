@@ -11,9 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from projects.config import get_settings
-from projects.db import get_db
+from projects.db import Base, get_db
 from projects.main import create_app
-from projects.models import Base
 from tests import factories
 from tests.tokens import TEST_SECRET
 from toolkit.testing import Service

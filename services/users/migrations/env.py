@@ -8,8 +8,9 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
+from service_kit.database import normalize_database_url
 from users import models  # noqa: F401  (registers the tables on Base.metadata)
-from users.config import DatabaseSettings, normalize_database_url
+from users.config import DatabaseSettings
 from users.db import Base
 
 config = context.config

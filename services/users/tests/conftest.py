@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from toolkit.testing import Service
 
 from tests import factories
+from toolkit.testing import Service
 from users.config import get_settings
 from users.db import Base, get_db
 from users.main import create_app

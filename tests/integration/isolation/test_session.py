@@ -149,7 +149,7 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     )
     assert "isolation(notes): order 1/3: file order" in result.stderr
     replay = subprocess.run(
-        polluted["reproduce"], shell=True, capture_output=True, text=True, check=False
+        polluted["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False
     )
     assert (
         replay.returncode == 1

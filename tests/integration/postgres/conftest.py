@@ -46,7 +46,7 @@ def engine_client() -> Iterator[Any]:
     elif not engine_answers(address):
         reason = (
             f"no container engine answers at {address}: start Docker, or on Debian/Ubuntu "
-            'run eval "$(python -m toolkit.postgres.podman setup)" as root'
+            'run eval "$(python -m tools.podman setup)" as root'
         )
     if reason:
         skip_or_fail(reason)

@@ -1,6 +1,6 @@
 """The docker provider against a real engine: Docker, or Podman's Docker-compatible API.
 
-The image is ``TOOLKIT_POSTGRES_IMAGE`` (CI: the one ``python -m toolkit.postgres.podman
+The image is ``TOOLKIT_POSTGRES_IMAGE`` (CI: the one ``python -m tools.podman
 setup`` builds), else the default; see ``conftest.py`` for when these tests skip.
 """
 

@@ -26,15 +26,15 @@ def toolkit_service():
 
 
 def test_common_extensions_are_created_on_the_default_provider(runtime_dir: Path) -> None:
-    with start_server("embedded") as server:
-        with psycopg.connect(server.dsn(), autocommit=True) as connection:
-            for name in COMMON_EXTENSIONS:
-                connection.execute(f'CREATE EXTENSION "{name}"')
-            installed = {
-                row[0] for row in connection.execute("select extname from pg_extension")
-            }
-            generated = connection.execute("select uuid_generate_v4(), digest('x', 'sha1')")
-            assert generated.fetchone()[0] is not None
+    with (
+        start_server("embedded") as server,
+        psycopg.connect(server.dsn(), autocommit=True) as connection,
+    ):
+        for name in COMMON_EXTENSIONS:
+            connection.execute(f'CREATE EXTENSION "{name}"')
+        installed = {row[0] for row in connection.execute("select extname from pg_extension")}
+        generated = connection.execute("select uuid_generate_v4(), digest('x', 'sha1')")
+        assert generated.fetchone()[0] is not None
 
     assert set(COMMON_EXTENSIONS) <= installed
 

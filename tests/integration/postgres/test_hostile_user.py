@@ -65,6 +65,7 @@ def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["/usr/bin/python3", "-I", *argv],
         capture_output=True,
+        check=False,
         text=True,
         user=nobody.pw_uid,
         group=nobody.pw_gid,
@@ -77,9 +78,7 @@ def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_other_user_gets_no_way_in_without_the_password(runtime_dir: Path) -> None:
     """Before: ``trust`` on 127.0.0.1 and a 0777 socket; ``nobody`` was superuser."""
     with start_server("embedded") as server:
-        probe = as_nobody(
-            "-c", PROBE, str(server.port), server.details["socket_dir"]
-        )
+        probe = as_nobody("-c", PROBE, str(server.port), server.details["socket_dir"])
         guessed = server.dsn().replace(server.password, "postgres")
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
             psycopg.connect(guessed)
@@ -249,7 +248,12 @@ def test_cache_fallback_folder_made_by_another_user_is_refused(
     env.update(TMPDIR=str(shared_tmp), XDG_CACHE_HOME="/dev/null/cache")
 
     result = subprocess.run(
-        [*TOOLKIT, "postgres", "--", "true"], capture_output=True, text=True, env=env, timeout=60
+        [*TOOLKIT, "postgres", "--", "true"],
+        capture_output=True,
+        check=False,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
     assert result.returncode == 2

@@ -1,4 +1,4 @@
-"""The image ``python -m toolkit.postgres.podman setup`` builds behaves like the official one.
+"""The image ``python -m tools.podman setup`` builds behaves like the official one.
 
 Only the contract the toolkit and testcontainers rely on: the ``POSTGRES_*``
 variables, ``/docker-entrypoint-initdb.d``, a server on 0.0.0.0:5432 announcing
@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from tests.integration.postgres.conftest import IMAGE, skip_or_fail
-from toolkit.postgres.podman import DEFAULT_IMAGE
+from tools.podman import DEFAULT_IMAGE
 
 Run = Callable[..., Any]
 
@@ -31,7 +31,7 @@ def local_image(engine_client: Any) -> str:
     try:
         engine_client.images.get(name)
     except docker.errors.ImageNotFound:
-        skip_or_fail(f"the engine has no {name}: run python -m toolkit.postgres.podman setup")
+        skip_or_fail(f"the engine has no {name}: run python -m tools.podman setup")
     return name
 
 

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
 from collections.abc import Iterator
@@ -20,18 +19,8 @@ from pathlib import Path
 
 import pytest
 
-import toolkit
 from tests.integration.conftest import leftovers
-
-TOOLKIT_SOURCE = Path(toolkit.__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-NOXFILE = f"""\
-# /// script
-# dependencies = ["nox", "monorepo-toolkit @ {TOOLKIT_SOURCE.as_uri()}"]
-# ///
-import toolkit.sessions
-"""
+from tests.integration.sessions.conftest import BIN, NOXFILE, run_nox
 
 ROOT_PYPROJECT = """\
 [tool.toolkit]
@@ -140,7 +129,7 @@ def _build_repo(root: Path) -> None:
                     assert db_session.scalar(text("select current_database()")) == expected
             """,
         },
-        extra="dependencies = []\n[tool.coverage.report]\nfail_under = 95",
+        extra='dependencies = ["sqlalchemy>=2"]\n[tool.coverage.report]\nfail_under = 95',
     )
     _package(
         root,
@@ -201,19 +190,6 @@ def _build_repo(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def nox_without_toolkit(tmp_path_factory) -> Path:
-    """A nox in its own venv, without the toolkit (uv makes this cheap)."""
-    venv = tmp_path_factory.mktemp("nox-only") / "venv"
-    uv = shutil.which("uv") or str(BIN / "uv")
-    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
-    subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "nox"],
-        check=True,
-    )
-    return venv / "bin" / "nox"
-
-
-@pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("adopter")
     _build_repo(root)
@@ -223,23 +199,13 @@ def repo(tmp_path_factory) -> Path:
 def _nox(
     nox: Path, repo: Path, *args: str, runtime: Path | None = None, seed: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TOOLKIT_", "TESTCONTAINERS_", "PG", "NOX_", "VIRTUAL_ENV"))
-        and key not in ("DATABASE_URL", "DOCKER_HOST")
-    }
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv, as a user would have it
-    if "TOOLKIT_CACHE_DIR" in os.environ:
-        env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
+    env: dict[str, str] = {}
     if seed is not None:
         env["TOOLKIT_SEED"] = str(seed)
     if runtime is not None:
         env["TOOLKIT_RUNTIME_DIR"] = str(runtime)
         env["GITHUB_STEP_SUMMARY"] = str(runtime.parent / f"{runtime.name}-step-summary.md")
-    return subprocess.run(
-        [str(nox), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900
-    )
+    return run_nox(nox, repo, *args, **env)
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +264,8 @@ def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run)
 
 def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run) -> None:
     """billing depends on money by name; money must come from libs/money, not an index."""
-    python = repo / ".nox" / "toolkit-billing" / "bin" / "python"
+    (env,) = (repo / ".nox").glob("toolkit-billing-py*")
+    python = env / "bin" / "python"
 
     located = subprocess.run(
         [str(python), "-c", "import money; print(money.__file__)"],
@@ -345,7 +312,7 @@ def test_warm_rerun_installs_nothing(nox_without_toolkit: Path, repo: Path, full
     assert result.returncode == 0, result.stderr
     assert "money: environment" in result.stderr and "is up to date" in result.stderr
     # (nox itself may refresh its script environment; the package's is untouched)
-    assert not [line for line in installs if ".nox/toolkit-money" in line]
+    assert not [line for line in installs if ".nox/toolkit-money-py" in line]
 
 
 def test_package_opted_out_of_random_order_runs_in_file_order(full_run, repo: Path) -> None:
@@ -371,7 +338,10 @@ def test_isolation_names_the_order_dependent_test_and_how_to_replay_it(
     finding = report["findings"][0]
     assert finding["kind"] == "order-dependent"
     assert len(report["runs"]) == 4  # file order and three random orders
-    replay = subprocess.run(finding["reproduce"], shell=True, capture_output=True, text=True)
+    # At the repository root, as the report says.
+    replay = subprocess.run(
+        finding["reproduce"], shell=True, cwd=repo, capture_output=True, check=False, text=True
+    )
     assert replay.returncode == 1
     assert "test_empty_cache_misses" in replay.stdout
 
@@ -384,6 +354,7 @@ def test_make_fragment_is_one_include_away(repo: Path) -> None:
         cwd=repo,
         env=env,
         capture_output=True,
+        check=False,
         text=True,
     )
 
@@ -496,7 +467,7 @@ def test_configuration_mistakes_end_in_one_line(
     assert "Traceback" not in result.stderr
 
 
-def test_package_without_the_layer_folder_is_named(
+def test_package_without_the_layer_folder_skips_the_layer_saying_so(
     nox_without_toolkit: Path, repo: Path, full_run
 ) -> None:
     folder = repo / "apps" / "webhooks" / "tests" / "integration"
@@ -506,8 +477,26 @@ def test_package_without_the_layer_folder_is_named(
     finally:
         folder.mkdir()
 
-    assert result.returncode != 0
+    assert result.returncode == 0, result.stderr
     assert (
-        "webhooks has no apps/webhooks/tests/integration folder for the integration layer"
+        "webhooks has no integration tests (no apps/webhooks/tests/integration folder"
         in result.stderr
     )
+
+
+def test_a_layer_folder_named_in_config_that_is_missing_is_an_error(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
+    pyproject = repo / "apps" / "webhooks" / "pyproject.toml"
+    original = pyproject.read_text()
+    pyproject.write_text(original + '\n[tool.toolkit]\nintegration = "checks/db"\n')
+    try:
+        result = _nox(nox_without_toolkit, repo, "-R", "-s", "integration(webhooks)")
+    finally:
+        pyproject.write_text(original)
+
+    assert result.returncode != 0
+    assert (
+        "webhooks: apps/webhooks/checks/db (the integration folder named in [tool.toolkit] of "
+        "apps/webhooks/pyproject.toml) does not exist: create it or fix the path"
+    ) in result.stderr

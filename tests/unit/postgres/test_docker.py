@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("testcontainers")
 
-from toolkit.postgres.providers import docker  # noqa: E402
-from toolkit.postgres.providers._docker_container import ReadyPostgresContainer  # noqa: E402
+from toolkit.postgres.providers import docker
+from toolkit.postgres.providers._docker_container import ReadyPostgresContainer
 
 
 def _container() -> ReadyPostgresContainer:

@@ -49,15 +49,15 @@ def test_engine_answers_only_to_a_200_ping(tmp_path: Path) -> None:
 def test_auto_prefers_external_url(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOOLKIT_POSTGRES_URL", "postgresql://db.example/app")
 
-    assert choose_provider() == "external"
+    assert choose_provider().name == "external"
 
 
 def test_auto_takes_docker_when_an_engine_answers(engine: str) -> None:
-    assert choose_provider() == "docker"
+    assert choose_provider().name == "docker"
 
 
 def test_auto_falls_back_to_embedded_without_engine(no_engine: None) -> None:
-    assert choose_provider() == "embedded"
+    assert choose_provider().name == "embedded"
 
 
 def test_auto_without_anything_names_every_way_out(no_engine: None, no_binaries: None) -> None:
@@ -74,13 +74,13 @@ def test_auto_without_anything_names_every_way_out(no_engine: None, no_binaries:
 def test_explicit_choice_wins_over_auto_order(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOOLKIT_POSTGRES", "embedded")
 
-    assert choose_provider() == "embedded"
+    assert choose_provider().name == "embedded"
 
 
 def test_argument_overrides_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOOLKIT_POSTGRES", "docker")
 
-    assert choose_provider("embedded") == "embedded"
+    assert choose_provider("embedded").name == "embedded"
 
 
 def test_explicit_external_without_url_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,3 +115,16 @@ def test_bad_port_setting_is_named(value: str, monkeypatch: pytest.MonkeyPatch) 
 
     with pytest.raises(ToolkitError, match=f"TOOLKIT_POSTGRES_PORT='{value}' is not a port"):
         start_server("embedded")
+
+
+def test_the_cli_and_auto_read_one_registry() -> None:
+    from toolkit.cli import _parser
+    from toolkit.postgres.providers import registry
+    from toolkit.postgres.selection import choices
+
+    names = [provider.name for provider in registry()]
+    postgres = _parser()._subparsers._group_actions[0].choices["postgres"]  # type: ignore[union-attr]
+    provider_option = next(a for a in postgres._actions if a.dest == "provider")
+
+    assert names == ["external", "docker", "embedded"]
+    assert list(provider_option.choices) == ["auto", *names] == list(choices())

@@ -29,6 +29,11 @@ from toolkit.postgres.urls import parse_url
             ("db.example", 5432, "app", "p@ss", "orders"),
             id="quoted-password",
         ),
+        pytest.param(
+            "postgresql+psycopg://postgres@/app?host=/run/pg%20sock&port=5433",
+            ("/run/pg sock", 5433, "postgres", None, "app"),
+            id="socket-folder-in-the-query",
+        ),
     ],
 )
 def test_parse_url_reads_coordinates(url: str, expected: tuple) -> None:

@@ -126,7 +126,8 @@ def _remove(client: Any, container_ids: list[str]) -> list[str]:
 def _listed(client: Any, label: str) -> list[dict[str, Any]]:
     """Containers by label, from the list call alone: inspecting each one would race
     with their removal (by their owners, by other watchdogs)."""
-    return client.api.containers(all=True, filters={"label": label})
+    listed: list[dict[str, Any]] = client.api.containers(all=True, filters={"label": label})
+    return listed
 
 
 def remove_server(client: Any, token: str) -> list[str]:
@@ -172,7 +173,7 @@ def _remove_with_retries(client: Any, token: str) -> None:
         try:
             remove_server(client, token)
             return
-        except Exception:  # noqa: BLE001 - the engine may be restarting; retry, then give up
+        except Exception:
             time.sleep(0.5 * (attempt + 1))
 
 
@@ -183,7 +184,7 @@ def main(argv: list[str]) -> int:
     try:
         client = _client(config.get("docker_host"), config.get("api_version"))
         swept = sweep(client)
-    except Exception as error:  # noqa: BLE001 - any failure: the owner must hear it
+    except Exception as error:
         _report({"error": f"{type(error).__name__}: {error}".splitlines()[0]})
         return 1
     _report({"swept": swept})

@@ -2,7 +2,7 @@
 
 The engine is whatever answers the Docker API on ``DOCKER_HOST`` (or the default
 socket): Docker Engine, Docker Desktop, or Podman's ``podman system service`` (see
-:mod:`toolkit.postgres.podman` for a machine without Docker). The image is
+``python -m tools.podman`` in the repository for a machine without Docker). The image is
 ``TOOLKIT_POSTGRES_IMAGE``, default an official ``postgres`` tag; any image whose
 entrypoint honours the official image's ``POSTGRES_*`` variables and ``postgres -c``
 arguments works.
@@ -35,11 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
+from toolkit.postgres._binaries import wanted_major
 from toolkit.postgres._once import once
 from toolkit.postgres.engine_probe import api_version, docker_host, engine_answers
+from toolkit.postgres.provider import Provider
 from toolkit.postgres.providers._docker_watchdog import LABEL, owner_labels
-from toolkit.postgres.providers.embedded import TEST_SETTINGS
 from toolkit.postgres.server import Server
+from toolkit.postgres.settings import TEST_SETTINGS
 
 if TYPE_CHECKING:
     from toolkit.postgres.providers._docker_container import ReadyPostgresContainer
@@ -52,16 +54,19 @@ _WATCHDOG = Path(__file__).resolve().parent / "_docker_watchdog.py"
 _WATCHDOG_STOP_TIMEOUT = 30.0
 
 
-def available() -> bool:
-    """An engine answers and testcontainers (the ``docker`` extra) is installed."""
-    return importlib.util.find_spec("testcontainers") is not None and engine_answers()
+def available() -> str | None:
+    """None when an engine answers and testcontainers (the ``docker`` extra) is
+    installed; else why not."""
+    if importlib.util.find_spec("testcontainers") is None:
+        return "testcontainers (the docker extra) is not installed"
+    if not engine_answers():
+        return f"no container engine answers at {docker_host()}"
+    return None
 
 
 def image() -> str:
     """``TOOLKIT_POSTGRES_IMAGE``, else the official image of ``TOOLKIT_POSTGRES_VERSION``'s
     major (``postgres:16-alpine``), else :data:`DEFAULT_IMAGE`."""
-    from toolkit.postgres._binaries import wanted_major
-
     explicit = os.environ.get("TOOLKIT_POSTGRES_IMAGE")
     if explicit:
         return explicit
@@ -126,7 +131,8 @@ class _Watchdog:
                 f"{report['error']}",
                 "check the engine (docker info / podman info), or use TOOLKIT_POSTGRES=embedded",
             )
-        return report
+        result: dict[str, Any] = report
+        return result
 
     def release(self) -> None:
         """The server was stopped on purpose: tell the watchdog, let it check, reap it."""
@@ -155,8 +161,8 @@ def _image_error(reason: str, name: str) -> ToolkitError:
     return ToolkitError(
         f"container image {name!r} is not available to the engine at {docker_host()} "
         f"and could not be pulled ({reason})",
-        "pull or build it (on a machine without a registry: python -m toolkit.postgres.podman "
-        "setup), or set TOOLKIT_POSTGRES_IMAGE to an image the engine has",
+        "pull or build it (without a registry: python -m tools.podman setup in a "
+        "monorepo-toolkit clone), or set TOOLKIT_POSTGRES_IMAGE to an image the engine has",
     )
 
 
@@ -247,7 +253,8 @@ def _publish_locally(container: ReadyPostgresContainer) -> None:
     and there the random password is what keeps others out.
     """
     if docker_host().startswith(("unix://", "npipe://")) or docker_host().startswith("/"):
-        container.ports[str(container.port)] = ("127.0.0.1",)  # HostIp only: a free port
+        ports: dict[str, Any] = container.ports
+        ports[str(container.port)] = ("127.0.0.1",)  # HostIp only: a free port
 
 
 def _configure(container: ReadyPostgresContainer, token: str) -> None:
@@ -266,7 +273,8 @@ def start() -> Server:
         raise ToolkitError(
             f"no container engine answers at {docker_host()}",
             "start Docker (or Podman's API service and set DOCKER_HOST; on Debian/Ubuntu: "
-            "python -m toolkit.postgres.podman setup), or use TOOLKIT_POSTGRES=embedded",
+            "python -m tools.podman setup in a monorepo-toolkit clone), or use "
+            "TOOLKIT_POSTGRES=embedded",
         )
     try:
         from testcontainers.core.docker_client import get_docker_host
@@ -328,3 +336,11 @@ def start() -> Server:
         },
         _stop=once(stop),
     )
+
+
+PROVIDER = Provider(
+    name="docker",
+    available=available,
+    start=lambda options: start(),
+    fix="start Docker or Podman's API service (and install the docker extra)",
+)

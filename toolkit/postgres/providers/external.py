@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from toolkit.errors import ToolkitError
+from toolkit.postgres.provider import Provider
 from toolkit.postgres.server import Server
 from toolkit.postgres.urls import parse_url
 
-__all__ = ["start"]
+__all__ = ["PROVIDER", "available", "start"]
+
+_VARIABLE = "TOOLKIT_POSTGRES_URL"
 
 _CONNECT_TIMEOUT = 5
 
@@ -25,3 +30,15 @@ def start(url: str, *, source: str = "TOOLKIT_POSTGRES_URL") -> Server:
             f"start that server, fix {source}, or unset it to let the toolkit start one",
         ) from None
     return server
+
+
+def available() -> str | None:
+    return None if os.environ.get(_VARIABLE) else f"{_VARIABLE} is not set"
+
+
+PROVIDER = Provider(
+    name="external",
+    available=available,
+    start=lambda options: start(os.environ[_VARIABLE]),
+    fix=f"set {_VARIABLE}=postgresql://user:password@host:5432/database",
+)

@@ -1,4 +1,8 @@
-"""Settings from the environment (prefix ``NOTIFICATIONS_``), read once per process."""
+"""Settings from the environment (prefix ``NOTIFICATIONS_``).
+
+``create_app(settings)`` keeps the settings it is given in ``app.state.settings``; every
+dependency (the database included) reads them from there through :func:`app_settings`.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,32 @@ import json
 from functools import lru_cache
 from typing import Annotated, Any
 
+from fastapi import Request
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "normalise_database_url"]
+from service_kit.database import normalize_database_url
 
-_PSYCOPG = "postgresql+psycopg://"
-_PLAIN_PREFIXES = ("postgresql://", "postgres://")
-
-
-def normalise_database_url(url: str) -> str:
-    """``postgresql://`` (and ``postgres://``) become ``postgresql+psycopg://``; psycopg's
-    own URL passes unchanged; any other driver is refused."""
-    if url.startswith(_PSYCOPG):
-        return url
-    for prefix in _PLAIN_PREFIXES:
-        if url.startswith(prefix):
-            return _PSYCOPG + url[len(prefix) :]
-    raise ValueError("must be a postgresql:// or postgresql+psycopg:// URL")
+__all__ = ["DatabaseSettings", "Settings", "app_settings", "get_settings"]
 
 
-class Settings(BaseSettings):
+class DatabaseSettings(BaseSettings):
+    """Only what the migrations need, so Alembic runs without the service's secrets."""
+
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     database_url: str = Field(
         default="postgresql+psycopg://localhost/notifications",
         validation_alias=AliasChoices("NOTIFICATIONS_DATABASE_URL", "DATABASE_URL"),
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+
+class Settings(DatabaseSettings):
     # Callers allowed to run the operational endpoints (dispatch, digests).
     # ``NOTIFICATIONS_ADMIN_USER_IDS="1,2"`` or ``"[1, 2]"``.
     admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -60,12 +63,14 @@ class Settings(BaseSettings):
             return json.loads(text)
         return [part for part in (piece.strip() for piece in text.split(",")) if part]
 
-    @field_validator("database_url")
-    @classmethod
-    def _psycopg_driver(cls, value: str) -> str:
-        return normalise_database_url(value)
-
 
 @lru_cache
 def get_settings() -> Settings:
+    """The environment's settings, read once per process (``create_app``'s default)."""
     return Settings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings

@@ -13,28 +13,16 @@ from sqlalchemy import (
     Enum,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from notifications.clock import utcnow
+from notifications.db import Base
+from service_kit.clock import utcnow
 
-__all__ = ["Base", "Digest", "MessageStatus", "OutboxMessage", "Preference"]
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+__all__ = ["Digest", "MessageStatus", "OutboxMessage", "Preference"]
 
 
 class MessageStatus(enum.StrEnum):

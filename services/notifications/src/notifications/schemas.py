@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from notifications.models import MessageStatus
+from service_kit.ids import MAX_ID
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "MESSAGE_ID_MAX",
-    "USER_ID_MAX",
     "DigestRunResult",
     "DispatchResult",
     "NotificationCreate",
@@ -24,8 +24,6 @@ __all__ = [
     "validate_timezone",
 ]
 
-# user ids are PostgreSQL bigints
-USER_ID_MAX = 2**63 - 1
 # message ids are PostgreSQL integers
 MESSAGE_ID_MAX = 2**31 - 1
 MAX_PAGE_SIZE = 100
@@ -64,7 +62,8 @@ TimeZoneName = Annotated[
     Field(min_length=1, max_length=64, examples=["Europe/Berlin"]),
     AfterValidator(validate_timezone),
 ]
-UserId = Annotated[int, Field(ge=1, le=USER_ID_MAX)]
+# User ids are the users service's (stored as bigint here, but never larger than MAX_ID).
+UserId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class PreferenceIn(BaseModel):

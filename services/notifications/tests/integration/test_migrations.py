@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from notifications.models import Base
+from notifications.db import Base
 
 
 def test_migrations_match_models(db_session: Session) -> None:

@@ -6,21 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from notifications.api.deps import get_email_provider
-from notifications.config import Settings, get_settings, normalise_database_url
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        pytest.param(
-            "postgresql://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n", id="plain"
-        ),
-        pytest.param("postgres://u@db/n", "postgresql+psycopg://u@db/n", id="heroku-style"),
-        pytest.param("postgresql+psycopg://u@db/n", "postgresql+psycopg://u@db/n", id="psycopg"),
-    ],
-)
-def test_database_url_is_normalised_to_psycopg(url: str, expected: str) -> None:
-    assert normalise_database_url(url) == expected
+from notifications.config import Settings, get_settings
 
 
 @pytest.mark.parametrize(

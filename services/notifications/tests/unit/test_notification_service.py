@@ -116,9 +116,10 @@ def test_payload_hash_is_stable_and_independent_of_field_order() -> None:
 async def test_get_and_list_are_scoped_to_the_caller(
     notification_service: NotificationService, outbox_repository: MagicMock
 ) -> None:
+    outbox_repository.get_for_user.return_value = stored(1, DATA)
     outbox_repository.list_for_user.return_value = ([stored(1, DATA)], 1)
 
-    await notification_service.get(7, 41)
+    assert await notification_service.get(7, 41) is outbox_repository.get_for_user.return_value
     items, total = await notification_service.list(7, limit=10, offset=0, status=MessageStatus.SENT)
 
     outbox_repository.get_for_user.assert_awaited_once_with(41, 7)

@@ -9,6 +9,7 @@ import pytest
 from notifications.models import Preference
 from notifications.schemas import PreferenceIn
 from notifications.services import PreferenceService
+from service_kit.errors import NotFound
 
 pytestmark = pytest.mark.anyio
 
@@ -57,8 +58,9 @@ async def test_put_with_preferences_replaces_them(
     preference_repository.commit.assert_awaited_once()
 
 
-async def test_get_returns_none_for_unknown_user(
+async def test_get_for_unknown_user_is_not_found(
     preference_service: PreferenceService, preference_repository: MagicMock
 ) -> None:
-    assert await preference_service.get(99) is None
+    with pytest.raises(NotFound, match="no preferences set"):
+        await preference_service.get(99)
     preference_repository.get_by_user.assert_awaited_once_with(99)

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from notifications.schemas import NotificationCreate, PreferenceIn, validate_timezone
+from service_kit.ids import MAX_ID
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_preference_in_defaults() -> None:
         pytest.param({"body": "a\x00b"}, "body", id="nul-in-body"),
         pytest.param({"subject": "a\x00b"}, "subject", id="nul-in-subject"),
         pytest.param({"recipient_id": 0}, "recipient_id", id="recipient-zero"),
-        pytest.param({"recipient_id": 2**63}, "recipient_id", id="recipient-beyond-bigint"),
+        pytest.param({"recipient_id": MAX_ID + 1}, "recipient_id", id="recipient-beyond-id-limit"),
     ],
 )
 def test_notification_create_rejects_invalid_values(changes: dict[str, Any], field: str) -> None:

@@ -1,32 +1,38 @@
-"""Engine, session factory and the ``get_db`` dependency."""
+"""``Base`` for the models, engines per database URL, and the ``get_db`` dependency."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from projects.config import get_settings
+from projects.config import Settings, app_settings
+from service_kit.database import new_metadata
 
-__all__ = ["get_db", "get_engine", "get_sessionmaker"]
+__all__ = ["Base", "get_db", "get_engine", "get_sessionmaker"]
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
 
 
 @lru_cache
-def get_engine() -> Engine:
-    """Created on first use, so importing the app or building it connects to nothing."""
-    return create_engine(get_settings().database_url, pool_pre_ping=True)
+def get_engine(database_url: str) -> Engine:
+    """One engine (and pool) per database, created on first use: building the app
+    connects to nothing."""
+    return create_engine(database_url, pool_pre_ping=True)
 
 
 @lru_cache
-def get_sessionmaker() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+def get_sessionmaker(database_url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(database_url), expire_on_commit=False)
 
 
-def get_db() -> Iterator[Session]:
-    session = get_sessionmaker()()
-    try:
+def get_db(settings: Annotated[Settings, Depends(app_settings)]) -> Iterator[Session]:
+    """One session per request, on the database of the app's settings."""
+    with get_sessionmaker(settings.database_url)() as session:
         yield session
-    finally:
-        session.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -11,35 +11,24 @@ from sqlalchemy import (
     DateTime,
     Identity,
     Index,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["NAME_MAX_LENGTH", "Base", "Project", "ProjectStatus"]
+from projects.db import Base
+from service_kit.clock import utcnow
+
+__all__ = ["MAX_PROJECT_ID", "NAME_MAX_LENGTH", "Project", "ProjectStatus"]
 
 NAME_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
 SLUG_UNIQUE_CONSTRAINT = "uq_projects_organization_id_slug"
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+# Project ids are this service's own PostgreSQL bigints (organization and user ids are
+# the users service's: service_kit.ids.MAX_ID).
+MAX_PROJECT_ID = 2**63 - 1
 
 
 class ProjectStatus(enum.StrEnum):
@@ -70,10 +59,10 @@ class Project(Base):
         String(16), default=ProjectStatus.ACTIVE.value, server_default=ProjectStatus.ACTIVE.value
     )
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, server_default=func.now()
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, server_default=func.now()
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
     )
 
     def __repr__(self) -> str:

@@ -11,7 +11,6 @@ from projects.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, ProjectStat
 from projects.slugs import slugify
 
 __all__ = [
-    "ErrorResponse",
     "ProjectCreate",
     "ProjectList",
     "ProjectRead",
@@ -95,7 +94,3 @@ class ProjectList(BaseModel):
     total: int = Field(ge=0)
     limit: int = Field(ge=1, le=100)
     offset: int = Field(ge=0)
-
-
-class ErrorResponse(BaseModel):
-    detail: str

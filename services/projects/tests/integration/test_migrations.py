@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from projects.models import Base
+from projects.db import Base
 
 
 def test_migrations_produce_the_models_schema(db_session: Session) -> None:

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from projects.config import Settings
 from projects.main import create_app
-from projects.models import Project
-from projects.security import MAX_ID
+from projects.models import MAX_PROJECT_ID, Project
+from service_kit.ids import MAX_ID
 from tests.factories import ProjectFactory
 from tests.tokens import TEST_SECRET, bearer, make_token
 
@@ -57,8 +57,8 @@ def _operations() -> list[tuple[str, str]]:
     ]
 
 
-def _valid_id(value: object) -> bool:
-    return type(value) is int and 1 <= value <= MAX_ID
+def _valid_id(value: object, limit: int = MAX_ID) -> bool:
+    return type(value) is int and 1 <= value <= limit
 
 
 def _authorise(case, db_session: Session) -> dict[str, str]:
@@ -68,7 +68,7 @@ def _authorise(case, db_session: Session) -> dict[str, str]:
     parameters = case.path_parameters or {}
     org_id, project_id = parameters.get("org_id"), parameters.get("project_id")
     orgs = {org_id: "owner"} if _valid_id(org_id) else {}
-    seed = bool(orgs) and _valid_id(project_id) and project_id % 2 == 0
+    seed = bool(orgs) and _valid_id(project_id, MAX_PROJECT_ID) and project_id % 2 == 0
     if seed and db_session.get(Project, project_id) is None:
         ProjectFactory(id=project_id, organization_id=org_id)
     return bearer(make_token(1, orgs))

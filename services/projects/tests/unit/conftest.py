@@ -13,8 +13,9 @@ import pytest
 
 from projects.models import Project
 from projects.repositories.projects import ProjectRepository
-from projects.security import Principal, Role
+from projects.security import Principal
 from projects.services.projects import ProjectService
+from service_kit.roles import Role
 
 NOW = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
 ORG_ID = 7

@@ -10,11 +10,12 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 
 from projects.api.deps import get_project_service
-from projects.errors import ConflictError, ForbiddenError, NotFoundError
 from projects.main import create_app
 from projects.repositories.projects import ProjectFilters
-from projects.security import Principal, Role
+from projects.security import Principal
 from projects.services.projects import ProjectService
+from service_kit.errors import Conflict, Forbidden, NotFound
+from service_kit.roles import Role
 from tests.tokens import bearer, make_token
 from tests.unit.conftest import ORG_ID
 
@@ -87,9 +88,9 @@ async def test_principal_from_token_and_query_reach_the_service(api, mock_servic
 @pytest.mark.parametrize(
     "error,status",
     [
-        pytest.param(NotFoundError("project not found"), 404, id="not-found"),
-        pytest.param(ForbiddenError("not yours"), 403, id="forbidden"),
-        pytest.param(ConflictError("slug taken"), 409, id="conflict"),
+        pytest.param(NotFound("project not found"), 404, id="not-found"),
+        pytest.param(Forbidden("not yours"), 403, id="forbidden"),
+        pytest.param(Conflict("slug taken"), 409, id="conflict"),
     ],
 )
 async def test_domain_errors_map_to_status_and_detail(

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from projects import db
-from projects.config import Settings, get_settings, normalise_database_url
+from projects.config import Settings, get_settings
 
 
 @pytest.fixture
@@ -17,26 +17,6 @@ def fresh_db_module():
     yield db
     db.get_engine.cache_clear()
     db.get_sessionmaker.cache_clear()
-
-
-@pytest.mark.parametrize(
-    "url,expected",
-    [
-        pytest.param("postgresql://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d", id="libpq"),
-        pytest.param("postgres://u@h/d", "postgresql+psycopg://u@h/d", id="heroku-style"),
-        pytest.param(
-            "postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d", id="already-psycopg"
-        ),
-        pytest.param("postgresql+psycopg2://u@h/d", "postgresql+psycopg://u@h/d", id="psycopg2"),
-    ],
-)
-def test_database_url_is_normalised_to_psycopg(url: str, expected: str) -> None:
-    assert normalise_database_url(url) == expected
-
-
-def test_non_postgres_url_is_refused() -> None:
-    with pytest.raises(ValueError, match="PostgreSQL"):
-        normalise_database_url("sqlite:///x.db")
 
 
 def test_settings_read_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,11 +58,14 @@ def test_signing_key_is_not_shown_in_repr(monkeypatch: pytest.MonkeyPatch) -> No
     assert "s" * 40 not in repr(Settings())
 
 
-def test_get_db_yields_session_on_configured_database_without_connecting(
+def test_get_db_yields_session_on_the_given_settings_database_without_connecting(
     monkeypatch: pytest.MonkeyPatch, fresh_db_module
 ) -> None:
-    monkeypatch.setenv("PROJECTS_DATABASE_URL", "postgresql://app@db.invalid:5432/projects")
-    dependency = fresh_db_module.get_db()
+    monkeypatch.setenv("PROJECTS_DATABASE_URL", "postgresql://env@env.invalid:5432/other")
+    settings = Settings(
+        database_url="postgresql://app@db.invalid:5432/projects", jwt_secret="s" * 32
+    )
+    dependency = fresh_db_module.get_db(settings)
 
     session = next(dependency)
 
@@ -91,4 +74,11 @@ def test_get_db_yields_session_on_configured_database_without_connecting(
         "postgresql+psycopg://app@db.invalid:5432/projects"
     )
     dependency.close()
-    assert fresh_db_module.get_engine() is session.get_bind()
+    assert fresh_db_module.get_engine(settings.database_url) is session.get_bind()
+
+
+def test_non_postgres_database_url_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROJECTS_DATABASE_URL", "sqlite:///x.db")
+
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        Settings()

@@ -7,10 +7,10 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from projects.errors import ConflictError, ForbiddenError, NotFoundError
 from projects.repositories.projects import ProjectFilters, SlugTakenError
 from projects.schemas import ProjectCreate, ProjectUpdate
 from projects.services.projects import ProjectService
+from service_kit.errors import Conflict, Forbidden, NotFound
 from tests.unit.conftest import NOW, ORG_ID, OTHER_ORG_ID
 
 
@@ -39,7 +39,7 @@ class TestCreate:
     def test_non_member_gets_not_found_and_nothing_is_written(
         self, project_service, mock_project_repository, principal_for
     ) -> None:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFound):
             project_service.create(principal_for(5, None), ORG_ID, ProjectCreate(name="X"))
 
         mock_project_repository.add.assert_not_called()
@@ -50,7 +50,7 @@ class TestCreate:
     ) -> None:
         mock_project_repository.add.side_effect = SlugTakenError("duplicate key")
 
-        with pytest.raises(ConflictError, match="mars-rover"):
+        with pytest.raises(Conflict, match="mars-rover"):
             project_service.create(
                 principal_for(5, "member"), ORG_ID, ProjectCreate(name="Mars rover")
             )
@@ -78,7 +78,7 @@ class TestRead:
     def test_list_of_another_organization_is_not_found(
         self, project_service, mock_project_repository, principal_for
     ) -> None:
-        with pytest.raises(NotFoundError, match="organization"):
+        with pytest.raises(NotFound, match="organization"):
             project_service.list(
                 principal_for(5, "owner"), OTHER_ORG_ID, ProjectFilters(), limit=20, offset=0
             )
@@ -95,7 +95,7 @@ class TestRead:
         mock_project_repository.get.assert_called_once_with(ORG_ID, 3)
 
     def test_missing_project_is_not_found(self, project_service, principal_for) -> None:
-        with pytest.raises(NotFoundError, match="project"):
+        with pytest.raises(NotFound, match="project"):
             project_service.get(principal_for(5, "member"), ORG_ID, 3)
 
     def test_non_member_does_not_learn_whether_project_exists(
@@ -103,7 +103,7 @@ class TestRead:
     ) -> None:
         mock_project_repository.get.return_value = make_project()
 
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFound):
             project_service.get(principal_for(5, None), ORG_ID, 1)
 
         mock_project_repository.get.assert_not_called()
@@ -137,7 +137,7 @@ class TestUpdate:
             assert project.status == "archived"
             mock_project_repository.commit.assert_called_once_with()
         else:
-            with pytest.raises(ForbiddenError):
+            with pytest.raises(Forbidden):
                 project_service.update(principal_for(user_id, role), ORG_ID, 1, update)
             mock_project_repository.update.assert_not_called()
 
@@ -192,7 +192,7 @@ class TestUpdate:
         mock_project_repository.get.return_value = make_project()
         mock_project_repository.update.side_effect = SlugTakenError("duplicate key")
 
-        with pytest.raises(ConflictError, match="gemini"):
+        with pytest.raises(Conflict, match="gemini"):
             project_service.update(
                 principal_for(1, "member"), ORG_ID, 1, ProjectUpdate(name="Gemini")
             )
@@ -200,7 +200,7 @@ class TestUpdate:
         mock_project_repository.commit.assert_not_called()
 
     def test_update_of_missing_project_is_not_found(self, project_service, principal_for) -> None:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFound):
             project_service.update(principal_for(1, "owner"), ORG_ID, 9, ProjectUpdate(name="X"))
 
 
@@ -224,7 +224,7 @@ class TestDelete:
             mock_project_repository.delete.assert_called_once_with(project)
             mock_project_repository.commit.assert_called_once_with()
         else:
-            with pytest.raises(ForbiddenError):
+            with pytest.raises(Forbidden):
                 project_service.delete(principal_for(user_id, role), ORG_ID, 1)
             mock_project_repository.delete.assert_not_called()
 
@@ -233,7 +233,7 @@ class TestDelete:
     ) -> None:
         mock_project_repository.get.return_value = make_project(owner_id=1)
 
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFound):
             project_service.delete(principal_for(1, None), ORG_ID, 1)
 
         mock_project_repository.delete.assert_not_called()

@@ -1,4 +1,8 @@
-"""Settings from the environment (prefix ``USERS_``), read once per process."""
+"""Settings from the environment (prefix ``USERS_``).
+
+``create_app(settings)`` keeps the settings it is given in ``app.state.settings``; every
+dependency (the database included) reads them from there through :func:`app_settings`.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,13 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated
 
+from fastapi import Request
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DatabaseSettings", "Settings", "get_settings", "normalize_database_url"]
+from service_kit.database import normalize_database_url
 
-_DRIVERS = ("postgresql://", "postgres://", "postgresql+psycopg://", "postgresql+psycopg2://")
-
-
-def normalize_database_url(url: str) -> str:
-    """A PostgreSQL URL for SQLAlchemy's psycopg (v3) driver, whatever scheme it came with."""
-    for prefix in _DRIVERS:
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    raise ValueError("must be a PostgreSQL URL (postgresql:// or postgresql+psycopg://)")
+__all__ = ["DatabaseSettings", "Settings", "app_settings", "get_settings"]
 
 
 class DatabaseSettings(BaseSettings):
@@ -55,4 +52,11 @@ class Settings(DatabaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
+    """The environment's settings, read once per process (``create_app``'s default)."""
     return Settings()  # type: ignore[call-arg]  # jwt_secret comes from the environment
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings

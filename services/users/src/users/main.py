@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
+from service_kit.http import add_domain_error_handler
 from users import __version__
 from users.api.routes import api_router
-from users.errors import ServiceError
+from users.config import Settings, get_settings
 
 __all__ = ["create_app"]
 
 
-async def _service_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ServiceError)
-    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
-
-
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app, running on ``settings`` (default: the environment's, ``USERS_*``)."""
     app = FastAPI(title="users", version=__version__)
+    app.state.settings = settings if settings is not None else get_settings()
+    add_domain_error_handler(app, challenge="Bearer")
     app.include_router(api_router)
-    app.add_exception_handler(ServiceError, _service_error)
     return app

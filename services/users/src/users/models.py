@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service_kit.roles import Role
 from users.db import Base
 
-__all__ = ["MAX_ID", "Membership", "Organization", "Role", "User"]
+__all__ = ["Membership", "Organization", "Role", "User"]
 
-MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
-
-
-class Role(StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    MEMBER = "member"
+# Ids are PostgreSQL integers: service_kit.ids.MAX_ID is their limit, everywhere.
 
 
 class User(Base):

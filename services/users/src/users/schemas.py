@@ -21,7 +21,6 @@ from users.models import Role
 
 __all__ = [
     "AuthResponse",
-    "ErrorResponse",
     "LoginRequest",
     "MemberAdd",
     "MemberRead",
@@ -154,7 +153,3 @@ class OrganizationDetail(OrganizationRead):
 class MemberAdd(BaseModel):
     email: Email
     role: Role = Role.MEMBER
-
-
-class ErrorResponse(BaseModel):
-    detail: str

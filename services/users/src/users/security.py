@@ -1,27 +1,20 @@
-"""Password hashing (pwdlib, Argon2) and the service's JWT access and refresh tokens.
+"""Password hashing (pwdlib, Argon2) and the service's access and refresh tokens.
 
-Token claims are a contract with other services (``projects`` verifies access tokens
-with the same secret)::
-
-    {"sub": "<user id>", "type": "access" | "refresh", "iat": <int>, "exp": <int>,
-     "orgs": {"<organization id>": "owner" | "admin" | "member"}}   # access tokens only
+The tokens follow the contract in :mod:`service_kit.tokens`, which other services
+(``projects``) verify with the same secret.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import timedelta
 
-import jwt
 from pwdlib import PasswordHash
 
-from users.errors import Unauthorized
-from users.models import MAX_ID
+from service_kit.clock import Clock, utcnow
+from service_kit.tokens import ALGORITHM, TokenType, decode_token, issue_token
 
 __all__ = ["PasswordHasher", "TokenService", "TokenType"]
-
-TokenType = Literal["access", "refresh"]
 
 
 class PasswordHasher:
@@ -44,52 +37,42 @@ class PasswordHasher:
 
 
 class TokenService:
+    """Issues and verifies this service's tokens, with their lifetimes."""
+
     def __init__(
         self,
         secret: str,
         *,
-        algorithm: str = "HS256",
+        algorithm: str = ALGORITHM,
         access_ttl: timedelta = timedelta(minutes=15),
         refresh_ttl: timedelta = timedelta(days=7),
+        clock: Clock = utcnow,
     ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._ttl: dict[TokenType, timedelta] = {"access": access_ttl, "refresh": refresh_ttl}
+        self._clock = clock
 
     def issue_access(self, user_id: int, orgs: Mapping[int, str]) -> str:
-        return self._issue(user_id, "access", {"orgs": {str(k): str(v) for k, v in orgs.items()}})
+        return self._issue(user_id, "access", orgs)
 
     def issue_refresh(self, user_id: int) -> str:
-        return self._issue(user_id, "refresh", {})
+        return self._issue(user_id, "refresh", None)
 
-    def _issue(self, user_id: int, kind: TokenType, extra: dict[str, Any]) -> str:
-        now = datetime.now(UTC)
-        issued_at = int(now.timestamp())
-        claims = {
-            "sub": str(user_id),
-            "type": kind,
-            "iat": issued_at,
-            "exp": issued_at + int(self._ttl[kind].total_seconds()),
-            **extra,
-        }
-        return jwt.encode(claims, self._secret, algorithm=self._algorithm)
+    def _issue(self, user_id: int, kind: TokenType, orgs: Mapping[int, str] | None) -> str:
+        return issue_token(
+            user_id,
+            kind,
+            secret=self._secret,
+            now=self._clock(),
+            ttl=self._ttl[kind],
+            orgs=orgs,
+            algorithm=self._algorithm,
+        )
 
     def user_id(self, token: str, expected: TokenType) -> int:
-        """The user a valid ``expected`` token was issued to; else Unauthorized."""
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[self._algorithm],
-                options={"require": ["sub", "type", "iat", "exp"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("token has expired") from None
-        except jwt.PyJWTError:
-            raise Unauthorized("invalid token") from None
-        if claims["type"] != expected:
-            raise Unauthorized(f"invalid token type: expected {expected}")
-        subject = claims["sub"]
-        if not (subject.isascii() and subject.isdigit()) or not 0 < int(subject) <= MAX_ID:
-            raise Unauthorized("invalid token")
-        return int(subject)
+        """The user a valid ``expected`` token was issued to; else ``InvalidToken``."""
+        claims = decode_token(
+            token, secret=self._secret, expected=expected, algorithm=self._algorithm
+        )
+        return claims.user_id

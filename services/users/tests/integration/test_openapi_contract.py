@@ -25,7 +25,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.conftest import TEST_JWT_SECRET
 from tests.factories import MembershipFactory, UserFactory
+from users.config import Settings
 from users.main import create_app
 from users.models import Role
 
@@ -41,7 +43,7 @@ CHECKS = [
 # Collected from the document itself, so a new endpoint is covered without editing this file.
 OPERATIONS = [
     (method.upper(), path)
-    for path, item in create_app().openapi()["paths"].items()
+    for path, item in create_app(Settings(jwt_secret=TEST_JWT_SECRET)).openapi()["paths"].items()
     for method in item
 ]
 

@@ -8,9 +8,9 @@ from unittest.mock import MagicMock
 import pytest
 from httpx import ASGITransport, AsyncClient
 
+from service_kit.errors import Conflict
 from users.api.deps import get_auth_service
 from users.db import get_db
-from users.errors import Conflict
 from users.main import create_app
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,8 @@ import jwt
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from service_kit.errors import Conflict, Unauthorized
 from tests.conftest import TEST_JWT_SECRET
-from users.errors import Conflict, Unauthorized
 from users.models import Role
 from users.schemas import UserCreate
 from users.services.auth import BAD_CREDENTIALS
@@ -141,7 +141,7 @@ class TestRefreshAndAuthenticate:
         user_repository.get.assert_called_once_with(8)
 
     def test_refresh_refuses_an_access_token(self, auth_service, tokens):
-        with pytest.raises(Unauthorized, match="token type"):
+        with pytest.raises(Unauthorized, match="token is required"):
             auth_service.refresh(tokens.issue_access(8, {}))
 
     @pytest.mark.parametrize(

@@ -6,26 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.conftest import TEST_JWT_SECRET
-from users.config import DatabaseSettings, Settings, get_settings, normalize_database_url
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        pytest.param(
-            "postgresql://u:p@db:5432/app", "postgresql+psycopg://u:p@db:5432/app", id="plain"
-        ),
-        pytest.param("postgres://u@db/app", "postgresql+psycopg://u@db/app", id="postgres-alias"),
-        pytest.param(
-            "postgresql+psycopg://u@db/app", "postgresql+psycopg://u@db/app", id="psycopg"
-        ),
-        pytest.param(
-            "postgresql+psycopg2://u@db/app", "postgresql+psycopg://u@db/app", id="psycopg2"
-        ),
-    ],
-)
-def test_database_url_is_normalised_to_psycopg(url, expected):
-    assert normalize_database_url(url) == expected
+from users.config import DatabaseSettings, Settings, get_settings
 
 
 def test_non_postgresql_url_is_rejected(monkeypatch: pytest.MonkeyPatch):

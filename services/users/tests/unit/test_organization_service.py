@@ -7,7 +7,7 @@ from unittest.mock import MagicMock
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from users.errors import Conflict, Forbidden, NotFound
+from service_kit.errors import Conflict, Forbidden, NotFound
 from users.models import Organization, Role
 from users.schemas import MemberAdd, OrganizationCreate
 

@@ -8,10 +8,10 @@ import jwt
 import pytest
 from freezegun import freeze_time
 
+from service_kit.errors import Unauthorized
 from tests.conftest import TEST_JWT_SECRET
 from users.api.deps import get_password_hasher, get_token_service
 from users.config import get_settings
-from users.errors import Unauthorized
 from users.security import PasswordHasher, TokenService
 
 NOW = "2025-01-15 10:00:00"
@@ -127,7 +127,7 @@ class TestTokenVerification:
         ],
     )
     def test_token_of_the_other_type_is_refused(self, tokens: TokenService, issue, expected):
-        with pytest.raises(Unauthorized, match="token type"):
+        with pytest.raises(Unauthorized, match="token is required"):
             tokens.user_id(issue(tokens), expected)
 
     @freeze_time(NOW)

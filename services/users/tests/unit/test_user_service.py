@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from users.errors import BadRequest
+from service_kit.errors import InvalidInput
 from users.schemas import UserUpdate
 
 
@@ -49,7 +49,7 @@ def test_wrong_current_password_changes_nothing(user_service, user_repository, m
     user = make_user(1, password="old-password-1", full_name="Ada")
     before = user.hashed_password
 
-    with pytest.raises(BadRequest, match="current password is incorrect"):
+    with pytest.raises(InvalidInput, match="current password is incorrect"):
         user_service.update(
             user,
             UserUpdate(full_name="Mallory", password="new-password-2", current_password="guess-1"),

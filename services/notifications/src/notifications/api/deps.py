@@ -7,22 +7,23 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, HTTPException, Security, status
+from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.clients import EmailProvider
 from notifications.clients.email import Sleep
-from notifications.config import Settings, get_settings
+from notifications.config import Settings, app_settings
 from notifications.db import get_db
 from notifications.repositories import DigestRepository, OutboxRepository, PreferenceRepository
-from notifications.schemas import USER_ID_MAX
 from notifications.services import (
     DigestService,
     DispatchService,
     NotificationService,
     PreferenceService,
 )
+from service_kit.errors import Forbidden, Unauthorized
+from service_kit.ids import MAX_ID
 
 __all__ = [
     "AdminId",
@@ -46,25 +47,19 @@ _user_header = APIKeyHeader(
 )
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": USER_HEADER}
-    )
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def get_caller_id(raw: Annotated[str | None, Security(_user_header)]) -> int:
-    """The caller's user id from ``X-User-Id``; 401 when missing or not a positive id."""
+    """The caller's user id from ``X-User-Id``; ``Unauthorized`` when missing or not an id."""
     if raw is None or not raw.strip():
-        raise _unauthorized(f"missing {USER_HEADER} header")
+        raise Unauthorized(f"missing {USER_HEADER} header")
     text = raw.strip()
     if not text.isascii() or not text.isdigit():
-        raise _unauthorized(f"invalid {USER_HEADER} header")
+        raise Unauthorized(f"invalid {USER_HEADER} header")
     user_id = int(text)
-    if not 1 <= user_id <= USER_ID_MAX:
-        raise _unauthorized(f"invalid {USER_HEADER} header")
+    if not 1 <= user_id <= MAX_ID:
+        raise Unauthorized(f"invalid {USER_HEADER} header")
     return user_id
 
 
@@ -74,7 +69,7 @@ CallerId = Annotated[int, Depends(get_caller_id)]
 def require_admin(caller_id: CallerId, settings: SettingsDep) -> int:
     """Operational endpoints: only callers listed in ``NOTIFICATIONS_ADMIN_USER_IDS``."""
     if caller_id not in settings.admin_user_ids:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="admin rights required")
+        raise Forbidden("admin rights required")
     return caller_id
 
 

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from notifications.clients import DeliveryError, EmailMessage, EmailProvider
-from notifications.clock import utcnow
 from notifications.models import Digest, MessageStatus, OutboxMessage, Preference
 from notifications.repositories import DigestRepository, OutboxRepository, PreferenceRepository
 from notifications.schemas import DigestRunResult
+from service_kit.clock import Clock, utcnow
 
 __all__ = ["DigestService", "digest_is_due", "render_digest"]
 
@@ -40,7 +40,7 @@ class DigestService:
         digests: DigestRepository,
         provider: EmailProvider,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.preferences = preferences
         self.outbox = outbox

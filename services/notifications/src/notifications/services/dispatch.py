@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from notifications.clients import (
     EmailMessage,
     EmailProvider,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from notifications.clock import utcnow
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.repositories import OutboxRepository
 from notifications.schemas import DispatchResult
+from service_kit.clock import Clock, utcnow
 
 __all__ = ["DispatchService"]
 
@@ -32,7 +29,7 @@ class DispatchService:
         *,
         max_attempts: int,
         batch_size: int,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.outbox = outbox
         self.provider = provider

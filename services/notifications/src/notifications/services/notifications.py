@@ -6,12 +6,15 @@ import json
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.repositories import IdempotencyKeyTaken, OutboxRepository
 from notifications.schemas import NotificationCreate
+from service_kit.errors import Conflict, NotFound
 
 __all__ = ["IdempotencyConflict", "NotificationService", "payload_hash"]
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Conflict):
     """The idempotency key was already used for a different request."""
+
+    detail = "Idempotency-Key was already used with a different payload"
 
 
 def payload_hash(sender_id: int, data: NotificationCreate) -> str:
@@ -58,11 +61,15 @@ class NotificationService:
                 await self.outbox.commit()
                 return message, True
         if existing.payload_hash != digest:
-            raise IdempotencyConflict(idempotency_key)
+            raise IdempotencyConflict()
         return existing, False
 
-    async def get(self, user_id: int, message_id: int) -> OutboxMessage | None:
-        return await self.outbox.get_for_user(message_id, user_id)
+    async def get(self, user_id: int, message_id: int) -> OutboxMessage:
+        """One of the user's messages; someone else's is ``NotFound``, like a missing one."""
+        message = await self.outbox.get_for_user(message_id, user_id)
+        if message is None:
+            raise NotFound("notification not found")
+        return message
 
     async def list(
         self, user_id: int, *, limit: int, offset: int, status: MessageStatus | None = None

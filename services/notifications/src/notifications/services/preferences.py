@@ -3,6 +3,7 @@ from __future__ import annotations
 from notifications.models import Preference
 from notifications.repositories import PreferenceRepository
 from notifications.schemas import PreferenceIn
+from service_kit.errors import NotFound
 
 __all__ = ["PreferenceService"]
 
@@ -11,8 +12,11 @@ class PreferenceService:
     def __init__(self, preferences: PreferenceRepository) -> None:
         self.preferences = preferences
 
-    async def get(self, user_id: int) -> Preference | None:
-        return await self.preferences.get_by_user(user_id)
+    async def get(self, user_id: int) -> Preference:
+        preference = await self.preferences.get_by_user(user_id)
+        if preference is None:
+            raise NotFound("no preferences set")
+        return preference
 
     async def put(self, user_id: int, data: PreferenceIn) -> tuple[Preference, bool]:
         """Replace the user's preferences; returns them and whether they were created."""

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from projects.config import Settings
+from projects.config import Settings, app_settings
 from projects.db import get_db
 from projects.repositories.projects import ProjectRepository
-from projects.security import InvalidTokenError, Principal, decode_access_token
+from projects.security import Principal, decode_access_token
 from projects.services.projects import ProjectService
+from service_kit.errors import Unauthorized
 
 __all__ = ["CurrentPrincipal", "Projects", "get_current_principal", "get_project_service"]
 
@@ -22,32 +23,18 @@ _bearer = HTTPBearer(
 )
 
 
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail=detail,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
-def get_settings_from_app(request: Request) -> Settings:
-    return request.app.state.settings
-
-
 def get_current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    settings: Annotated[Settings, Depends(get_settings_from_app)],
+    settings: Annotated[Settings, Depends(app_settings)],
 ) -> Principal:
+    """The caller; ``Unauthorized`` (401) without a valid access token."""
     if credentials is None:
-        raise _unauthorized("not authenticated")
-    try:
-        return decode_access_token(
-            credentials.credentials,
-            secret=settings.jwt_secret.get_secret_value(),
-            leeway=settings.jwt_leeway_seconds,
-        )
-    except InvalidTokenError as error:
-        raise _unauthorized(str(error)) from None
+        raise Unauthorized("not authenticated")
+    return decode_access_token(
+        credentials.credentials,
+        secret=settings.jwt_secret.get_secret_value(),
+        leeway=settings.jwt_leeway_seconds,
+    )
 
 
 def get_project_service(db: Annotated[Session, Depends(get_db)]) -> ProjectService:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from projects.errors import ConflictError, ForbiddenError, NotFoundError
 from projects.models import Project, ProjectStatus
 from projects.repositories.projects import ProjectFilters, SlugTakenError
-from projects.security import Principal, Role
+from projects.security import Principal
 from projects.slugs import slugify
+from service_kit.clock import Clock, utcnow
+from service_kit.errors import Conflict, Forbidden, NotFound
+from service_kit.roles import Role
 
 if TYPE_CHECKING:
     from projects.repositories.projects import ProjectRepository
@@ -22,23 +22,18 @@ ORGANIZATION_NOT_FOUND = "organization not found"
 PROJECT_NOT_FOUND = "project not found"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class ProjectService:
     """Rules:
 
     - Members of an organization (any role) see and create its projects; to anyone
-      else the organization and its projects do not exist (404, never 403).
+      else the organization and its projects do not exist (``NotFound``, never
+      ``Forbidden``).
     - A project is changed or deleted by its owner or by an organization owner/admin;
-      other members get 403.
-    - Names are unique per organization through their slug (409 on a clash).
+      other members get ``Forbidden``.
+    - Names are unique per organization through their slug (``Conflict`` on a clash).
     """
 
-    def __init__(
-        self, repository: ProjectRepository, *, clock: Callable[[], datetime] = _utcnow
-    ) -> None:
+    def __init__(self, repository: ProjectRepository, *, clock: Clock = utcnow) -> None:
         self.repository = repository
         self.clock = clock
 
@@ -46,7 +41,7 @@ class ProjectService:
     def _membership(principal: Principal, organization_id: int) -> Role:
         role = principal.role_in(organization_id)
         if role is None:
-            raise NotFoundError(ORGANIZATION_NOT_FOUND)
+            raise NotFound(ORGANIZATION_NOT_FOUND)
         return role
 
     def _visible(
@@ -55,17 +50,17 @@ class ProjectService:
         role = self._membership(principal, organization_id)
         project = self.repository.get(organization_id, project_id)
         if project is None:
-            raise NotFoundError(PROJECT_NOT_FOUND)
+            raise NotFound(PROJECT_NOT_FOUND)
         return role, project
 
     @staticmethod
     def can_modify(principal: Principal, role: Role, project: Project) -> bool:
-        return project.owner_id == principal.user_id or role.manages_projects
+        return project.owner_id == principal.user_id or role.is_manager
 
     def _writable(self, principal: Principal, organization_id: int, project_id: int) -> Project:
         role, project = self._visible(principal, organization_id, project_id)
         if not self.can_modify(principal, role, project):
-            raise ForbiddenError(
+            raise Forbidden(
                 "only the project's owner or an organization owner or admin may change it"
             )
         return project
@@ -86,7 +81,7 @@ class ProjectService:
         try:
             self.repository.add(project)
         except SlugTakenError:
-            raise ConflictError(_slug_taken(project.slug)) from None
+            raise Conflict(_slug_taken(project.slug)) from None
         self.repository.commit()
         return project
 
@@ -124,7 +119,7 @@ class ProjectService:
         try:
             self.repository.update(project, changes)
         except SlugTakenError:
-            raise ConflictError(_slug_taken(changes["slug"])) from None
+            raise Conflict(_slug_taken(changes["slug"])) from None
         self.repository.commit()
         return project
 

@@ -9,9 +9,9 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from users.config import Settings, get_settings
+from service_kit.errors import Unauthorized
+from users.config import Settings, app_settings
 from users.db import get_db
-from users.errors import Unauthorized
 from users.models import User
 from users.repositories import MembershipRepository, OrganizationRepository, UserRepository
 from users.security import PasswordHasher, TokenService
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 SessionDep = Annotated[Session, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 @lru_cache

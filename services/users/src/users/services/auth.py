@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from users.errors import Conflict, Unauthorized
+from service_kit.errors import Conflict, Unauthorized
 from users.models import User
 from users.repositories import MembershipRepository, UserRepository, unique_violation
 from users.schemas import AuthResponse, TokenPair, UserCreate, UserRead

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from users.errors import Conflict, Forbidden, NotFound
+from service_kit.errors import Conflict, Forbidden, NotFound
 from users.models import Membership, Organization, Role, User
 from users.repositories import (
     MembershipRepository,
@@ -20,8 +20,6 @@ from users.schemas import (
 
 __all__ = ["OrganizationService"]
 
-MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
-
 
 def _read(organization: Organization, role: Role) -> OrganizationRead:
     return OrganizationRead(
@@ -37,7 +35,7 @@ def _member(membership: Membership, user: User) -> MemberRead:
 
 class OrganizationService:
     """Organizations are visible to their members only: to anyone else they do not
-    exist (404). Owners and admins manage members; only owners touch owners."""
+    exist (``NotFound``). Owners and admins manage members; only owners touch owners."""
 
     def __init__(
         self,
@@ -119,6 +117,6 @@ class OrganizationService:
 
     def _manager(self, user: User, organization_id: int) -> Membership:
         membership = self._membership_of(user, organization_id)
-        if membership.role not in MANAGERS:
+        if not membership.role.is_manager:
             raise Forbidden("only owners and admins can manage members")
         return membership

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from users.errors import BadRequest
+from service_kit.errors import InvalidInput
 from users.models import User
 from users.repositories import UserRepository
 from users.schemas import UserUpdate
@@ -19,7 +19,7 @@ class UserService:
         if data.password is not None:
             # The schema guarantees current_password accompanies a new password.
             if not self.hasher.verify(data.current_password or "", user.hashed_password):
-                raise BadRequest("current password is incorrect")
+                raise InvalidInput("current password is incorrect")
             user.hashed_password = self.hasher.hash(data.password)
         if "full_name" in data.model_fields_set:
             user.full_name = data.full_name

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from notifications.api.deps import CallerId, get_notification_service
-from notifications.api.errors import responses
+from notifications.api.errors import errors
 from notifications.models import MessageStatus
 from notifications.schemas import (
     MAX_PAGE_SIZE,
@@ -14,7 +14,7 @@ from notifications.schemas import (
     NotificationOut,
     NotificationPage,
 )
-from notifications.services import IdempotencyConflict, NotificationService
+from notifications.services import NotificationService
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -26,7 +26,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
     "",
     response_model=NotificationOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 401, 409),
+    responses=errors(400, 401, 409),
 )
 async def create_notification(
     data: NotificationCreate,
@@ -50,18 +50,12 @@ async def create_notification(
     201 again with the same message (and ``Idempotent-Replayed: true``), showing its
     current status; the same key with another payload is a 409.
     """
-    try:
-        message, created = await service.enqueue(caller_id, data, idempotency_key)
-    except IdempotencyConflict:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail="Idempotency-Key was already used with a different payload",
-        ) from None
+    message, created = await service.enqueue(caller_id, data, idempotency_key)
     response.headers[REPLAY_HEADER] = "false" if created else "true"
     return NotificationOut.model_validate(message)
 
 
-@router.get("", response_model=NotificationPage, responses=responses(401))
+@router.get("", response_model=NotificationPage, responses=errors(401))
 async def list_notifications(
     caller_id: CallerId,
     service: Service,
@@ -79,14 +73,11 @@ async def list_notifications(
     )
 
 
-@router.get("/{notification_id}", response_model=NotificationOut, responses=responses(401, 404))
+@router.get("/{notification_id}", response_model=NotificationOut, responses=errors(401, 404))
 async def get_notification(
     notification_id: Annotated[int, Path(ge=1, le=MESSAGE_ID_MAX)],
     caller_id: CallerId,
     service: Service,
 ) -> NotificationOut:
     """One of the caller's notifications; someone else's is a 404, like a missing one."""
-    message = await service.get(caller_id, notification_id)
-    if message is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="notification not found")
-    return NotificationOut.model_validate(message)
+    return NotificationOut.model_validate(await service.get(caller_id, notification_id))

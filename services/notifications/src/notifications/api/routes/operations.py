@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from notifications.api.deps import AdminId, get_digest_service, get_dispatch_service
-from notifications.api.errors import responses
+from notifications.api.errors import errors
 from notifications.schemas import DigestRunResult, DispatchResult
 from notifications.services import DigestService, DispatchService
 
 router = APIRouter(tags=["operations"])
 
 
-@router.post("/outbox/dispatch", response_model=DispatchResult, responses=responses(401, 403))
+@router.post("/outbox/dispatch", response_model=DispatchResult, responses=errors(401, 403))
 async def dispatch_outbox(
     _admin: AdminId, service: Annotated[DispatchService, Depends(get_dispatch_service)]
 ) -> DispatchResult:
@@ -26,7 +26,7 @@ async def dispatch_outbox(
     return await service.dispatch()
 
 
-@router.post("/digests/run", response_model=DigestRunResult, responses=responses(401, 403))
+@router.post("/digests/run", response_model=DigestRunResult, responses=errors(401, 403))
 async def run_digests(
     _admin: AdminId, service: Annotated[DigestService, Depends(get_digest_service)]
 ) -> DigestRunResult:

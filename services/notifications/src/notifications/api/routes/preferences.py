@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from notifications.api.deps import CallerId, get_preference_service
-from notifications.api.errors import responses
+from notifications.api.errors import errors
 from notifications.schemas import PreferenceIn, PreferenceOut
 from notifications.services import PreferenceService
 
@@ -14,19 +14,16 @@ router = APIRouter(prefix="/preferences", tags=["preferences"])
 Service = Annotated[PreferenceService, Depends(get_preference_service)]
 
 
-@router.get("", response_model=PreferenceOut, responses=responses(401, 404))
+@router.get("", response_model=PreferenceOut, responses=errors(401, 404))
 async def get_preferences(caller_id: CallerId, service: Service) -> PreferenceOut:
     """The caller's notification preferences."""
-    preference = await service.get(caller_id)
-    if preference is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no preferences set")
-    return PreferenceOut.model_validate(preference)
+    return PreferenceOut.model_validate(await service.get(caller_id))
 
 
 @router.put(
     "",
     response_model=PreferenceOut,
-    responses={201: {"model": PreferenceOut, "description": "Created"}, **responses(400, 401)},
+    responses={201: {"model": PreferenceOut, "description": "Created"}, **errors(400, 401)},
 )
 async def put_preferences(
     data: PreferenceIn, caller_id: CallerId, service: Service, response: Response

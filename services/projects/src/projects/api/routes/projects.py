@@ -8,50 +8,36 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator
 
 from projects.api.deps import CurrentPrincipal, Projects
-from projects.models import NAME_MAX_LENGTH, ProjectStatus
+from projects.api.errors import errors
+from projects.models import MAX_PROJECT_ID, NAME_MAX_LENGTH, ProjectStatus
 from projects.repositories.projects import ProjectFilters
 from projects.schemas import (
-    ErrorResponse,
     ProjectCreate,
     ProjectList,
     ProjectRead,
     ProjectUpdate,
     storable_text,
 )
-from projects.security import MAX_ID
+from service_kit.ids import MAX_ID
 
 __all__ = ["router"]
 
 router = APIRouter(
     prefix="/api/v1/organizations/{org_id}/projects",
     tags=["projects"],
-    responses={
-        401: {"model": ErrorResponse, "description": "Missing, invalid or expired access token"},
-        404: {
-            "model": ErrorResponse,
-            "description": "No such organization or project, or the caller is not a member",
-        },
-    },
+    responses=errors(401, 404),
 )
 
 SearchText = Annotated[str, AfterValidator(storable_text)]
 OrgId = Annotated[int, Path(ge=1, le=MAX_ID, description="Organization id")]
-ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="Project id")]
-_FORBIDDEN = {
-    403: {"model": ErrorResponse, "description": "Not the project's owner nor an org owner/admin"}
-}
-# FastAPI answers 400 (not 422) for a body it cannot decode at all, e.g. invalid UTF-8.
-_BAD_BODY = {400: {"model": ErrorResponse, "description": "The body could not be parsed"}}
-_CONFLICT = {
-    409: {"model": ErrorResponse, "description": "A project with the same slug exists in the org"}
-}
+ProjectId = Annotated[int, Path(ge=1, le=MAX_PROJECT_ID, description="Project id")]
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
-    responses={**_BAD_BODY, **_CONFLICT},
+    responses=errors(400, 409),
 )
 def create_project(
     org_id: OrgId, body: ProjectCreate, principal: CurrentPrincipal, service: Projects
@@ -67,7 +53,7 @@ def list_projects(
     principal: CurrentPrincipal,
     service: Projects,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_PROJECT_ID)] = 0,
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
     q: Annotated[
         SearchText | None,
@@ -100,7 +86,7 @@ def get_project(
 @router.patch(
     "/{project_id}",
     response_model=ProjectRead,
-    responses={**_BAD_BODY, **_FORBIDDEN, **_CONFLICT},
+    responses=errors(400, 403, 409),
 )
 def update_project(
     org_id: OrgId,
@@ -117,7 +103,7 @@ def update_project(
     "/{project_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=_FORBIDDEN,
+    responses=errors(403),
 )
 def delete_project(
     org_id: OrgId, project_id: ProjectId, principal: CurrentPrincipal, service: Projects

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from users.api.deps import AuthServiceDep
-from users.api.routes._responses import errors
+from users.api.errors import errors
 from users.schemas import AuthResponse, LoginRequest, RefreshRequest, TokenPair, UserCreate
 
 router = APIRouter(prefix="/auth", tags=["auth"])

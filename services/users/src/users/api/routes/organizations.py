@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from service_kit.ids import MAX_ID
 from users.api.deps import CurrentUser, OrganizationServiceDep
-from users.api.routes._responses import errors
-from users.models import MAX_ID
+from users.api.errors import errors
 from users.schemas import (
     MemberAdd,
     MemberRead,

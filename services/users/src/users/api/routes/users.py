@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from users.api.deps import CurrentUser, UserServiceDep
-from users.api.routes._responses import errors
+from users.api.errors import errors
 from users.models import User
 from users.schemas import UserRead, UserUpdate
 

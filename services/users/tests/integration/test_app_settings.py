@@ -1,0 +1,49 @@
+"""The settings given to ``create_app`` are the ones the app runs on, database included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from tests.conftest import TEST_JWT_SECRET
+from users import db
+from users.config import Settings
+from users.main import create_app
+
+pytestmark = pytest.mark.anyio
+
+# Nothing listens on port 1: a request that reached this database would fail.
+UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"
+
+
+@pytest.fixture
+async def app_on_test_database(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[AsyncClient]:
+    """An app built with explicit settings naming the test database, while the
+    environment names a database that does not exist."""
+    monkeypatch.setenv("USERS_DATABASE_URL", UNREACHABLE)
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    settings = Settings(database_url=database_url, jwt_secret=TEST_JWT_SECRET)
+    app = create_app(settings)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+    db.get_engine(settings.database_url).dispose()
+    db.get_sessionmaker.cache_clear()
+    db.get_engine.cache_clear()
+
+
+async def test_requests_use_the_database_of_the_settings_given_to_create_app(
+    app_on_test_database: AsyncClient,
+) -> None:
+    response = await app_on_test_database.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "whatever-1"}
+    )
+
+    # The lookup ran (on the test database) and found no such user.
+    assert (response.status_code, response.json()) == (
+        401,
+        {"detail": "incorrect email or password"},
+    )

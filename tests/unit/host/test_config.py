@@ -1,0 +1,359 @@
+"""Reading [tool.toolkit] and the packages' pyprojects, with every mistake named."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from toolkit.errors import ToolkitError
+from toolkit.host.config import load_config, normalize_name
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content))
+    return root
+
+
+def _package(name: str, extra: str = "") -> str:
+    return f'[project]\nname = "{name}"\nversion = "1"\n{extra}\n'
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["libs/*", "apps/*"]\nfail_under = 70\n',
+            "libs/core/pyproject.toml": _package(
+                "Core_Lib", "[tool.coverage.report]\nfail_under = 95"
+            ),
+            "apps/api/pyproject.toml": _package(
+                "api",
+                'dependencies = ["core-lib>=1", "httpx"]\n'
+                '[dependency-groups]\ntest = ["pytest"]\n'
+                '[tool.toolkit]\nunit = "checks/fast"\nrandom_order = false',
+            ),
+            "apps/web/pyproject.toml": _package("web", 'dependencies = ["api"]'),
+            "apps/notes.txt": "not a package",
+        },
+    )
+
+
+def test_packages_come_from_globs_in_order(repo: Path) -> None:
+    config = load_config(repo)
+
+    assert [package.name for package in config.packages] == ["core-lib", "api", "web"]
+
+
+def test_threshold_comes_from_package_then_root(repo: Path) -> None:
+    config = load_config(repo)
+
+    assert config.package("core-lib").fail_under == 95
+    assert (
+        config.package("core-lib").threshold_source
+        == "libs/core/pyproject.toml [tool.coverage.report]"
+    )
+    assert config.package("web").fail_under == 70
+    assert config.package("web").threshold_source == "default"
+
+
+def test_threshold_defaults_to_80(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")},
+    )
+
+    assert load_config(tmp_path).package("p").fail_under == 80
+
+
+def test_package_options_override_test_folders_and_order(repo: Path) -> None:
+    api = load_config(repo).package("api")
+
+    assert api.test_dir("unit") == repo / "apps" / "api" / "checks" / "fast"
+    assert api.test_dirs["integration"] == repo / "apps" / "api" / "tests" / "integration"
+    assert api.random_order is False
+    assert api.has_test_group
+
+
+def test_workspace_dependencies_are_transitive_and_ordered(repo: Path) -> None:
+    config = load_config(repo)
+
+    assert config.package("api").workspace_dependencies == ("core-lib",)
+    assert [package.name for package in config.local_dependencies(config.package("web"))] == [
+        "core-lib",
+        "api",
+    ]
+
+
+def test_names_are_compared_normalized() -> None:
+    assert normalize_name("Core_Lib.Extra") == "core-lib-extra"
+
+
+@pytest.mark.parametrize(
+    ("root_toml", "fragment"),
+    [
+        pytest.param("[project]\nname = 'x'\n", "names no packages", id="no-table"),
+        pytest.param("[tool.toolkit]\nfail_under = 80\n", "names no packages", id="no-packages"),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nconstraints = "nope.txt"\n',
+            "constraints in [tool.toolkit] = 'nope.txt' is not a file",
+            id="constraints-missing",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["nope/*"]\n', "matches no folder", id="empty-glob"
+        ),
+        pytest.param(
+            "[tool.toolkit]\npackages = []\n", "must be a string or a list", id="empty-list"
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = 101\n',
+            "101 is not a coverage threshold",
+            id="threshold-too-high",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = -1\n',
+            "-1 is not a coverage threshold",
+            id="threshold-negative",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = "80"\n',
+            "'80' is not a coverage threshold",
+            id="threshold-string",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_under = true\n',
+            "True is not a coverage threshold",
+            id="threshold-bool",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nfail_undr = 80\n',
+            "unknown key 'fail_undr'",
+            id="typo",
+        ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nisolation_orders = 0\n',
+            "not a positive whole number",
+            id="orders",
+        ),
+        pytest.param("[tool.toolkit\n", "is not valid TOML", id="bad-toml"),
+    ],
+)
+def test_root_mistakes_are_named(tmp_path: Path, root_toml: str, fragment: str) -> None:
+    _write(tmp_path, {"pyproject.toml": root_toml, "p/pyproject.toml": _package("p")})
+
+    with pytest.raises(ToolkitError) as caught:
+        load_config(tmp_path)
+
+    assert fragment in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("package_toml", "fragment"),
+    [
+        pytest.param("[project]\nversion = '1'\n", "has no [project] name", id="no-name"),
+        pytest.param(
+            _package("p", "[tool.coverage.report]\nfail_under = 'high'"),
+            "[tool.coverage.report] fail_under in p/pyproject.toml = 'high'",
+            id="package-threshold",
+        ),
+        pytest.param(
+            _package("p", "[tool.toolkit]\nrandom_order = 'no'"),
+            "random_order in [tool.toolkit] of p/pyproject.toml must be true or false",
+            id="random-order",
+        ),
+        pytest.param(
+            _package("p", "[tool.toolkit]\nunits = 'x'"), "unknown key 'units'", id="package-typo"
+        ),
+    ],
+)
+def test_package_mistakes_name_the_file(tmp_path: Path, package_toml: str, fragment: str) -> None:
+    _write(
+        tmp_path,
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": package_toml},
+    )
+
+    with pytest.raises(ToolkitError, match=".") as caught:
+        load_config(tmp_path)
+
+    assert fragment in str(caught.value)
+
+
+def test_two_packages_with_one_name_are_refused(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["a", "b"]\n',
+            "a/pyproject.toml": _package("same"),
+            "b/pyproject.toml": _package("Same"),
+        },
+    )
+
+    with pytest.raises(ToolkitError, match="two packages are named 'same': a and b"):
+        load_config(tmp_path)
+
+
+def test_unknown_package_lists_the_known_ones(repo: Path) -> None:
+    with pytest.raises(ToolkitError, match="unknown package 'nope'.*core-lib, api, web"):
+        load_config(repo).package("nope")
+
+
+def _repo(tmp_path: Path, root: str, package: str, files: dict[str, str] | None = None) -> Path:
+    return _write(
+        tmp_path,
+        {
+            "pyproject.toml": f'[tool.toolkit]\npackages = ["p"]\n{root}',
+            "p/pyproject.toml": _package("p", package),
+            **(files or {}),
+        },
+    )
+
+
+def test_layers_are_the_folders_that_exist(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "", "", {"p/tests/integration/test_x.py": ""})
+
+    package = load_config(repo).package("p")
+
+    assert package.layers == ("integration",)
+    assert package.test_dir("unit") is None
+    assert package.needs_database
+
+
+def test_a_layer_declared_false_is_absent_even_if_its_folder_exists(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        "",
+        '[tool.toolkit]\nunit = false\nintegration = "tests"',
+        {"p/tests/unit/test_x.py": ""},
+    )
+
+    package = load_config(repo).package("p")
+
+    assert package.layers == ("integration",)
+    assert package.test_dir("integration") == repo / "p" / "tests"
+
+
+def test_a_configured_folder_that_is_missing_stays_a_layer(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "", '[tool.toolkit]\nunit = "checks"')
+
+    package = load_config(repo).package("p")
+
+    assert package.test_dir("unit") == repo / "p" / "checks"
+    assert not package.needs_database
+
+
+def test_env_merges_root_and_package_with_the_package_winning(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        '[tool.toolkit.env]\nSECRET_KEY = "root"\nLOG_LEVEL = "info"\n',
+        '[tool.toolkit.env]\nSECRET_KEY = "package"',
+    )
+
+    assert load_config(repo).package("p").env == {"SECRET_KEY": "package", "LOG_LEVEL": "info"}
+
+
+def test_setup_and_scheme_are_read_from_the_package_then_the_root(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        'database_url_scheme = "postgresql+asyncpg"\n',
+        '[tool.toolkit]\nsetup = ["alembic upgrade head", "python -m app.initial_data"]',
+    )
+
+    package = load_config(repo).package("p")
+
+    assert package.setup == ("alembic upgrade head", "python -m app.initial_data")
+    assert package.database_url_scheme == "postgresql+asyncpg"
+    assert package.needs_database
+
+
+@pytest.mark.parametrize(
+    ("root", "package", "message"),
+    [
+        pytest.param(
+            '[tool.toolkit.env]\nDATABASE_URL = "x"\n',
+            "",
+            "sets DATABASE_URL, which the toolkit sets itself",
+            id="database-url-in-root-env",
+        ),
+        pytest.param(
+            "",
+            '[tool.toolkit.env]\nPGHOST = "x"',
+            "sets PGHOST, which the toolkit sets itself",
+            id="pg-variable-in-package-env",
+        ),
+        pytest.param(
+            "",
+            '[tool.toolkit.env]\nTOOLKIT_SEED = "1"',
+            "sets TOOLKIT_SEED",
+            id="toolkit-variable",
+        ),
+        pytest.param(
+            "",
+            "[tool.toolkit.env]\nWORKERS = 4",
+            "WORKERS in [tool.toolkit.env]",
+            id="not-a-string",
+        ),
+        pytest.param("", '[tool.toolkit]\nenv = "x"', "must be a table", id="env-not-a-table"),
+        pytest.param(
+            'database_url_scheme = "mysql"\n', "", "not a PostgreSQL URL scheme", id="bad-scheme"
+        ),
+        pytest.param(
+            "", '[tool.toolkit]\nsetup = "alembic upgrade head"', "list of commands", id="setup-str"
+        ),
+        pytest.param("", "[tool.toolkit]\nunit = true", "is not a folder", id="layer-true"),
+    ],
+)
+def test_config_mistakes_name_the_key(
+    tmp_path: Path, root: str, package: str, message: str
+) -> None:
+    repo = _repo(tmp_path, root, package)
+
+    with pytest.raises(ToolkitError, match=re.escape(message)):
+        load_config(repo)
+
+
+def test_uv_workspace_members_are_the_packages_without_toolkit_packages(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/scratch"]\n'
+            ),
+            "packages/a/pyproject.toml": _package("a"),
+            "packages/b/pyproject.toml": _package("b", 'requires-python = ">=3.10,<3.12"'),
+            "packages/scratch/pyproject.toml": _package("scratch"),
+            "uv.lock": "version = 1\n",
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    assert [package.name for package in config.packages] == ["a", "b"]
+    assert config.lock == tmp_path / "uv.lock"
+    assert config.package("b").requires_python == ">=3.10,<3.12"
+
+
+def test_toolkit_packages_win_over_workspace_members(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.toolkit]\npackages = ["packages/a"]\n'
+                '[tool.uv.workspace]\nmembers = ["packages/*"]\n'
+            ),
+            "packages/a/pyproject.toml": _package("a", '[tool.toolkit]\npython = "3.11"'),
+            "packages/b/pyproject.toml": _package("b"),
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    assert [package.name for package in config.packages] == ["a"]
+    assert config.package("a").python == "3.11"
+    assert config.lock is None

@@ -1,0 +1,423 @@
+"""A repository's test configuration: root ``[tool.toolkit]`` and each package's pyproject.
+
+Standard library only: noxfiles import this through :mod:`toolkit.sessions`, and the
+host side must not need anything nox does not bring.
+
+Root ``pyproject.toml``::
+
+    [tool.toolkit]
+    packages = ["services/*", "libs/*"]   # globs of folders holding a pyproject.toml
+    python = "3.12"                       # or a list; default: the interpreter nox runs on
+    fail_under = 80                       # default threshold; a package's own
+                                          # [tool.coverage.report] fail_under wins
+    isolation_orders = 3                  # random orders tried by the isolation session
+
+A package's ``pyproject.toml`` may add ``[tool.toolkit]`` with ``unit`` and
+``integration`` (test folders, default ``tests/unit`` and ``tests/integration``; a
+default folder that does not exist means the layer has no tests, ``false`` says so
+explicitly), ``random_order = false`` (an opt-out while it fixes order dependence) and
+``setup`` (commands that build the package's template database: migrations, data).
+
+Both levels accept ``[tool.toolkit.env]`` (strings for every session of the package;
+the package's win) and ``database_url_scheme`` (``postgresql+psycopg`` for an app
+that hands ``DATABASE_URL`` straight to SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit._toml import tomllib
+from toolkit.errors import ToolkitError
+
+__all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
+
+LAYERS = ("unit", "integration")
+DEFAULT_FAIL_UNDER = 80.0
+DEFAULT_SCHEME = "postgresql"
+_SHARED_KEYS = {"env", "database_url_scheme"}
+_ROOT_KEYS = {
+    "packages",
+    "python",
+    "fail_under",
+    "isolation_orders",
+    "constraints",
+    *_SHARED_KEYS,
+}
+_PACKAGE_KEYS = {"unit", "integration", "random_order", "setup", "python", *_SHARED_KEYS}
+_VERSION = re.compile(r"^3\.\d+$")
+_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?$")
+#: Variables the toolkit sets itself: an env table may not override them.
+_RESERVED_ENV = re.compile(r"^(?:DATABASE_URL|PG[A-Z_]*|TOOLKIT_.*)$")
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalisation: how package names are compared everywhere."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package of the repository, with what its sessions need to know."""
+
+    name: str
+    path: Path
+    fail_under: float
+    threshold_source: str
+    #: Each layer's folder; None when the package has no tests in that layer.
+    test_dirs: dict[str, Path | None]
+    random_order: bool = True
+    #: Layers whose folder was named in [tool.toolkit] (a missing one is a mistake).
+    configured_layers: frozenset[str] = frozenset()
+    setup: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    database_url_scheme: str = DEFAULT_SCHEME
+    #: Its own ``[tool.toolkit] python`` (wins over everything), and ``requires-python``.
+    python: str | None = None
+    requires_python: str | None = None
+    dependencies: tuple[str, ...] = ()
+    workspace_dependencies: tuple[str, ...] = field(default=())
+    has_test_group: bool = False
+    has_test_extra: bool = False
+
+    def test_dir(self, layer: str) -> Path | None:
+        """The layer's folder, or None when the package has no tests in that layer."""
+        folder = self.test_dirs[layer]
+        if folder is None or (layer not in self.configured_layers and not folder.is_dir()):
+            return None
+        return folder
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The layers this package has tests in."""
+        return tuple(layer for layer in LAYERS if self.test_dir(layer) is not None)
+
+    @property
+    def needs_database(self) -> bool:
+        """Whether its sessions need a server: an integration layer or setup commands."""
+        return self.test_dir("integration") is not None or bool(self.setup)
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    root: Path
+    packages: tuple[Package, ...]
+    python: tuple[str, ...] | None
+    fail_under: float
+    isolation_orders: int
+    env: dict[str, str] = field(default_factory=dict)
+    database_url_scheme: str = DEFAULT_SCHEME
+    #: The uv lock every package environment is synced from, when the repository has one.
+    lock: Path | None = None
+    #: A pip constraints file for every package environment (repositories without a lock).
+    constraints: Path | None = None
+
+    def local_dependencies(self, package: Package) -> list[Package]:
+        """Workspace packages ``package`` needs, transitively, dependencies first."""
+        ordered: list[Package] = []
+
+        def visit(current: Package, trail: tuple[str, ...]) -> None:
+            for name in current.workspace_dependencies:
+                if name in trail:
+                    continue  # a cycle: installing both from their folders still works
+                dependency = self.package(name)
+                visit(dependency, (*trail, name))
+                if dependency not in ordered:
+                    ordered.append(dependency)
+
+        visit(package, (package.name,))
+        return ordered
+
+    def package(self, name: str) -> Package:
+        wanted = normalize_name(name)
+        for package in self.packages:
+            if package.name == wanted:
+                return package
+        known = ", ".join(package.name for package in self.packages)
+        raise ToolkitError(f"unknown package {name!r}", f"known packages: {known}")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ToolkitError(f"{path} does not exist", "run from the repository root") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ToolkitError(f"{path} is not valid TOML: {error}", "fix the syntax") from None
+
+
+def _threshold(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise ToolkitError(
+            f"{where} = {value!r} is not a coverage threshold",
+            "use a number from 0 to 100, e.g. fail_under = 85",
+        )
+    return float(value)
+
+
+def _check_keys(table: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ToolkitError(
+            f"unknown key {unknown[0]!r} in {where}",
+            f"known keys: {', '.join(sorted(known))}",
+        )
+
+
+def _string_list(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return value
+    raise ToolkitError(f"{where} must be a string or a list of strings", f"got {value!r}")
+
+
+def _env_table(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ToolkitError(f"{where} must be a table of strings", 'e.g. SECRET_KEY = "test"')
+    for key, item in value.items():
+        if _RESERVED_ENV.match(key):
+            raise ToolkitError(
+                f"{where} sets {key}, which the toolkit sets itself",
+                "remove it: DATABASE_URL, PG* and TOOLKIT_* name the test database and the run",
+            )
+        if not isinstance(item, str):
+            raise ToolkitError(
+                f"{key} in {where} must be a string", f'got {item!r}; quote it: {key} = "{item}"'
+            )
+    return dict(value)
+
+
+def _scheme(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _SCHEME.match(value):
+        raise ToolkitError(
+            f"{where} = {value!r} is not a PostgreSQL URL scheme",
+            'use e.g. "postgresql", "postgresql+psycopg" or "postgresql+asyncpg"',
+        )
+    return value
+
+
+def _shared_options(options: dict[str, Any], where: str) -> dict[str, Any]:
+    """The keys a root and a package table both accept, validated."""
+    shared: dict[str, Any] = {}
+    if "env" in options:
+        shared["env"] = _env_table(options["env"], f"[tool.toolkit.env] of {where}")
+    if "database_url_scheme" in options:
+        shared["database_url_scheme"] = _scheme(
+            options["database_url_scheme"], f"database_url_scheme in [tool.toolkit] of {where}"
+        )
+    return shared
+
+
+def _layer_folder(options: dict[str, Any], layer: str, path: Path, where: str) -> Path | None:
+    folder = options.get(layer, f"tests/{layer}")
+    if folder is False:
+        return None
+    if not isinstance(folder, str) or not folder:
+        raise ToolkitError(
+            f"{layer} in [tool.toolkit] of {where} = {folder!r} is not a folder",
+            f'name the folder ({layer} = "tests") or declare the layer absent ({layer} = false)',
+        )
+    return path / folder
+
+
+def _version(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _VERSION.match(value):
+        raise ToolkitError(f"{where} = {value!r} is not a Python version", 'use e.g. "3.11"')
+    return value
+
+
+def _setup_commands(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ToolkitError(
+            f"setup in [tool.toolkit] of {where} must be a list of commands",
+            'e.g. setup = ["alembic upgrade head", "python -m app.initial_data"]',
+        )
+    return tuple(value)
+
+
+def _requirement_names(requirements: list[Any]) -> tuple[str, ...]:
+    names = []
+    for requirement in requirements:
+        if isinstance(requirement, str):
+            match = _REQUIREMENT_NAME.match(requirement)
+            if match:
+                names.append(normalize_name(match.group(1)))
+    return tuple(names)
+
+
+def _load_package(
+    path: Path, root: Path, default_fail_under: float, defaults: dict[str, Any]
+) -> Package:
+    pyproject_path = path / "pyproject.toml"
+    data = _read_toml(pyproject_path)
+    where = pyproject_path.relative_to(root)
+    project = data.get("project", {})
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        raise ToolkitError(f"{where} has no [project] name", "add one: every package needs a name")
+    tool = data.get("tool", {})
+    options = tool.get("toolkit", {})
+    if not isinstance(options, dict):
+        raise ToolkitError(f"[tool.toolkit] in {where} must be a table", "see the README")
+    _check_keys(options, _PACKAGE_KEYS, f"[tool.toolkit] of {where}")
+    coverage_report = tool.get("coverage", {}).get("report", {})
+    if "fail_under" in coverage_report:
+        fail_under = _threshold(
+            coverage_report["fail_under"], f"[tool.coverage.report] fail_under in {where}"
+        )
+        source = f"{where} [tool.coverage.report]"
+    else:
+        fail_under, source = default_fail_under, "default"
+    test_dirs = {layer: _layer_folder(options, layer, path, str(where)) for layer in LAYERS}
+    shared = _shared_options(options, str(where))
+    random_order = options.get("random_order", True)
+    if not isinstance(random_order, bool):
+        raise ToolkitError(
+            f"random_order in [tool.toolkit] of {where} must be true or false",
+            f"got {random_order!r}",
+        )
+    return Package(
+        name=normalize_name(name),
+        path=path,
+        fail_under=fail_under,
+        threshold_source=source,
+        test_dirs=test_dirs,
+        random_order=random_order,
+        configured_layers=frozenset(
+            layer for layer in LAYERS if isinstance(options.get(layer), str)
+        ),
+        setup=_setup_commands(options["setup"], str(where)) if "setup" in options else (),
+        env={**defaults.get("env", {}), **shared.get("env", {})},
+        database_url_scheme=shared.get(
+            "database_url_scheme", defaults.get("database_url_scheme", DEFAULT_SCHEME)
+        ),
+        python=(
+            _version(options["python"], f"python in [tool.toolkit] of {where}")
+            if "python" in options
+            else None
+        ),
+        requires_python=(
+            project["requires-python"] if isinstance(project.get("requires-python"), str) else None
+        ),
+        dependencies=_requirement_names(project.get("dependencies", [])),
+        has_test_group="test" in data.get("dependency-groups", {}),
+        has_test_extra="test" in project.get("optional-dependencies", {}),
+    )
+
+
+def load_config(root: Path | str = ".") -> RepoConfig:
+    """Read and validate the repository at ``root``; ToolkitError on any mistake."""
+    root = Path(root).resolve()
+    data = _read_toml(root / "pyproject.toml")
+    tool = data.get("tool", {})
+    options = tool.get("toolkit", {})
+    if not isinstance(options, dict):
+        raise ToolkitError("[tool.toolkit] of pyproject.toml must be a table", "see the README")
+    _check_keys(options, _ROOT_KEYS, "[tool.toolkit] of pyproject.toml")
+    uv = tool.get("uv", {})
+    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    globs, excluded = _package_globs(options, workspace, root)
+    fail_under = _threshold(
+        options.get("fail_under", DEFAULT_FAIL_UNDER), "fail_under in [tool.toolkit]"
+    )
+    python = options.get("python")
+    versions = tuple(_string_list(python, "python in [tool.toolkit]")) if python else None
+    orders = options.get("isolation_orders", 3)
+    if isinstance(orders, bool) or not isinstance(orders, int) or orders < 1:
+        raise ToolkitError(
+            f"isolation_orders in [tool.toolkit] = {orders!r} is not a positive whole number",
+            "use e.g. isolation_orders = 3",
+        )
+
+    folders: list[Path] = []
+    for pattern, where in globs:
+        matches = sorted(
+            Path(match)
+            for match in glob.glob(str(root / pattern))
+            if Path(match, "pyproject.toml").is_file() and Path(match) not in excluded
+        )
+        if not matches:
+            raise ToolkitError(
+                f"{where} glob {pattern!r} matches no folder with a pyproject.toml",
+                "fix the glob or remove it",
+            )
+        folders.extend(match for match in matches if match not in folders)
+    defaults = _shared_options(options, "pyproject.toml")
+    packages = [_load_package(folder, root, fail_under, defaults) for folder in folders]
+    _check_unique(packages, root)
+    names = {package.name for package in packages}
+    packages = [_with_workspace_dependencies(package, names) for package in packages]
+    return RepoConfig(
+        root=root,
+        packages=tuple(packages),
+        python=versions,
+        fail_under=fail_under,
+        isolation_orders=orders,
+        env=defaults.get("env", {}),
+        database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
+        lock=root / "uv.lock" if (root / "uv.lock").is_file() and workspace else None,
+        constraints=_constraints(options, root),
+    )
+
+
+def _package_globs(
+    options: dict[str, Any], workspace: Any, root: Path
+) -> tuple[list[tuple[str, str]], set[Path]]:
+    """The package globs, each with where it was written, and the folders excluded.
+
+    ``[tool.toolkit] packages`` wins; without it, a uv workspace's ``members`` (minus
+    its ``exclude``) are the packages.
+    """
+    if "packages" in options:
+        where = "packages in [tool.toolkit]"
+        return [(pattern, where) for pattern in _string_list(options["packages"], where)], set()
+    if isinstance(workspace, dict) and "members" in workspace:
+        where = "members in [tool.uv.workspace]"
+        members = _string_list(workspace["members"], where)
+        exclude = workspace.get("exclude") or []
+        exclude = _string_list(exclude, "exclude in [tool.uv.workspace]") if exclude else []
+        excluded = {Path(match) for pattern in exclude for match in glob.glob(str(root / pattern))}
+        return [(pattern, where) for pattern in members], excluded
+    raise ToolkitError(
+        "pyproject.toml names no packages",
+        'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',
+    )
+
+
+def _constraints(options: dict[str, Any], root: Path) -> Path | None:
+    if "constraints" not in options:
+        return None
+    value = options["constraints"]
+    path = root / value if isinstance(value, str) else None
+    if path is None or not path.is_file():
+        raise ToolkitError(
+            f"constraints in [tool.toolkit] = {value!r} is not a file of this repository",
+            'name a pip constraints file, e.g. constraints = "constraints.txt"',
+        )
+    return path
+
+
+def _check_unique(packages: list[Package], root: Path) -> None:
+    seen: dict[str, Path] = {}
+    for package in packages:
+        if package.name in seen:
+            raise ToolkitError(
+                f"two packages are named {package.name!r}: "
+                f"{seen[package.name].relative_to(root)} and {package.path.relative_to(root)}",
+                "rename one of them",
+            )
+        seen[package.name] = package.path
+
+
+def _with_workspace_dependencies(package: Package, names: set[str]) -> Package:
+    from dataclasses import replace
+
+    local = tuple(name for name in package.dependencies if name in names and name != package.name)
+    return replace(package, workspace_dependencies=local)

@@ -1,0 +1,169 @@
+"""One PostgreSQL server for the whole nox run, owned by nox's process, and each
+package's database on it.
+
+The server is started by ``toolkit postgres --until-eof`` from the first package
+environment that needs it (the host itself has no database driver), and serves every
+package, each in its own database. Its stdin is a pipe from nox: when nox ends,
+however it ends, the pipe closes and the server is stopped and erased.
+
+Each package's template database (built by its ``setup`` commands, else empty) is made
+once per run by ``toolkit template`` in the package's environment; every pytest
+process then clones its own database from it (:mod:`toolkit.testing.database`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from toolkit.variables import RUN_ID, TEMPLATE
+
+if TYPE_CHECKING:
+    import nox
+
+    from toolkit.host.config import Package, RepoConfig
+    from toolkit.host.environment import PackageEnv
+
+__all__ = ["RunDatabase", "RunServer", "database_name"]
+
+
+@dataclass(frozen=True)
+class RunServer:
+    url: str  # libpq URI of the maintenance database
+
+    @property
+    def redacted(self) -> str:
+        """The URL with its password hidden, for logs (the password is the server's key)."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    def environ(self, database: str, scheme: str = "postgresql") -> dict[str, str]:
+        """DATABASE_URL (with ``scheme``) and PG* naming ``database`` on this server."""
+        parts = urlsplit(self.url)
+        url = urlunsplit(parts._replace(scheme=scheme, path=f"/{database}"))
+        env = {
+            "DATABASE_URL": url,
+            "PGHOST": parts.hostname or "",
+            "PGPORT": str(parts.port or 5432),
+            "PGUSER": parts.username or "",
+            "PGDATABASE": database,
+        }
+        if parts.password is not None:
+            env["PGPASSWORD"] = parts.password
+        return env
+
+
+class RunDatabase:
+    """The run's one server and each package's template on it, started on first use."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._server: RunServer | None = None
+        self._templates: dict[str, str] = {}
+        #: On an external server (which other runs may share), what sets this run's
+        #: databases apart; a throwaway server is this run's alone.
+        self.run_id: str | None = None
+        if os.environ.get("TOOLKIT_POSTGRES_URL"):
+            self.run_id = os.environ.get(RUN_ID) or secrets.token_hex(4)
+
+    def stop(self) -> None:
+        """Close the pipe the server is owned through, and wait for it to be gone."""
+        if self._process is not None and self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait()
+
+    def server(self, session: nox.Session, python: Path) -> RunServer:
+        """The run's server, started on first use with the toolkit in ``python``'s venv."""
+        if self._server is not None and self._process is not None and self._process.poll() is None:
+            return self._server
+        session.log("starting PostgreSQL for this run (TOOLKIT_POSTGRES decides where from)")
+        self._process = process = subprocess.Popen(
+            [str(python), "-m", "toolkit", "postgres", "--until-eof"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        atexit.register(self.stop)
+        assert process.stdout is not None and process.stderr is not None
+        url = process.stdout.readline().decode().strip()
+        if not url:
+            process.wait()
+            lines = process.stderr.read().decode().strip().splitlines()
+            session.error(
+                lines[-1] if lines else f"toolkit postgres exited with {process.returncode}"
+            )
+        self._server = RunServer(url)
+        origin = process.stdout.readline().decode().strip()
+        session.log(f"PostgreSQL for this run: {self._server.redacted} ({origin})")
+        return self._server
+
+    def _template(
+        self,
+        session: nox.Session,
+        config: RepoConfig,
+        package: Package,
+        env: PackageEnv,
+        server_env: dict[str, str],
+    ) -> str:
+        """The package's template on the run's server, built by its setup on first use."""
+        if package.name in self._templates:
+            return self._templates[package.name]
+        what = f"{len(package.setup)} setup command(s)" if package.setup else "an empty database"
+        session.log(f"{package.name}: template database from {what}")
+        started = time.monotonic()
+        result = subprocess.run(
+            [
+                str(env.python),
+                "-m",
+                "toolkit",
+                "template",
+                package.name,
+                "--root",
+                str(config.root),
+            ],
+            env={**os.environ, **package.env, **server_env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        sys.stderr.write(result.stderr)  # what the setup commands said
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines()
+            reason = lines[-1].removeprefix("toolkit: error: ") if lines else "no output"
+            session.error(f"{package.name}: the template database could not be built: {reason}")
+        template = self._templates[package.name] = result.stdout.strip().splitlines()[-1]
+        session.log(
+            f"{package.name}: template {template} ready ({time.monotonic() - started:.1f} s)"
+        )
+        return template
+
+    def package_environ(
+        self, session: nox.Session, config: RepoConfig, package: Package, env: PackageEnv
+    ) -> dict[str, str]:
+        """``DATABASE_URL``, ``PG*`` and the template each pytest process clones its
+        database from: whatever its tests use, the database they name exists and is fresh."""
+        server = self.server(session, env.python)
+        environ = server.environ(database_name(package, self.run_id), package.database_url_scheme)
+        if self.run_id:
+            environ[RUN_ID] = self.run_id
+        environ[TEMPLATE] = self._template(session, config, package, env, environ)
+        return environ
+
+
+def database_name(package: Package, run_id: str | None = None) -> str:
+    """The database ``DATABASE_URL`` names for a package (its clones add suffixes); on a
+    server other runs share, with this run's id so that no two runs pick one name."""
+    name = package.name.replace("-", "_")
+    return f"{name}_{run_id}" if run_id else name

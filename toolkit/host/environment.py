@@ -1,0 +1,306 @@
+"""One virtual environment per package, shared by all of its sessions.
+
+nox gives every session its own venv and has no way to share one (wntrblm/nox#167).
+A package's unit, integration, coverage and isolation sessions need the very same
+packages, so the toolkit keeps one environment per package and Python version under
+``.nox/toolkit-<package>[-py<version>]`` and runs tools from it; nox's sessions
+themselves use ``venv_backend="none"``.
+
+An environment carries a stamp: a hash of everything that decides its contents (the
+requirements and every pyproject they come from). A run whose stamp matches installs
+nothing; ``nox -R`` skips even that check. uv creates and fills environments when it
+is on PATH (hard links from its cache make a cold package environment cost seconds);
+otherwise the standard library's venv and pip do.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import toolkit
+from toolkit.errors import ToolkitError
+from toolkit.host import interpreters
+from toolkit.host.config import Package, RepoConfig
+
+if TYPE_CHECKING:
+    import nox
+
+__all__ = ["PackageEnv", "prepare", "toolkit_requirement"]
+
+TOOLKIT_EXTRAS = "embedded,docker,runner"
+_STAMP = ".toolkit-stamp"
+
+
+@dataclass(frozen=True)
+class PackageEnv:
+    location: Path
+
+    @property
+    def python(self) -> Path:
+        return self.location / "bin" / "python"
+
+
+def toolkit_requirement() -> list[str]:
+    """Install arguments for the toolkit itself, matching the one nox imported.
+
+    ``TOOLKIT_INSTALL_SPEC`` wins; then a source checkout (editable); then the URL
+    the distribution was installed from (PEP 610: a path or a VCS URL); then the same
+    version from the index.
+    """
+    explicit = os.environ.get("TOOLKIT_INSTALL_SPEC")
+    if explicit:
+        return [explicit]
+    source = Path(toolkit.__file__).resolve().parent.parent
+    if _is_toolkit_source(source):
+        return ["-e", f"{source}[{TOOLKIT_EXTRAS}]"]
+    try:
+        direct = metadata.distribution("monorepo-toolkit").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        direct = None
+    if direct:
+        info = json.loads(direct)
+        url = info["url"]
+        if url.startswith("file://") and "vcs_info" not in info:
+            return [f"monorepo-toolkit[{TOOLKIT_EXTRAS}] @ {url}"]
+        if "vcs_info" in info:
+            vcs = info["vcs_info"]
+            revision = vcs.get("commit_id")
+            suffix = f"@{revision}" if revision else ""
+            return [f"monorepo-toolkit[{TOOLKIT_EXTRAS}] @ {vcs['vcs']}+{url}{suffix}"]
+    return [f"monorepo-toolkit[{TOOLKIT_EXTRAS}]=={toolkit.__version__}"]
+
+
+def _is_toolkit_source(folder: Path) -> bool:
+    pyproject = folder / "pyproject.toml"
+    return pyproject.is_file() and 'name = "monorepo-toolkit"' in pyproject.read_text()
+
+
+def _requirements(config: RepoConfig, package: Package) -> list[str]:
+    """pip arguments: workspace dependencies from their folders, then the package."""
+    import nox.project
+
+    args: list[str] = []
+    for dependency in config.local_dependencies(package):
+        args += ["-e", str(dependency.path)]
+    extra = "[test]" if package.has_test_extra and not package.has_test_group else ""
+    args += ["-e", f"{package.path}{extra}"]
+    if package.has_test_group:
+        pyproject = nox.project.load_toml(package.path / "pyproject.toml")
+        args += list(nox.project.dependency_groups(pyproject, "test"))
+    return args + toolkit_requirement()
+
+
+def _stamp(config: RepoConfig, package: Package, interpreter: str, requirements: list[str]) -> str:
+    digest = hashlib.sha256(json.dumps([interpreter, requirements]).encode())
+    sources = [package, *config.local_dependencies(package)]
+    files = [source.path / "pyproject.toml" for source in sources]
+    toolkit_source = Path(toolkit.__file__).resolve().parent.parent
+    if _is_toolkit_source(toolkit_source):
+        files.append(toolkit_source / "pyproject.toml")
+    for path in files:
+        digest.update(path.read_bytes())
+    for path in _toolkit_copy_files(requirements):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _toolkit_copy_files(requirements: list[str]) -> list[Path]:
+    """The files of a toolkit installed by copy (``monorepo-toolkit @ file:///path``):
+    an edit there reinstalls it, and nothing else does."""
+    from urllib.parse import unquote, urlsplit
+
+    files: list[Path] = []
+    for requirement in requirements:
+        name, at, url = requirement.partition(" @ ")
+        if at and name.startswith("monorepo-toolkit") and url.startswith("file://"):
+            folder = Path(unquote(urlsplit(url).path))
+            files += [folder / "pyproject.toml", *sorted((folder / "toolkit").rglob("*.py"))]
+    return [path for path in files if path.is_file()]
+
+
+@functools.cache
+def _uv() -> str | None:
+    """uv on PATH, or beside the Python running nox (``pip install uv`` puts it there)."""
+    found = shutil.which("uv")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else None
+
+
+def _no_install(session: nox.Session) -> bool:
+    """``nox -R`` / ``--no-install``: reuse the environment as it is."""
+    return bool(getattr(session._runner.global_config, "no_install", False))
+
+
+def _create(session: nox.Session, location: Path, interpreter: str) -> None:
+    shutil.rmtree(location, ignore_errors=True)
+    uv = _uv()
+    if uv:
+        session.run(uv, "venv", "--quiet", "--python", interpreter, str(location), external=True)
+    else:
+        session.run(interpreter, "-m", "venv", str(location), external=True)
+
+
+def _install_error(output: str) -> str:
+    """The line of an installer's output that says what went wrong."""
+    lines = [
+        line.strip(" ×╰─▶│").removeprefix("cause: ") for line in output.splitlines() if line.strip()
+    ]
+    # uv explains a failed resolution on its "Because ..." line; pip on "ERROR: ...".
+    for prefixes in (("because",), ("error",), ("no solution",)):
+        for line in lines:
+            if line.lower().startswith(prefixes):
+                return line
+    return lines[-1] if lines else "no output"
+
+
+def _install(
+    session: nox.Session, package: Package, env: PackageEnv, requirements: list[str]
+) -> None:
+    uv = _uv()
+    if uv:
+        command = [uv, "pip", "install", "--quiet", "--python", str(env.python), *requirements]
+    else:
+        command = [
+            str(env.python),
+            *("-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+            *requirements,
+        ]
+    session.log(f"{package.name}: installing into {env.location}")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        session.error(
+            f"{package.name}: its environment could not be installed: "
+            f"{_install_error(result.stderr or result.stdout)}"
+        )
+
+
+def _lock_selection(package: Package) -> list[str]:
+    """uv options picking the package and its test dependencies out of the lock."""
+    selection = ["--package", package.name]
+    if package.has_test_group:
+        selection += ["--group", "test"]
+    elif package.has_test_extra:
+        selection += ["--extra", "test"]
+    return selection
+
+
+def _uv_or_error(session: nox.Session, config: RepoConfig) -> str:
+    uv = _uv()
+    if uv is None:
+        session.error(
+            f"{config.lock} pins this repository's dependencies and uv is not installed: "
+            "pip install uv (the sessions sync each package from the lock with it)"
+        )
+    assert uv is not None
+    return uv
+
+
+def _locked_versions(session: nox.Session, config: RepoConfig, package: Package) -> str:
+    """The lock's requirements for the package and its test dependencies, as pins
+    (workspace members left out): the stamp's input and the toolkit's constraints."""
+    uv = _uv_or_error(session, config)
+    result = subprocess.run(
+        [
+            *(uv, "export", "--locked", "--quiet", *_lock_selection(package)),
+            *("--no-hashes", "--no-emit-workspace", "--format", "requirements-txt"),
+        ],
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        if "needs to be updated" in result.stderr:
+            session.error("uv.lock does not match the pyprojects: run uv lock")
+        reason = _install_error(result.stderr)
+        session.error(f"{package.name}: its locked requirements could not be read: {reason}")
+    return result.stdout
+
+
+def _sync_locked(
+    session: nox.Session,
+    config: RepoConfig,
+    package: Package,
+    env: PackageEnv,
+    interpreter: str,
+    pins: str,
+) -> None:
+    """Exactly the lock's versions for the package and its test group, then the
+    toolkit's runner plugins without changing any of them."""
+    uv = _uv_or_error(session, config)
+    session.log(f"{package.name}: syncing {env.location} from uv.lock")
+    result = subprocess.run(
+        [
+            *(uv, "sync", "--locked", "--quiet", *_lock_selection(package)),
+            *("--exact", "--python", interpreter),
+        ],
+        cwd=config.root,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(env.location)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        session.error(
+            f"{package.name}: its environment could not be synced from uv.lock: "
+            f"{_install_error(result.stderr or result.stdout)}"
+        )
+    constraints = env.location / "toolkit-constraints.txt"
+    constraints.write_text(pins)
+    _install(session, package, env, ["-c", str(constraints), *toolkit_requirement()])
+
+
+def _existing(config: RepoConfig, package: Package, version: str | None) -> PackageEnv | None:
+    """For ``nox -R``: the package's environment as it is, without looking for Pythons."""
+    found = sorted((config.root / ".nox").glob(f"toolkit-{package.name}-py{version or '*'}"))
+    envs = [PackageEnv(path) for path in found if (path / "bin" / "python").exists()]
+    return envs[-1] if len(envs) == 1 or (envs and version) else None
+
+
+def prepare(
+    session: nox.Session, config: RepoConfig, package: Package, version: str | None
+) -> PackageEnv:
+    """The package's environment (its Python: see :mod:`toolkit.host.interpreters`),
+    created or brought up to date: from the lock when the repository has one."""
+    if _no_install(session):
+        existing = _existing(config, package, version or package.python)
+        if existing is not None:
+            return existing
+    try:
+        chosen = interpreters.choose(config, package, version, _uv())
+    except ToolkitError as error:
+        session.error(str(error))
+    env = PackageEnv(config.root / ".nox" / f"toolkit-{package.name}-py{chosen.minor}")
+    pins = _locked_versions(session, config, package) if config.lock else None
+    requirements = toolkit_requirement() if pins is not None else _requirements(config, package)
+    if pins is None and config.constraints is not None:
+        requirements = ["-c", str(config.constraints), *requirements]
+    stamp = _stamp(config, package, chosen.path, [*requirements, pins or ""])
+    stamp_file = env.location / _STAMP
+    recorded = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
+    if env.python.exists() and recorded.get("stamp") == stamp:
+        session.log(f"{package.name}: environment {env.location} is up to date")
+        return env
+    stamp_file.unlink(missing_ok=True)
+    if pins is not None:
+        _sync_locked(session, config, package, env, chosen.path, pins)
+    else:
+        if not env.python.exists() or recorded.get("interpreter") != chosen.path:
+            _create(session, env.location, chosen.path)
+        _install(session, package, env, requirements)
+    stamp_file.write_text(json.dumps({"interpreter": chosen.path, "stamp": stamp}))
+    return env

@@ -1,0 +1,227 @@
+"""Run one test layer of one package: pytest in the package's environment.
+
+The unit layer is hermetic (pytest-socket: no network, unix sockets allowed for
+asyncio; the plugin refuses database fixtures). The integration layer gets the run's
+PostgreSQL server and a fresh database of the package's own, whatever its tests use.
+Both run in random order (pytest-randomly) with the run's seed, record coverage data
+and JUnit XML under ``reports/<package>/``, and rerun only tests marked ``flaky``
+(pytest-rerunfailures). A package without a layer's folder has no tests in it: the
+session is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit import variables
+from toolkit.errors import ToolkitError
+from toolkit.host import environment, reports
+from toolkit.host.config import Package
+from toolkit.host.reports import Outcome
+from toolkit.host.run import Run, pytest_args
+from toolkit.host.shards import DURATIONS_FILE, Shard, shard_from_env
+
+if TYPE_CHECKING:
+    import nox
+
+__all__ = ["layer_dir", "order_args", "package_environ", "run_layer", "run_pytest"]
+
+HERMETIC_ARGS = ("--disable-socket", "--allow-unix-socket")
+# pytest's exit codes: 0 passed, 1 tests failed, 5 nothing collected; the rest mean the
+# run itself broke (interrupted by collection errors, internal error, usage error).
+_PASSED_CODES = (0, 5)
+_TESTS_FAILED = 1
+_SUMMARY_ERROR = re.compile(r"^ERROR (?P<what>.+)$")
+_EXCEPTION_LINE = re.compile(r"^E\s+(?P<what>\S.*)$")
+
+
+def order_args(package: Package, seed: int) -> list[str]:
+    if not package.random_order:
+        return ["-p", "no:randomly"]
+    return ["-p", "randomly", f"--randomly-seed={seed}"]
+
+
+def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> Path:
+    """The layer's folder; the session is skipped when the package has no such layer.
+
+    A folder named in ``[tool.toolkit]`` that does not exist is a mistake, not an
+    absent layer.
+    """
+    root = run.config.root
+    pyproject = (package.path / "pyproject.toml").relative_to(root)
+    folder = package.test_dirs[layer]
+    if folder is not None and not folder.is_dir() and layer in package.configured_layers:
+        session.error(
+            f"{package.name}: {folder.relative_to(root)} (the {layer} folder named in "
+            f"[tool.toolkit] of {pyproject}) does not exist: create it or fix the path"
+        )
+    if folder is None or not folder.is_dir():
+        run.set_outcome(package, layer, Outcome("absent"))
+        why = (
+            f"{layer} = false in [tool.toolkit] of {pyproject}"
+            if folder is None
+            else f"no {folder.relative_to(root)} folder; if they live elsewhere, "
+            f'set {layer} = "<folder>" in [tool.toolkit] of {pyproject}'
+        )
+        session.skip(f"{package.name} has no {layer} tests ({why})")
+    return folder
+
+
+def _coverage_args(package: Package) -> list[str]:
+    """pytest-cov options (it follows xdist workers); the package's [tool.coverage] applies."""
+    import nox.project
+
+    pyproject = nox.project.load_toml(package.path / "pyproject.toml")
+    configured = "source" in pyproject.get("tool", {}).get("coverage", {}).get("run", {})
+    if configured:
+        source = "--cov"
+    else:
+        source = "--cov=src" if (package.path / "src").is_dir() else "--cov=."
+    # --cov-fail-under=0: one layer alone is not held to the bar; the coverage session is.
+    return [source, "--cov-config=pyproject.toml", "--cov-report=", "--cov-fail-under=0"]
+
+
+def package_environ(
+    session: nox.Session,
+    run: Run,
+    package: Package,
+    env: environment.PackageEnv,
+    layer: str,
+    *,
+    with_database: bool,
+) -> dict[str, str]:
+    """What a pytest run of the package sees: its ``[tool.toolkit.env]``, the layer, and
+    (``with_database``) the run's server and a fresh database of its own."""
+    environ = {**package.env, variables.LAYER: layer}
+    if with_database:
+        environ.update(run.database.package_environ(session, run.config, package, env))
+    return environ
+
+
+def _shard_args(session: nox.Session, package: Package) -> tuple[Shard | None, list[str]]:
+    """pytest-split options for ``TOOLKIT_SHARD`` and ``TOOLKIT_STORE_DURATIONS``."""
+    try:
+        shard = shard_from_env()
+    except ToolkitError as error:
+        session.error(str(error))
+    durations = str(package.path / DURATIONS_FILE)
+    args = shard.pytest_args(durations) if shard else []
+    if os.environ.get("TOOLKIT_STORE_DURATIONS"):
+        args += ["--store-durations", f"--durations-path={durations}"]
+    return shard, args
+
+
+def _die_with_parent() -> None:
+    """In the child: end when nox ends, even by SIGKILL (no report written after that)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: nox's Ctrl-C remains
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
+    """The first line that says why pytest could not run the tests."""
+    lines = [line.rstrip() for line in tail]
+    internal = [line for line in lines if line.startswith("INTERNALERROR> E ")]
+    if internal:  # a plugin raised: its exception's last line
+        return internal[-1].removeprefix("INTERNALERROR> E").strip()
+    for pattern in (_SUMMARY_ERROR, _EXCEPTION_LINE):
+        found = [match["what"] for line in lines if (match := pattern.match(line))]
+        if found:
+            return found[0] if pattern is _SUMMARY_ERROR else found[-1]
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    return last.strip("= ") or f"pytest exited with code {code}"
+
+
+def run_pytest(
+    session: nox.Session, python: Path, args: list[str], env: dict[str, str], cwd: Path
+) -> tuple[int, str]:
+    """Run pytest, its output streamed; its exit code and, unless it passed, the line
+    most likely to say why (meaningful when the run itself broke).
+
+    nox's ``session.run`` gives no exit code and no output to read a reason from, and
+    its child outlives a killed nox.
+    """
+    command = [str(python), "-m", "pytest", *args]
+    session.log(shlex.join(command))
+    tail: collections.deque[str] = collections.deque(maxlen=400)
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        preexec_fn=_die_with_parent,
+    ) as child:
+        assert child.stdout is not None
+        try:
+            for line in child.stdout:
+                print(line, end="", flush=True)
+                tail.append(line)
+            code = child.wait()
+        except KeyboardInterrupt:
+            child.wait()  # Ctrl-C reached pytest too: let it stop, then stop the run
+            raise
+    return code, "" if code in _PASSED_CODES else _broken_run_reason(code, tail)
+
+
+def run_layer(
+    session: nox.Session, run: Run, package: Package, python: str | None, layer: str
+) -> None:
+    config = run.config
+    shard, shard_args = _shard_args(session, package)
+    # Whatever happens next, nothing an earlier run left may pass for this run's results.
+    junit = reports.junit_path(config, package, layer, shard)
+    coverage_data = reports.coverage_data(config, package, layer, shard)
+    for stale in (junit, coverage_data):
+        stale.unlink(missing_ok=True)
+    test_dir = layer_dir(session, run, package, layer)
+    part = f"{layer}({package.name})" + (f", shard {shard.index}/{shard.total}" if shard else "")
+    if shard is None:
+        # The summary is queued by the coverage sessions, so it runs after all of them.
+        run.notify(session, "coverage", package)
+    else:
+        session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
+    env = environment.prepare(session, config, package, python)
+    seed = run.seed()
+    environ = package_environ(
+        session, run, package, env, layer, with_database=layer == "integration"
+    )
+    environ["COVERAGE_FILE"] = str(coverage_data)
+    args = [
+        str(test_dir.relative_to(package.path)),
+        *order_args(package, seed),
+        f"--junitxml={junit}",
+        f"-o=junit_suite_name={package.name}-{reports.part_name(layer, shard)}",
+        *_coverage_args(package),
+        *(HERMETIC_ARGS if layer == "unit" else ()),
+        *shard_args,
+        *pytest_args(session),
+    ]
+    if package.random_order:
+        session.log(f"{part}: random order, seed {seed} (replay: TOOLKIT_SEED={seed})")
+    else:
+        session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
+    code, reason = run_pytest(session, env.python, args, environ, package.path)
+    result = reports.layer_result([junit])
+    if code == _TESTS_FAILED and result is not None and result.failed:
+        reason = ""  # tests failed: the counts say it all
+    if reason:
+        run.set_outcome(package, layer, Outcome("error", reason))
+        session.error(f"{part}: pytest could not run the tests (exit code {code}): {reason}")
+    if code == _TESTS_FAILED:
+        run.set_outcome(package, layer, Outcome("failed", "tests failed"))
+        session.error(f"{part}: tests failed")
+    run.set_outcome(package, layer, Outcome("passed"))

@@ -1,0 +1,144 @@
+"""Where reports go (``reports/`` at the repository root) and how they are read back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from toolkit.host.config import LAYERS, Package, RepoConfig
+from toolkit.host.shards import Shard
+
+__all__ = [
+    "LayerResult",
+    "Outcome",
+    "junit_path",
+    "layer_result",
+    "package_dir",
+    "read_outcome",
+    "reports_dir",
+    "write_outcome",
+]
+
+
+def reports_dir(config: RepoConfig) -> Path:
+    path = config.root / "reports"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def package_dir(config: RepoConfig, package: Package) -> Path:
+    path = reports_dir(config) / package.name
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def part_name(layer: str, shard: Shard | None = None) -> str:
+    """``unit``, or ``unit-2of4`` for one shard: shards of one layer never overwrite
+    each other's files, so CI jobs can pool their reports."""
+    return layer if shard is None else f"{layer}-{shard.index}of{shard.total}"
+
+
+def junit_path(
+    config: RepoConfig, package: Package, layer: str, shard: Shard | None = None
+) -> Path:
+    return package_dir(config, package) / f"junit-{part_name(layer, shard)}.xml"
+
+
+def junit_paths(config: RepoConfig, package: Package, layer: str) -> list[Path]:
+    """The layer's JUnit files: whole-layer or per-shard."""
+    folder = package_dir(config, package)
+    return sorted(folder.glob(f"junit-{layer}.xml")) + sorted(
+        folder.glob(f"junit-{layer}-*of*.xml")
+    )
+
+
+def coverage_data(
+    config: RepoConfig, package: Package, layer: str, shard: Shard | None = None
+) -> Path:
+    """A layer's coverage data. Not ``.coverage.<layer>``: coverage treats files named
+    after its data file plus a suffix as parallel data, and folds (deletes) them
+    whenever it reports on the combined ``.coverage``."""
+    return package_dir(config, package) / f"{part_name(layer, shard)}.coverage"
+
+
+def coverage_parts(config: RepoConfig, package: Package) -> list[Path]:
+    """Every layer's (and shard's) coverage data present for the package."""
+
+    def layer_first(path: Path) -> tuple[int, str]:
+        layer = path.stem.split("-")[0]
+        return (LAYERS.index(layer) if layer in LAYERS else len(LAYERS), path.stem)
+
+    parts = [p for p in package_dir(config, package).glob("*.coverage") if p.name != ".coverage"]
+    return sorted(parts, key=layer_first)
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    tests: int
+    failed: int
+    skipped: int
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failed - self.skipped
+
+
+def layer_result(paths: list[Path]) -> LayerResult | None:
+    """Counts from a layer's JUnit XML files (one, or one per shard); None if none ran."""
+    tests = failed = skipped = 0
+    found = False
+    for path in paths:
+        try:
+            root = ElementTree.parse(path).getroot()
+        except (OSError, ElementTree.ParseError):
+            continue
+        found = True
+        suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+        for suite in suites:
+            tests += int(suite.get("tests", 0))
+            failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped += int(suite.get("skipped", 0))
+    return LayerResult(tests, failed, skipped) if found else None
+
+
+def coverage_summary(config: RepoConfig, package: Package) -> dict[str, Any] | None:
+    """What the coverage session recorded for the package (percent, threshold...)."""
+    path = package_dir(config, package) / "coverage-summary.json"
+    if not path.is_file():
+        return None
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a layer's session ended, beyond what JUnit counts say.
+
+    ``status`` is ``passed``, ``failed`` (tests failed), ``error`` (pytest crashed,
+    could not collect, or the session aborted before pytest: ``reason`` says why) or
+    ``absent`` (the package has no tests in that layer).
+    """
+
+    status: str
+    reason: str = ""
+
+
+def _outcome_path(config: RepoConfig, package: Package, layer: str) -> Path:
+    return package_dir(config, package) / f"outcome-{layer}.json"
+
+
+def write_outcome(config: RepoConfig, package: Package, layer: str, outcome: Outcome) -> None:
+    document = {"status": outcome.status, "reason": outcome.reason}
+    _outcome_path(config, package, layer).write_text(json.dumps(document) + "\n")
+
+
+def read_outcome(config: RepoConfig, package: Package, layer: str) -> Outcome | None:
+    path = _outcome_path(config, package, layer)
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return Outcome(str(document.get("status", "error")), str(document.get("reason", "")))

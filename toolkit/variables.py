@@ -1,0 +1,18 @@
+"""Environment variables the sessions hand to the package environments.
+
+The host (nox's process) and the code in package environments (the pytest plugin,
+``toolkit template``) agree on these names and on nothing else.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LAYER", "RUN_ID", "SALT", "TEMPLATE"]
+
+#: The layer a pytest run belongs to (``unit`` is hermetic).
+LAYER = "TOOLKIT_LAYER"
+#: The template database every pytest process clones its own database from.
+TEMPLATE = "TOOLKIT_DATABASE_TEMPLATE"
+#: Changes every template's fingerprint: a template to rebuild for reasons no file shows.
+SALT = "TOOLKIT_TEMPLATE_SALT"
+#: What sets one run's databases apart on a server several runs share.
+RUN_ID = "TOOLKIT_RUN_ID"
