@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,7 @@ def _unpack_archive(module_dir: Path, tag: str) -> Path | None:
         shutil.rmtree(staging, ignore_errors=True)
         _prune(target.parent, "postgresql-", keep=2)
     _paths.owned_folder(target, mode=0o700, what="the unpacked binaries' folder", fix="remove it")
+    os.utime(target, follow_symlinks=False)  # recently used: spared by pruning
     return target / "bin"
 
 
@@ -362,15 +364,22 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
     return Binaries(target / "bin", binaries.version, f"{binaries.source}, copied for uid {uid}")
 
 
+#: Binaries used this recently may be running a server right now: kept.
+_PRUNE_AFTER = 24 * 3600.0
+
+
 def _prune(folder: Path, prefix: str, keep: int) -> None:
-    """Drop all but the ``keep`` most recently used entries named ``prefix*``."""
+    """Drop all but the ``keep`` most recently used entries named ``prefix*``, sparing
+    any used in the last day."""
     entries = []
     for entry in os.scandir(folder):
         if entry.name.startswith(prefix) and not entry.name.endswith(".tmp"):
             info = entry.stat(follow_symlinks=False)
             entries.append((info.st_mtime, entry.path))
-    for _, path in sorted(entries, reverse=True)[keep:]:
-        shutil.rmtree(path, ignore_errors=True)
+    cutoff = time.time() - _PRUNE_AFTER
+    for used, path in sorted(entries, reverse=True)[keep:]:
+        if used < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def traversable(path: Path, uid: int, gid: int) -> bool:

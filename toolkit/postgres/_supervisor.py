@@ -291,16 +291,23 @@ def _prepare_data_dir(config: dict[str, Any], runtime: str, data_dir: str) -> No
     _prune(os.path.dirname(cache), keep=config.get("cache_keep", 3))
 
 
+#: An entry used this recently may be being copied by a concurrent start: kept.
+_PRUNE_AFTER = 3600.0
+
+
 def _prune(folder: str, keep: int) -> None:
-    """Drop all but the ``keep`` most recently used cache entries (each ~28 MB)."""
+    """Drop all but the ``keep`` most recently used cache entries (each ~28 MB),
+    sparing any used in the last hour."""
     entries = []
     for entry in os.scandir(folder):
         with contextlib.suppress(OSError):
             info = entry.stat(follow_symlinks=False)
             if stat.S_ISDIR(info.st_mode) and not entry.name.endswith(".tmp"):
                 entries.append((info.st_mtime, entry.path))
-    for _, path in sorted(entries, reverse=True)[keep:]:
-        shutil.rmtree(path, ignore_errors=True)
+    cutoff = time.time() - _PRUNE_AFTER
+    for used, path in sorted(entries, reverse=True)[keep:]:
+        if used < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _free_port() -> int:

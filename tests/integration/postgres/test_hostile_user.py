@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def test_planted_pid_files_get_no_process_signalled(runtime_dir: Path) -> None:
     to the pid inside."""
     victim = subprocess.Popen([sys.executable, "-c", VICTIM])
     nobody = pwd.getpwnam("nobody")
-    in_shm = Path("/dev/shm/toolkit-pg-planted-by-nobody")
+    in_shm = Path(f"/dev/shm/toolkit-pg-planted-{uuid.uuid4().hex[:8]}")  # runs may overlap
     theirs = runtime_dir / "toolkit-pg-theirs"
     ours = runtime_dir / "toolkit-pg-stale"
     try:
