@@ -29,6 +29,7 @@ from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths, extensions
+from toolkit.postgres.settings import whole_number_from_env
 
 __all__ = [
     "Binaries",
@@ -268,15 +269,13 @@ def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
 
 def wanted_major() -> int | None:
     """``TOOLKIT_POSTGRES_VERSION``: the major version a repository tests against."""
-    raw = os.environ.get("TOOLKIT_POSTGRES_VERSION", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 9 < int(raw) < 100:
-        raise ToolkitError(
-            f"TOOLKIT_POSTGRES_VERSION={raw!r} is not a PostgreSQL major version",
-            "use a major such as 16 or 17, or unset it",
-        )
-    return int(raw)
+    return whole_number_from_env(
+        "TOOLKIT_POSTGRES_VERSION",
+        10,
+        99,
+        "a PostgreSQL major version",
+        "use a major such as 16 or 17, or unset it",
+    )
 
 
 def find_binaries(major: int | None = None) -> Binaries:

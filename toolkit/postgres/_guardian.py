@@ -27,7 +27,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["Guardian", "OwnerGone", "alive", "exit_on_signals", "report", "until_owner_leaves"]
+__all__ = [
+    "Guardian",
+    "OwnerGone",
+    "alive",
+    "exists",
+    "exit_on_signals",
+    "report",
+    "until_owner_leaves",
+]
 
 
 # -- the owner's side ----------------------------------------------------------------
@@ -124,7 +132,11 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     except OSError:
-        pass
+        return exists(pid)
+
+
+def exists(pid: int) -> bool:
+    """A process has this pid (ours or another user's: signal 0 checks, sends nothing)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,9 +1,14 @@
-"""Server settings every provider applies: a server whose files are deleted after the
-run needs no durability."""
+"""Settings every provider shares: the server's test settings (a server whose files are
+deleted after the run needs no durability), and how numbers are read from the
+environment."""
 
 from __future__ import annotations
 
-__all__ = ["TEST_SETTINGS"]
+import os
+
+from toolkit.errors import ToolkitError
+
+__all__ = ["TEST_SETTINGS", "whole_number_from_env"]
 
 TEST_SETTINGS = {
     "fsync": "off",
@@ -14,3 +19,13 @@ TEST_SETTINGS = {
     # a postmaster killed outright leaves nothing outside the folder we remove.
     "dynamic_shared_memory_type": "mmap",
 }
+
+
+def whole_number_from_env(name: str, low: int, high: int, what: str, fix: str) -> int | None:
+    """``$name`` as a number from ``low`` to ``high``; None when unset; else one line."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ToolkitError(f"{name}={raw!r} is not {what}", fix)
+    return int(raw)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import os
-
 from toolkit.errors import ToolkitError
 from toolkit.postgres.provider import StartOptions
 from toolkit.postgres.selection import choose_provider
 from toolkit.postgres.server import Server
+from toolkit.postgres.settings import whole_number_from_env
 
 __all__ = ["start_server"]
 
 
 def _port_from_env() -> int | None:
-    raw = os.environ.get("TOOLKIT_POSTGRES_PORT", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ToolkitError(
-            f"TOOLKIT_POSTGRES_PORT={raw!r} is not a port number",
-            "use a number from 1 to 65535, or unset it for a free port",
-        )
-    return int(raw)
+    return whole_number_from_env(
+        "TOOLKIT_POSTGRES_PORT",
+        1,
+        65535,
+        "a port number",
+        "use a number from 1 to 65535, or unset it for a free port",
+    )
 
 
 def start_server(provider: str | None = None, *, port: int | None = None) -> Server:

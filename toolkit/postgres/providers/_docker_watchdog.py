@@ -32,7 +32,13 @@ import sys
 import time
 from typing import Any
 
-from toolkit.postgres._guardian import OwnerGone, exit_on_signals, report, until_owner_leaves
+from toolkit.postgres._guardian import (
+    OwnerGone,
+    exists,
+    exit_on_signals,
+    report,
+    until_owner_leaves,
+)
 
 __all__ = ["LABEL", "is_leftover", "owner_alive", "owner_labels", "process_start"]
 
@@ -91,13 +97,7 @@ def owner_alive(labels: dict[str, str]) -> bool:
     recorded = labels.get(OWNER_START, "")
     if recorded and os.path.isdir("/proc"):
         return process_start(pid) == recorded
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return exists(pid)
 
 
 def is_leftover(labels: dict[str, str], hostname: str | None = None) -> bool:
