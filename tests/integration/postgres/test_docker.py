@@ -24,7 +24,7 @@ from tests.integration.postgres._schemas import package_metadata
 from tests.integration.postgres.conftest import ENGINE_HOST, IMAGE, ours
 from toolkit.errors import ToolkitError
 from toolkit.postgres import databases, start_server
-from toolkit.postgres.providers._docker_watchdog import OWNER_PID
+from toolkit.postgres._docker_watchdog import OWNER_PID
 from toolkit.postgres.schema import MetadataSchema
 from toolkit.postgres.server import Server
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from toolkit.postgres.providers._docker_watchdog import (
+from toolkit.postgres._docker_watchdog import (
     LABEL,
     OWNER_HOST,
     OWNER_PID,

@@ -16,7 +16,7 @@ pid's start time, which tells a live owner from a recycled pid), and each watchd
 first sweeps the containers of this host whose owner is dead.
 
 A guardian (:mod:`toolkit.postgres._guardian`: ``python -I -m
-toolkit.postgres.providers._docker_watchdog CONFIG``) with the Docker SDK (a dependency
+toolkit.postgres._docker_watchdog CONFIG``) with the Docker SDK (a dependency
 of testcontainers) and the standard library; the provider imports it for the labels.
 It reports one JSON line on stdout: ``{"swept": [ids]}`` once it guards, or
 ``{"error": "..."}``.
