@@ -52,7 +52,7 @@ def _start_once(env: Mapping[str, str]) -> dict[str, float]:
 
 def measure_container_starts(repeat: int, env: Mapping[str, str]) -> dict[str, Sample] | None:
     """Samples per row, or None when no engine answers (nothing is started then)."""
-    if not docker_provider.available():
+    if docker_provider.available() is not None:  # the reason none can be used
         return None
     _start_once(env)  # pulls the image if the engine lacks it; compiles bytecode
     runs = [_start_once(env) for _ in range(repeat)]
