@@ -46,6 +46,7 @@ _ROOT_KEYS = {
     "fail_under",
     "isolation_orders",
     "constraints",
+    "postgres",
     *_SHARED_KEYS,
 }
 _PACKAGE_KEYS = {"unit", "integration", "random_order", "setup", "python", *_SHARED_KEYS}
@@ -116,6 +117,8 @@ class RepoConfig:
     lock: Path | None = None
     #: A pip constraints file for every package environment (repositories without a lock).
     constraints: Path | None = None
+    #: The PostgreSQL major the repository tests against (``TOOLKIT_POSTGRES_VERSION``).
+    postgres: str | None = None
 
     def local_dependencies(self, package: Package) -> list[Package]:
         """Workspace packages ``package`` needs, transitively, dependencies first."""
@@ -150,6 +153,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ToolkitError(f"{path} does not exist", "run from the repository root") from None
     except tomllib.TOMLDecodeError as error:
         raise ToolkitError(f"{path} is not valid TOML: {error}", "fix the syntax") from None
+    except UnicodeDecodeError:
+        raise ToolkitError(
+            f"{path} is not UTF-8 text", "save it as UTF-8, as TOML requires"
+        ) from None
+    except OSError as error:
+        raise ToolkitError(
+            f"{path} cannot be read: {error.strerror}", "check its permissions"
+        ) from None
+
+
+def _table(data: dict[str, Any], dotted: str, where: object) -> dict[str, Any]:
+    """``data``'s table at ``dotted`` (``tool.coverage.report``), {} when absent; a value
+    of another type is a mistake named with its place."""
+    current: Any = data
+    for key in dotted.split("."):
+        current = current.get(key, {})
+        if not isinstance(current, dict):
+            raise ToolkitError(
+                f"[{dotted}] in {where} must be a table, not {type(current).__name__}",
+                "see the TOML of a pyproject.toml: [tool.toolkit], [project], ...",
+            )
+    table: dict[str, Any] = current
+    return table
 
 
 def _threshold(value: Any, where: str) -> float:
@@ -242,6 +268,14 @@ def _setup_commands(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _list(value: Any, where: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise ToolkitError(
+            f"[project] dependencies in {where} must be a list", 'e.g. dependencies = ["httpx"]'
+        )
+    return value
+
+
 def _requirement_names(requirements: list[Any]) -> tuple[str, ...]:
     names = []
     for requirement in requirements:
@@ -258,16 +292,13 @@ def _load_package(
     pyproject_path = path / "pyproject.toml"
     data = _read_toml(pyproject_path)
     where = pyproject_path.relative_to(root)
-    project = data.get("project", {})
+    project = _table(data, "project", where)
     name = project.get("name")
     if not isinstance(name, str) or not name:
         raise ToolkitError(f"{where} has no [project] name", "add one: every package needs a name")
-    tool = data.get("tool", {})
-    options = tool.get("toolkit", {})
-    if not isinstance(options, dict):
-        raise ToolkitError(f"[tool.toolkit] in {where} must be a table", "see the README")
+    options = _table(data, "tool.toolkit", where)
     _check_keys(options, _PACKAGE_KEYS, f"[tool.toolkit] of {where}")
-    coverage_report = tool.get("coverage", {}).get("report", {})
+    coverage_report = _table(data, "tool.coverage.report", where)
     if "fail_under" in coverage_report:
         fail_under = _threshold(
             coverage_report["fail_under"], f"[tool.coverage.report] fail_under in {where}"
@@ -306,9 +337,9 @@ def _load_package(
         requires_python=(
             project["requires-python"] if isinstance(project.get("requires-python"), str) else None
         ),
-        dependencies=_requirement_names(project.get("dependencies", [])),
-        has_test_group="test" in data.get("dependency-groups", {}),
-        has_test_extra="test" in project.get("optional-dependencies", {}),
+        dependencies=_requirement_names(_list(project.get("dependencies", []), where)),
+        has_test_group="test" in _table(data, "dependency-groups", where),
+        has_test_extra="test" in _table(data, "project.optional-dependencies", where),
     )
 
 
@@ -316,13 +347,9 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     """Read and validate the repository at ``root``; ToolkitError on any mistake."""
     root = Path(root).resolve()
     data = _read_toml(root / "pyproject.toml")
-    tool = data.get("tool", {})
-    options = tool.get("toolkit", {})
-    if not isinstance(options, dict):
-        raise ToolkitError("[tool.toolkit] of pyproject.toml must be a table", "see the README")
+    options = _table(data, "tool.toolkit", "pyproject.toml")
     _check_keys(options, _ROOT_KEYS, "[tool.toolkit] of pyproject.toml")
-    uv = tool.get("uv", {})
-    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    workspace = _table(data, "tool.uv", "pyproject.toml").get("workspace")
     globs, excluded = _package_globs(options, workspace, root)
     fail_under = _threshold(
         options.get("fail_under", DEFAULT_FAIL_UNDER), "fail_under in [tool.toolkit]"
@@ -364,6 +391,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
         lock=root / "uv.lock" if (root / "uv.lock").is_file() and workspace else None,
         constraints=_constraints(options, root),
+        postgres=_postgres_major(options.get("postgres")),
     )
 
 
@@ -389,6 +417,18 @@ def _package_globs(
         "pyproject.toml names no packages",
         'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',
     )
+
+
+def _postgres_major(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not text.isdigit() or not 10 <= int(text) <= 99:
+        raise ToolkitError(
+            f"postgres in [tool.toolkit] = {value!r} is not a PostgreSQL major version",
+            'use e.g. postgres = "16"',
+        )
+    return text
 
 
 def _constraints(options: dict[str, Any], root: Path) -> Path | None:

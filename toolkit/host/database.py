@@ -74,6 +74,8 @@ class RunDatabase:
         #: On an external server (which other runs may share), what sets this run's
         #: databases apart; a throwaway server is this run's alone.
         self.run_id: str | None = None
+        #: What the server is started with: the repository's PostgreSQL major.
+        self.server_environ: dict[str, str] = {}
         if os.environ.get("TOOLKIT_POSTGRES_URL"):
             self.run_id = os.environ.get(RUN_ID) or secrets.token_hex(4)
 
@@ -91,6 +93,7 @@ class RunDatabase:
         session.log("starting PostgreSQL for this run (TOOLKIT_POSTGRES decides where from)")
         self._process = process = subprocess.Popen(
             [str(python), "-m", "toolkit", "postgres", "--until-eof"],
+            env={**os.environ, **self.server_environ},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

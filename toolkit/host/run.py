@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["CHANGED_SINCE_OPTION", "Run", "changed_since", "pytest_args"]
 
 CHANGED_SINCE_OPTION = "--changed-since="
+POSTGRES_VERSION = "TOOLKIT_POSTGRES_VERSION"
 
 
 @dataclass
@@ -38,6 +39,10 @@ class Run:
     _ran: dict[str, list[str]] = field(default_factory=dict)
     _outcomes: dict[tuple[str, str], Outcome] = field(default_factory=dict)
     _selections: dict[str, Selection] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.config.postgres and not os.environ.get(POSTGRES_VERSION):
+            self.database.server_environ[POSTGRES_VERSION] = self.config.postgres
 
     def seed(self) -> int:
         """The run's random-order seed: ``TOOLKIT_SEED``, else drawn once per run."""

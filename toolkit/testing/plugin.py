@@ -55,14 +55,14 @@ _EXIT_USER_ERROR = 2
 
 def _exit(error: ToolkitError) -> None:
     """End the run with the error's one line: every test would fail the same way."""
-    pytest.exit(f"toolkit: {error}", returncode=_EXIT_USER_ERROR)
+    pytest.exit(f"toolkit: error: {error}", returncode=_EXIT_USER_ERROR)
 
 
 def _project_name(rootdir: Path) -> str:
     try:
         with open(rootdir / "pyproject.toml", "rb") as handle:
             return str(tomllib.load(handle)["project"]["name"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
+    except (OSError, KeyError, TypeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return rootdir.name
 
 
@@ -89,6 +89,21 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         prepare_process_database()
     except ToolkitError as error:
         raise pytest.UsageError(f"toolkit: error: {error}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """One fixed port cannot serve several xdist workers that each start a server."""
+    workers = getattr(config.option, "numprocesses", None)
+    port = os.environ.get("TOOLKIT_POSTGRES_PORT")
+    controller = not hasattr(config, "workerinput")
+    if controller and workers and port and not os.environ.get("DATABASE_URL"):
+        pytest.exit(
+            f"toolkit: error: TOOLKIT_POSTGRES_PORT={port} cannot serve {workers} xdist "
+            "workers that each start a server; unset it, or share one server: "
+            f"toolkit postgres --port {port} -- pytest -n {workers}",
+            returncode=_EXIT_USER_ERROR,
+        )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -35,6 +35,9 @@ def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, st
     if package.needs_database:
         from toolkit.postgres import start_server
 
+        if config.postgres:  # the repository's major, unless the environment names one
+            os.environ.setdefault("TOOLKIT_POSTGRES_VERSION", config.postgres)
+
         server = cleanup.enter_context(start_server())
         try:
             template = ensure_package_template(package, server)

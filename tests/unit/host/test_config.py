@@ -357,3 +357,62 @@ def test_toolkit_packages_win_over_workspace_members(tmp_path: Path) -> None:
     assert [package.name for package in config.packages] == ["a"]
     assert config.package("a").python == "3.11"
     assert config.lock is None
+
+
+@pytest.mark.parametrize(
+    ("package_toml", "fragment"),
+    [
+        pytest.param(
+            'tool = "x"\n[project]\nname = "p"\n',
+            "[tool.toolkit] in p/pyproject.toml must be a table, not str",
+            id="tool-str",
+        ),
+        pytest.param(
+            '[project]\nname = "p"\n[tool]\ncoverage = 3\n',
+            "[tool.coverage.report] in p/pyproject.toml must be a table, not int",
+            id="coverage-int",
+        ),
+        pytest.param(
+            'project = ["p"]\n', "[project] in p/pyproject.toml must be a table", id="project-list"
+        ),
+        pytest.param(
+            '[project]\nname = "p"\ndependencies = "httpx"\n',
+            "[project] dependencies in p/pyproject.toml must be a list",
+            id="dependencies-str",
+        ),
+    ],
+)
+def test_wrong_typed_tables_are_one_line(tmp_path: Path, package_toml: str, fragment: str) -> None:
+    _write(
+        tmp_path,
+        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": package_toml},
+    )
+
+    with pytest.raises(ToolkitError) as caught:
+        load_config(tmp_path)
+
+    assert fragment in str(caught.value)
+
+
+def test_a_pyproject_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.toolkit]\npackages = ["\xe9"]\n')
+
+    with pytest.raises(ToolkitError, match="is not UTF-8 text"):
+        load_config(tmp_path)
+
+
+def test_the_postgres_major_is_read_and_checked(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["p"]\npostgres = 16\n',
+            "p/pyproject.toml": _package("p"),
+        },
+    )
+    assert load_config(tmp_path).postgres == "16"
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.toolkit]\npackages = ["p"]\npostgres = "sixteen"\n'
+    )
+    with pytest.raises(ToolkitError, match="is not a PostgreSQL major version"):
+        load_config(tmp_path)

@@ -44,3 +44,16 @@ def test_pytest_args_leave_out_the_toolkits_own() -> None:
     session = SimpleNamespace(posargs=["-x", "--changed-since=main", "-n", "2"])
 
     assert pytest_args(session) == ["-x", "-n", "2"]
+
+
+def test_the_repositorys_postgres_major_reaches_the_runs_server(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    monkeypatch.delenv("TOOLKIT_POSTGRES_VERSION", raising=False)
+    pinned = Run(replace(run.config, postgres="16"))
+    assert pinned.database.server_environ == {"TOOLKIT_POSTGRES_VERSION": "16"}
+
+    monkeypatch.setenv("TOOLKIT_POSTGRES_VERSION", "15")  # the environment wins
+    assert Run(replace(run.config, postgres="16")).database.server_environ == {}
