@@ -507,3 +507,56 @@ def test_an_app_on_sqlalchemy_1_4_adopts_the_sessions(
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert leftovers(runtime) == []
+
+
+def _pytest_under(folder: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"pytest" in cmdline and str(folder).encode() in b" ".join(cmdline):
+            found.append(int(proc.name))
+    return found
+
+
+def test_pytest_stops_with_a_killed_nox_and_writes_no_report(
+    nox_without_toolkit: Path, tmp_path: Path, runtime: Path
+) -> None:
+    """Before: pytest ran on for its whole suite after kill -9 of nox, then wrote reports."""
+    import signal
+
+    from tests.integration.conftest import wait_until
+    from tests.integration.sessions.conftest import user_environ
+
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["slow"]\n',
+            "noxfile.py": NOXFILE,
+            "slow/pyproject.toml": '[project]\nname = "slow"\nversion = "0.1"\n',
+            "slow/tests/unit/test_slow.py": "import time\n\ndef test_slow():\n    time.sleep(60)\n",
+        },
+    )
+    run_nox(nox_without_toolkit, tmp_path, "-s", "unit", "--", "--collect-only")  # env ready
+    nox = subprocess.Popen(
+        [str(nox_without_toolkit), "-s", "unit"],
+        cwd=tmp_path,
+        env=user_environ(TOOLKIT_RUNTIME_DIR=str(runtime)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: bool(_pytest_under(tmp_path)), timeout=120)
+        (pytest_pid,) = _pytest_under(tmp_path)
+        parent = int(Path(f"/proc/{pytest_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        os.kill(parent, signal.SIGKILL)  # the nox process running the session
+
+        assert wait_until(lambda: not _pytest_under(tmp_path), timeout=2)
+        assert not (tmp_path / "reports" / "slow" / "junit-unit.xml").exists()
+    finally:
+        nox.kill()
+        nox.wait()
