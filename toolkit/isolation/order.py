@@ -8,7 +8,8 @@ may appear twice: "alone first, then after the suspects" costs one run instead o
 two) and deselects the rest. Each execution's position is attached to its reports as
 the user property ``isolation_position``, which pytest-reportlog writes out.
 ``--isolation-info`` names a file that receives the run's rootdir, against which node
-ids are relative.
+ids are relative. ``--isolation-reverse`` runs the collected tests in the exact reverse
+of file order: with file order, every pair of tests then runs in both relative orders.
 
 pytest-randomly must be off in these runs (``-p no:randomly``): the order is ours.
 """
@@ -32,6 +33,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--isolation-order", metavar="FILE", help="run exactly these node ids, in order"
     )
     group.addoption("--isolation-info", metavar="FILE", help="write the run's rootdir here (JSON)")
+    group.addoption(
+        "--isolation-reverse",
+        action="store_true",
+        help="run the collected tests in the exact reverse of file order",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     order = config.getoption("isolation_order")
     if not order:
+        if config.getoption("isolation_reverse"):
+            items.reverse()
         return
     wanted = [line for line in Path(order).read_text().splitlines() if line]
     by_id = {item.nodeid: item for item in items}
