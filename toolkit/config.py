@@ -11,6 +11,8 @@ Root ``pyproject.toml``::
     fail_under = 80                       # default threshold; a package's own
                                           # [tool.coverage.report] fail_under wins
     isolation_orders = 3                  # random orders tried by the isolation session
+    isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
+    isolation_max_sets = 5                # independent polluter sets searched per victim
 
 A package's ``pyproject.toml`` may add ``[tool.toolkit]`` with ``unit`` and
 ``integration`` (test folders, default ``tests/unit`` and ``tests/integration``) and
@@ -27,12 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
+from toolkit.isolation.budget import (
+    DEFAULT_BUDGET,
+    DEFAULT_MAX_SETS,
+    parse_budget,
+    parse_max_sets,
+)
 
 __all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
 
 LAYERS = ("unit", "integration")
 DEFAULT_FAIL_UNDER = 80.0
 _ROOT_KEYS = {"packages", "python", "fail_under", "isolation_orders"}
+_ROOT_KEYS |= {"isolation_budget", "isolation_max_sets"}
 _PACKAGE_KEYS = {"unit", "integration", "random_order"}
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -68,6 +77,8 @@ class RepoConfig:
     python: tuple[str, ...] | None
     fail_under: float
     isolation_orders: int
+    isolation_budget: float = DEFAULT_BUDGET
+    isolation_max_sets: int = DEFAULT_MAX_SETS
 
     def local_dependencies(self, package: Package) -> list[Package]:
         """Workspace packages ``package`` needs, transitively, dependencies first."""
@@ -238,6 +249,8 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         python=versions,
         fail_under=fail_under,
         isolation_orders=orders,
+        isolation_budget=parse_budget(options.get("isolation_budget", DEFAULT_BUDGET)),
+        isolation_max_sets=parse_max_sets(options.get("isolation_max_sets", DEFAULT_MAX_SETS)),
     )
 
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from toolkit.isolation._examine import FLAKY_SUGGESTION, Examiner
+from toolkit.isolation.budget import DEFAULT_BUDGET, DEFAULT_MAX_SETS
 from toolkit.isolation._report import KINDS, Finding, OrderRun, Report
 from toolkit.isolation._runner import (
     LEAK_PLUGIN,
@@ -24,19 +25,18 @@ from toolkit.isolation._runner import (
 
 __all__ = ["DEFAULT_BUDGET", "FLAKY_SUGGESTION", "analyse", "order_plan"]
 
-#: Seconds of searching per suite before the engine reports what it has confirmed.
-DEFAULT_BUDGET = 600.0
-
 
 def order_plan(orders: int, seed: int) -> list[tuple[str, int | None]]:
-    """The whole-suite runs: file order, its exact reverse, then ``orders`` random
-    orders with seeds hashed from ``seed``.
+    """The whole-suite runs: file order, its exact reverse, the interleaved order, then
+    ``orders`` random orders with seeds hashed from ``seed``.
 
     File order and its reverse run every pair of tests in both relative orders, so a
     single polluter is exposed whatever the seed unless a test between them cleans
-    up; random orders then break up such cleaners and multi-test causes.
+    up; the interleaved order (even units, then odd ones, at each level) makes units
+    one apart neighbours, exposing the polluter that a cleaner hides in file order;
+    random orders then break up wider cleaners and multi-test causes.
     """
-    plan: list[tuple[str, int | None]] = [("file", None), ("reverse", None)]
+    plan: list[tuple[str, int | None]] = [("file", None), ("reverse", None), ("interleave", None)]
     plan += [("random", derived_seed(seed, index)) for index in range(orders)]
     return plan
 
@@ -52,7 +52,7 @@ def analyse(
     seed: int | None = None,
     jobs: int = 1,
     leaks: bool = True,
-    max_sets: int = 5,
+    max_sets: int = DEFAULT_MAX_SETS,
     budget: float | None = DEFAULT_BUDGET,
     work_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
@@ -100,7 +100,8 @@ def analyse(
     findings += examiner.findings
     findings.sort(key=lambda finding: (KINDS.index(finding.kind), finding.test))
     notes = sorted(examiner.notes, key=lambda note: (note.kind, note.test))
-    return Report(runs, findings, runner.runs, notes, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return Report(runs, findings, runner.runs, notes, seconds, runner.leak_watch)
 
 
 def _order_runs(

@@ -339,7 +339,8 @@ class Examiner:
                 )
             )
             return
-        sets = victim.sets
+        position = {e.test: i for i, e in enumerate(self.runs[0].executions)}
+        sets = sorted(victim.sets, key=lambda group: [position.get(t, -1) for t in group])
         self.say(f"{victim.test}: order-dependent, polluted by {' ; '.join(' + '.join(s) for s in sets)}")
         details = {
             "polluter_sets": sets,

@@ -124,6 +124,7 @@ class Report:
     pytest_runs: int
     notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
+    leak_watch: str | None = None  # "on: DATABASE_URL", "off: psycopg is not installed ..."
 
     def noted(self, kind: str) -> list[Note]:
         """The notes of one kind: ``fails alone``, ``unconfirmed`` or ``unsearched``."""
@@ -150,6 +151,8 @@ class Report:
     def summary(self) -> list[str]:
         """Lines for a log: the failing tests that are not findings, with commands."""
         lines = []
+        if self.leak_watch and self.leak_watch.startswith("off"):
+            lines.append(f"database leak check {self.leak_watch}")
         titles = {
             "fails alone": "fail(s) even alone (not an isolation problem; the command shows it)",
             "unconfirmed": "failed once but not again one process at a time (not reported)",

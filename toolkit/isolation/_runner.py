@@ -36,7 +36,7 @@ _XDIST_FLAGS = ("-d", "--distload")
 #: What the target environment must import, and the distribution that provides it.
 _REQUIRED = {
     "pytest": "pytest",
-    "randomly": "pytest-randomly",
+    "pytest_randomly": "pytest-randomly",
     "pytest_reportlog": "pytest-reportlog",
     "toolkit.isolation.order": "monorepo-toolkit",
 }
@@ -150,6 +150,7 @@ class Runner:
         self.separate = separate
         self.runs = 0
         self.rootdir: Path = suite.root
+        self.leak_watch: str | None = None  # what the leak plugin said it watched
         work_dir.mkdir(parents=True, exist_ok=True)
 
     def _environ(self, slot: int, home: Path | None = None) -> dict[str, str]:
@@ -193,11 +194,10 @@ class Runner:
         missing = result.stdout.split()
         if missing:
             wanted = sorted({modules[name] for name in missing})
-            extra = " (its runner extra has the rest)" if "monorepo-toolkit" in wanted else ""
             raise IsolationError(
                 f"the environment of {self.suite.python} lacks {', '.join(wanted)}",
-                f"install {' '.join(wanted)} into it, e.g. pip install "
-                f"'monorepo-toolkit[runner]'{extra}",
+                f"install {' '.join(wanted)} into it (monorepo-toolkit's runner extra "
+                "brings every plugin the engine loads)",
             )
 
     def _pytest(
@@ -241,11 +241,12 @@ class Runner:
     @staticmethod
     def order_args(order: str, seed: int | None = None) -> list[str]:
         """pytest's arguments for one whole-suite order: ``file``, ``reverse`` (exactly
-        file order reversed) or ``random`` (pytest-randomly with ``seed``)."""
+        file order reversed), ``interleave`` (even units, then odd ones, at each level)
+        or ``random`` (pytest-randomly with ``seed``)."""
         if order == "random":
             return ["-p", "randomly", f"--randomly-seed={seed}"]
-        if order == "reverse":
-            return ["-p", "no:randomly", "-p", ORDER_PLUGIN, "--isolation-reverse"]
+        if order in ("reverse", "interleave"):
+            return ["-p", "no:randomly", "-p", ORDER_PLUGIN, f"--isolation-{order}"]
         return ["-p", "no:randomly"]
 
     def whole_suite(
@@ -260,7 +261,10 @@ class Runner:
             args += ["-p", LEAK_PLUGIN]
         executions = self._pytest(name, [*args, *self.suite.args], slot, home)
         if info.is_file():
-            self.rootdir = Path(json.loads(info.read_text())["rootdir"])
+            document = json.loads(info.read_text())
+            self.rootdir = Path(document["rootdir"])
+            if leaks:
+                self.leak_watch = document.get("leaks")
         return executions
 
     def explicit(self, order: Sequence[str]) -> list[Execution]:

@@ -61,12 +61,19 @@ def test_concurrent_runs_get_a_temporary_folder_and_home_of_their_own(tmp_path: 
 def test_orders_are_file_reverse_then_random_with_hashed_seeds() -> None:
     plan = order_plan(3, 7)
 
-    assert [order for order, _ in plan] == ["file", "reverse", "random", "random", "random"]
-    seeds = [seed for _, seed in plan[2:]]
+    assert [order for order, _ in plan] == [
+        "file",
+        "reverse",
+        "interleave",
+        "random",
+        "random",
+        "random",
+    ]
+    seeds = [seed for _, seed in plan[3:]]
     assert seeds == [derived_seed(7, index) for index in range(3)]  # replayable from 7
     assert len(set(seeds)) == 3
     assert all(abs(a - b) > 1000 for a in seeds for b in seeds if a != b)  # not consecutive
-    assert [seed for _, seed in order_plan(3, 8)[2:]] != [seeds[1], seeds[2], derived_seed(8, 2)]
+    assert [seed for _, seed in order_plan(3, 8)[3:]] != [seeds[1], seeds[2], derived_seed(8, 2)]
 
 
 def test_reverse_order_is_replayed_through_the_order_plugin() -> None:

@@ -137,7 +137,7 @@ def test_victims_of_one_polluter_are_narrowed_by_the_same_runs() -> None:
 
 def test_victims_with_different_polluters_part_ways() -> None:
     oracle, calls = _shared_model(
-        {"v1": [{"test_010"}], "v2": [{"test_010"}], "v3": [{"test_200"}], "v4": [set()] and [{"x"}]}
+        {"v1": [{"test_010"}], "v2": [{"test_010"}], "v3": [{"test_200"}], "v4": [{"not_there"}]}
     )
 
     found = shared_last(oracle, TESTS, ["v1", "v2", "v3", "v4"])
