@@ -162,8 +162,8 @@ class Examiner:
         return [test for test in run.prefix(victims[-1]) if test not in excluded]
 
     def _examine_group(self, run: OrderRun, worker: str | None, group: list[str]) -> None:
-        prefix = self._prefix(run, group)
-        order = [*prefix, *group]
+        # The replay: exactly what ran in that process, up to the last victim.
+        order = [*run.prefix(group[-1]), group[-1]]
         self.say(
             f"{len(group)} test(s) failed in the {run.label} run: replaying it one process at a time"
         )
@@ -184,7 +184,7 @@ class Examiner:
                     Note("fails alone", test, "fails alone", self.runner.replay([test]))
                 )
         if order_dependent:
-            self._polluters(order_dependent, run, prefix)
+            self._polluters(order_dependent, run)
 
     def _replays(self, run: OrderRun, order: list[str], tests: list[str]) -> None:
         """Tests that did not fail again in their replayed run: replay it up to
@@ -210,12 +210,17 @@ class Examiner:
 
     # -- order-dependent: polluters ---------------------------------------------------
 
-    def _polluters(self, tests: list[str], run: OrderRun, prefix: list[str]) -> None:
+    def _polluters(self, tests: list[str], run: OrderRun) -> None:
         victims = [self.victims[test] for test in tests]
         self.say(f"{len(victims)} test(s) pass alone: searching their polluters together")
-        self._sets_in(victims, prefix)
+        self._sets_in(victims, self._prefix(run, tests))
         for victim in victims:
             victim.searched_in = run
+            if not victim.sets and not victim.budget_hit:
+                # Not after the others' prefix with the victims moved to its end (another
+                # victim may be the polluter): its exact prefix in that run.
+                victim.complete = True
+                self._sets_in([victim], run.prefix(victim.test))
         # Every other run a victim failed in, with the sets found left out.
         for other in self.runs:
             if other is run:
@@ -231,7 +236,7 @@ class Examiner:
                 group = list(dict.fromkeys(group))
                 self._sets_in([self.victims[test] for test in group], self._prefix(other, group))
         for victim in victims:
-            self._report_order_dependent(victim, prefix)
+            self._report_order_dependent(victim, run.prefix(victim.test))
 
     def _sets_in(self, victims: list[_Victim], candidates: list[str]) -> None:
         """Find the victims' polluter sets among ``candidates`` until none is left that
