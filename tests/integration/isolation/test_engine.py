@@ -286,3 +286,59 @@ def test_test_leaving_rows_in_the_database_is_named_with_its_tables(
     assert report.pytest_runs == 6  # the leak check rides on the file-order run
     assert report.leak_watch == "on: the database_url fixture"
     assert _shows_failure(finding.reproduce, finding.test, env={**os.environ, **env})
+
+
+RAW_TESTS = """
+import os
+
+import psycopg
+
+URL = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+
+
+def test_commits_through_its_own_connection():
+    with psycopg.connect(URL) as connection:
+        connection.execute("insert into notes (body) values ('left behind')")
+
+
+def test_rolls_back():
+    with psycopg.connect(URL) as connection:
+        connection.execute("insert into notes (body) values ('undone')")
+        connection.rollback()
+
+
+def test_reads():
+    with psycopg.connect(URL) as connection:
+        assert connection.execute("select count(*) from notes").fetchone()[0] >= 0
+"""
+
+
+def test_suite_without_the_toolkit_fixtures_is_watched_through_database_url(
+    tmp_path: Path, postgres_server
+) -> None:
+    import uuid
+
+    import psycopg
+
+    database = f"raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f'create database "{database}"')
+    try:
+        with psycopg.connect(postgres_server.dsn(database), autocommit=True) as connection:
+            connection.execute("create table notes (id serial primary key, body text)")
+        root = suite(tmp_path, {"test_raw": RAW_TESTS})
+        env = {"DATABASE_URL": postgres_server.url(database, "psycopg")}
+
+        report = _analyse(root, seed=1, env=env)
+
+        assert report.leak_watch == "on: DATABASE_URL"
+        assert _kinds(report) == [
+            ("database-leak", "tests/test_raw.py::test_commits_through_its_own_connection")
+        ]
+        assert report.findings[0].details["tables"] == {"public.notes": 1}
+        assert _shows_failure(
+            report.findings[0].reproduce, report.findings[0].test, env={**os.environ, **env}
+        )
+    finally:
+        with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{database}" with (force)')
