@@ -160,7 +160,13 @@ def _dtp_each(python: Path, suite: Path, counter: Path, expected: dict) -> tuple
         counter.unlink(missing_ok=True)
         started = time.perf_counter()
         result = subprocess.run(
-            [str(python.parent / "detect-test-pollution"), "--failing-test", victim, "--tests", "tests"],
+            [
+                str(python.parent / "detect-test-pollution"),
+                "--failing-test",
+                victim,
+                "--tests",
+                "tests",
+            ],
             cwd=suite,
             capture_output=True,
             text=True,
@@ -188,7 +194,9 @@ def _engine_many(
     elapsed = time.perf_counter() - started
     shutil.rmtree(work, ignore_errors=True)
     found = {f.test: f.details.get("polluter_sets") for f in report.findings}
-    right = sum(sorted(found.get(victim) or []) == sorted(sets) for victim, sets in expected.items())
+    right = sum(
+        sorted(found.get(victim) or []) == sorted(sets) for victim, sets in expected.items()
+    )
     return elapsed, _counted(counter), right
 
 
@@ -200,7 +208,11 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
     for title, build in shapes.items():
         suite, expected = build(scratch / title.split(" ")[0].replace(",", ""))
         rows = []
-        results: dict[str, list[tuple[float, int, int]]] = {"dtp": [], "engine-1": [], "engine-2": []}
+        results: dict[str, list[tuple[float, int, int]]] = {
+            "dtp": [],
+            "engine-1": [],
+            "engine-2": [],
+        }
         for round_ in range(options.repeat):
             seed = options.seed + round_
             results["dtp"].append(_dtp_each(python, suite, counter, expected))
@@ -220,13 +232,23 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
                     label,
                     str(runs[0]) if runs[0] == runs[-1] else f"{runs[0]}..{runs[-1]}",
                     *stats_cells(Sample(tuple(entry[0] for entry in rounds))),
-                    f"{right[0]}/{len(expected)}" if right[0] == right[-1] else f"{right[0]}..{right[-1]}/{len(expected)}",
+                    f"{right[0]}/{len(expected)}"
+                    if right[0] == right[-1]
+                    else f"{right[0]}..{right[-1]}/{len(expected)}",
                 ]
             )
-        heading(f"{title} ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})")
+        heading(
+            f"{title} ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})"
+        )
         print(
             render_table(
-                ["tool", "pytest runs", "wall s (median)", "min..max", "victims with their polluter"],
+                [
+                    "tool",
+                    "pytest runs",
+                    "wall s (median)",
+                    "min..max",
+                    "victims with their polluter",
+                ],
                 rows,
             )
         )
@@ -240,7 +262,9 @@ def main() -> None:
         "--python", type=Path, help="an interpreter with the toolkit and detect-test-pollution"
     )
     parser.add_argument(
-        "--only", choices=("single", "many"), help="only the 256-test suite, or only the many-victim ones"
+        "--only",
+        choices=("single", "many"),
+        help="only the 256-test suite, or only the many-victim ones",
     )
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-isolation-"))

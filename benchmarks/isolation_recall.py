@@ -38,15 +38,33 @@ from toolkit.isolation import analyse
 MODES = {"default": ((), 2), "xdist": (("-n", "2"), 1)}
 
 
-def _one(python: Path, name: str, seed: int, mode: str) -> tuple[bool, int, int, int, float, list[str]]:
-    """(right, victims found, victims planted, pytest runs, seconds, problems)."""
+def _exposed(report, expected: dict) -> dict[str, float]:
+    """Per order kind, the share of planted victims that failed in such a run: what
+    each order contributes (random: averaged over the random runs)."""
+    shares: dict[str, list[float]] = {}
+    for run in report.runs:
+        failed = set(run.failed())
+        shares.setdefault(run.order, []).append(
+            len(failed & set(expected)) / len(expected) if expected else 0.0
+        )
+    return {order: sum(values) / len(values) for order, values in shares.items()}
+
+
+def _one(python: Path, name: str, seed: int, mode: str) -> tuple:
+    """(right, victims found, victims planted, pytest runs, seconds, problems, exposed)."""
     scratch = Path(tempfile.mkdtemp(prefix="isolation-recall-"))
     try:
         root, expected = PLANTED[name](scratch / "suite")
         args, jobs = MODES[mode]
         try:
             report = analyse(
-                root, python, paths=["tests"], seed=seed, args=args, jobs=jobs, work_dir=scratch / "work"
+                root,
+                python,
+                paths=["tests"],
+                seed=seed,
+                args=args,
+                jobs=jobs,
+                work_dir=scratch / "work",
             )
         finally:
             remove_shared_folder(root)
@@ -54,7 +72,15 @@ def _one(python: Path, name: str, seed: int, mode: str) -> tuple[bool, int, int,
         found = sum(
             1 for f in report.findings if f.kind == "order-dependent" and f.test in expected
         )
-        return not problems, found, len(expected), report.pytest_runs, report.seconds, problems
+        return (
+            not problems,
+            found,
+            len(expected),
+            report.pytest_runs,
+            report.seconds,
+            problems,
+            _exposed(report, expected),
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -75,8 +101,16 @@ def main() -> None:
                 result = _one(options.python, name, seed, mode)
                 results.append(result)
                 verdict = "right" if result[0] else "; ".join(result[5])
-                print(f"{name} {mode} seed {seed}: {result[3]} runs, {result[4]:.1f} s, {verdict}", flush=True)
+                print(
+                    f"{name} {mode} seed {seed}: {result[3]} runs, {result[4]:.1f} s, {verdict}",
+                    flush=True,
+                )
             right = sum(r[0] for r in results)
+            kinds = ("file", "reverse", "interleave", "random")
+            exposure = " ".join(
+                f"{kind[:3]} {sum(r[6].get(kind, 0) for r in results) / len(results):.0%}"
+                for kind in kinds
+            )
             found = sum(r[1] for r in results)
             planted = sum(r[2] for r in results)
             rows.append(
@@ -87,12 +121,21 @@ def main() -> None:
                     f"{found}/{planted}" if planted else "-",
                     f"{statistics.median(r[3] for r in results):.0f} ({min(r[3] for r in results)}..{max(r[3] for r in results)})",
                     f"{statistics.median(r[4] for r in results):.1f}",
+                    exposure if planted else "-",
                 ]
             )
     heading(f"planted suites, base seeds {options.base}..{options.base + options.seeds - 1}")
     print(
         render_table(
-            ["suite", "mode", "seeds right", "victims found", "pytest runs (median, min..max)", "wall s (median)"],
+            [
+                "suite",
+                "mode",
+                "seeds right",
+                "victims found",
+                "pytest runs (median, min..max)",
+                "wall s (median)",
+                "victims failing per order kind",
+            ],
             rows,
         )
     )

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from toolkit.isolation._examine import FLAKY_SUGGESTION, Examiner
-from toolkit.isolation.budget import DEFAULT_BUDGET, DEFAULT_MAX_SETS
 from toolkit.isolation._report import KINDS, Finding, OrderRun, Report
 from toolkit.isolation._runner import (
     LEAK_PLUGIN,
@@ -22,6 +21,7 @@ from toolkit.isolation._runner import (
     derived_seed,
     resolve_python,
 )
+from toolkit.isolation.budget import DEFAULT_BUDGET, DEFAULT_MAX_SETS
 
 __all__ = ["DEFAULT_BUDGET", "FLAKY_SUGGESTION", "analyse", "order_plan"]
 
@@ -88,7 +88,11 @@ def analyse(
             "use orders >= 0, max_sets >= 1, jobs >= 1",
         )
     suite = Suite(folder, resolve_python(python), tuple(paths), dict(env or {}), tuple(args))
-    work = Path(work_dir).absolute() if work_dir else Path(tempfile.mkdtemp(prefix="toolkit-isolation-"))
+    work = (
+        Path(work_dir).absolute()
+        if work_dir
+        else Path(tempfile.mkdtemp(prefix="toolkit-isolation-"))
+    )
     runner = Runner(suite, work, say, separate=jobs > 1)
     runner.check_environment()
     base = seed if seed is not None else random.Random().randrange(10**9)

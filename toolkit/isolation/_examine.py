@@ -225,7 +225,9 @@ class Examiner:
         for other in self.runs:
             if other is run:
                 continue
-            members = [v for v in victims if other in v.failing and not v.budget_hit]
+            members = [
+                v for v in victims if any(r is other for r in v.failing) and not v.budget_hit
+            ]
             if not members:
                 continue
             by_process: dict[str | None, list[str]] = {}
@@ -346,7 +348,9 @@ class Examiner:
             return
         position = {e.test: i for i, e in enumerate(self.runs[0].executions)}
         sets = sorted(victim.sets, key=lambda group: [position.get(t, -1) for t in group])
-        self.say(f"{victim.test}: order-dependent, polluted by {' ; '.join(' + '.join(s) for s in sets)}")
+        self.say(
+            f"{victim.test}: order-dependent, polluted by {' ; '.join(' + '.join(s) for s in sets)}"
+        )
         details = {
             "polluter_sets": sets,
             "search_complete": victim.complete and not victim.budget_hit,

@@ -151,7 +151,11 @@ class Report:
     def summary(self) -> list[str]:
         """Lines for a log: the failing tests that are not findings, with commands."""
         lines = []
-        if self.leak_watch and self.leak_watch.startswith("off") and "no DATABASE_URL" not in self.leak_watch:
+        if (
+            self.leak_watch
+            and self.leak_watch.startswith("off")
+            and "no DATABASE_URL" not in self.leak_watch
+        ):
             lines.append(f"database leak check {self.leak_watch}")
         titles = {
             "fails alone": "fail(s) even alone (not an isolation problem; the command shows it)",

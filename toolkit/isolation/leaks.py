@@ -126,7 +126,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     url = os.environ.get("DATABASE_URL")
     if not url:
         return
-    if os.environ.get("PYTEST_XDIST_WORKER") or getattr(session.config.option, "numprocesses", None):
+    if os.environ.get("PYTEST_XDIST_WORKER") or getattr(
+        session.config.option, "numprocesses", None
+    ):
         _watch.status = (
             "only the database_url fixture's databases: xdist workers share DATABASE_URL's"
         )

@@ -10,7 +10,7 @@ import os
 import textwrap
 from pathlib import Path
 
-__all__ = ["PLANTED", "misses", "module", "remove_shared_folder", "pollutes", "suite", "victim_of"]
+__all__ = ["PLANTED", "misses", "module", "pollutes", "remove_shared_folder", "suite", "victim_of"]
 
 PYPROJECT = '[tool.pytest.ini_options]\nmarkers = ["flaky"]\n'
 
@@ -77,7 +77,7 @@ def cwd_leak(root: Path, polluters: int = 3, victims: int = 3) -> tuple[Path, di
     return root, {f"tests/test_c_settings.py::test_reads_{i}": sets for i in range(victims)}
 
 
-ENV_CLASSES = '''
+ENV_CLASSES = """
 import os
 import unittest
 
@@ -105,7 +105,7 @@ class TestBResetsEnvironment(unittest.TestCase):
 
 class TestCDefaults(unittest.TestCase):
 {victims}
-'''
+"""
 
 
 def env_in_setupclass(root: Path, victims: int = 3) -> tuple[Path, dict]:
@@ -140,13 +140,18 @@ def registry(root: Path) -> tuple[Path, dict]:
         root,
         {
             "test_a_plugins": module(
-                registers("registers_csv", "csv"), registers("registers_json", "json"), fillers=3, prefix="a"
+                registers("registers_csv", "csv"),
+                registers("registers_json", "json"),
+                fillers=3,
+                prefix="a",
             ),
-            "test_b_more": module(
-                registers("registers_csv_again", "csv"), fillers=3, prefix="b"
+            "test_b_more": module(registers("registers_csv_again", "csv"), fillers=3, prefix="b"),
+            "test_c_extra": module(
+                registers("registers_json_again", "json"), fillers=3, prefix="c"
             ),
-            "test_c_extra": module(registers("registers_json_again", "json"), fillers=3, prefix="c"),
-            "test_d_free": module(free("csv_is_free", "csv"), free("json_is_free", "json"), prefix="d"),
+            "test_d_free": module(
+                free("csv_is_free", "csv"), free("json_is_free", "json"), prefix="d"
+            ),
         },
     )
     (root / "tests" / "state.py").write_text("flags = set()\nregistry = {}\n")
@@ -256,7 +261,9 @@ def three_causes(root: Path) -> tuple[Path, dict]:
     """The full-stack template's shape: 60 tests in 6 modules, 13 victims of 3 causes
     (a cache warmed, a setting flipped, a registry entry left), 5 + 4 + 4 victims."""
     causes = {"cache": 5, "setting": 4, "entry": 4}
-    polluters = {name: f"tests/test_m0{index}.py::test_leaves_{name}" for index, name in enumerate(causes)}
+    polluters = {
+        name: f"tests/test_m0{index}.py::test_leaves_{name}" for index, name in enumerate(causes)
+    }
     modules: dict[str, list[str]] = {f"test_m{index:02d}": [] for index in range(6)}
     for index, name in enumerate(causes):
         modules[f"test_m{index:02d}"].append(pollutes(f"leaves_{name}", name))
@@ -266,7 +273,9 @@ def three_causes(root: Path) -> tuple[Path, dict]:
         for number in range(count):
             target = f"test_m{3 + slot % 3:02d}"
             slot += 1
-            modules[target].append(victim_of(f"expects_no_{name}_{number}", f"{name!r} in state.flags"))
+            modules[target].append(
+                victim_of(f"expects_no_{name}_{number}", f"{name!r} in state.flags")
+            )
             expected[f"tests/{target}.py::test_expects_no_{name}_{number}"] = [[polluters[name]]]
     suite(
         root,

@@ -33,10 +33,10 @@ class FakeRunner:
         ran: set[str] = set()
         executions = []
         for position, test in enumerate(order):
-            failed = test in self.broken or any(
-                group <= ran for group in self.causes.get(test, [])
+            failed = test in self.broken or any(group <= ran for group in self.causes.get(test, []))
+            executions.append(
+                Execution(test, position=position, outcome="failed" if failed else "passed")
             )
-            executions.append(Execution(test, position=position, outcome="failed" if failed else "passed"))
             ran.add(test)
         return executions
 
@@ -47,7 +47,9 @@ class FakeRunner:
         return f"pytest --order {order} {seed}"
 
 
-def _run(order: list[str], failed: set[str], seed: int | None = None, kind: str = "file") -> OrderRun:
+def _run(
+    order: list[str], failed: set[str], seed: int | None = None, kind: str = "file"
+) -> OrderRun:
     executions = [
         Execution(test, outcome="failed" if test in failed else "passed") for test in order
     ]
@@ -108,12 +110,14 @@ def test_failure_that_never_comes_back_one_process_at_a_time_is_unconfirmed() ->
 
 def test_victims_of_one_polluter_are_searched_together() -> None:
     victims = [f"v{index}" for index in range(8)]
-    runner = FakeRunner(dict.fromkeys(victims, [{"t05"}]))
+    runner = FakeRunner({victim: [{"t05"}] for victim in victims})
     order = [*TESTS, *victims]
 
-    examiner = _examine(runner, [_run(order, set(victims)), _run(order[::-1], set(), None, "reverse")])
+    examiner = _examine(
+        runner, [_run(order, set(victims)), _run(order[::-1], set(), None, "reverse")]
+    )
 
-    assert _order_dependent(examiner) == dict.fromkeys(victims, [["t05"]])
+    assert _order_dependent(examiner) == {victim: [["t05"]] for victim in victims}
     # replay, 8 alone, one shared probe, 8 confirmations, one check without t05;
     # searched one by one this is about 8 x 5.
     assert runner.runs <= 20

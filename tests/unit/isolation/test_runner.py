@@ -137,7 +137,9 @@ def test_report_json_lists_failing_tests_that_are_not_findings() -> None:
     assert report.as_json() == {
         "runs": [],
         "findings": [],
-        "fails_alone": [{"test": "t::c", "reason": "fails alone", "command": "cd . && pytest t::c"}],
+        "fails_alone": [
+            {"test": "t::c", "reason": "fails alone", "command": "cd . && pytest t::c"}
+        ],
         "unconfirmed": [{"test": "t::d", "reason": "failed once", "command": "cd . && pytest"}],
     }
     assert report.always_failing == ["t::c"]
