@@ -259,7 +259,7 @@ class Runner:
         args = [*self.suite.paths, *self.order_args(order, seed), f"--isolation-info={info}"]
         if leaks:
             args += ["-p", LEAK_PLUGIN]
-        executions = self._pytest(name, [*args, *self.suite.args], slot, home)
+        executions = self._pytest(name, [*args, *self._order_user_args(order)], slot, home)
         if info.is_file():
             document = json.loads(info.read_text())
             self.rootdir = Path(document["rootdir"])
@@ -297,6 +297,15 @@ class Runner:
         """The command running exactly ``tests`` in that order, in one process."""
         return self.command("-p", "no:randomly", *extra, *self.local_ids(tests))
 
+    def _order_user_args(self, order: str) -> list[str]:
+        """The user's arguments for a whole-suite run. Random orders keep xdist; file
+        order, its reverse and the interleaved order run in one process: a test can
+        only pollute another in its own process, and these orders are there to put
+        every pair into both relative orders, which workers would split."""
+        return list(self.suite.args) if order == "random" else single_process_args(self.suite.args)
+
     def replay_order(self, order: str, seed: int | None = None) -> str:
         """The command replaying one whole-suite order."""
-        return self.command(*self.suite.paths, *self.order_args(order, seed), *self.suite.args)
+        return self.command(
+            *self.suite.paths, *self.order_args(order, seed), *self._order_user_args(order)
+        )
