@@ -213,7 +213,7 @@ class Examiner:
     def _polluters(self, tests: list[str], run: OrderRun) -> None:
         victims = [self.victims[test] for test in tests]
         self.say(f"{len(victims)} test(s) pass alone: searching their polluters together")
-        self._sets_in(victims, self._prefix(run, tests))
+        self._sets_in(victims, self._prefix(run, tests), failing=True)
         for victim in victims:
             victim.searched_in = run
             if not victim.sets and not victim.budget_hit:
@@ -240,10 +240,15 @@ class Examiner:
         for victim in victims:
             self._report_order_dependent(victim, run.prefix(victim.test))
 
-    def _sets_in(self, victims: list[_Victim], candidates: list[str]) -> None:
+    def _sets_in(
+        self, victims: list[_Victim], candidates: list[str], *, failing: bool = False
+    ) -> None:
         """Find the victims' polluter sets among ``candidates`` until none is left that
-        makes them fail, or :attr:`max_sets`."""
+        makes them fail, or :attr:`max_sets`. ``failing``: the victims are known to
+        fail after the candidates (the replay showed it), so the first round need not
+        run them again to see."""
         active = list(victims)
+        first = failing
         while active:
             if self.over_budget():
                 for victim in active:
@@ -255,15 +260,23 @@ class Examiner:
                 buckets.setdefault(victim.used(), []).append(victim)
             active = []
             for used, members in buckets.items():
-                active += self._one_round(members, [t for t in candidates if t not in used])
+                remaining = [t for t in candidates if t not in used]
+                active += self._one_round(members, remaining, known=first)
+            first = False
 
-    def _one_round(self, members: list[_Victim], candidates: list[str]) -> list[_Victim]:
+    def _one_round(
+        self, members: list[_Victim], candidates: list[str], *, known: bool = False
+    ) -> list[_Victim]:
         """One more set for each of ``members`` (which share the sets found so far);
-        returns the victims that got one and must be checked again."""
+        returns the victims that got one and must be checked again. ``known``: they
+        are known to fail after ``candidates``."""
         if not candidates:
             return []
-        flips = self._flips([*candidates, *(v.test for v in members)])
-        failing = [v for v in members if any(flips.get(v.test, []))]
+        if known:
+            failing = list(members)
+        else:
+            flips = self._flips([*candidates, *(v.test for v in members)])
+            failing = [v for v in members if any(flips.get(v.test, []))]
         searching = []
         for victim in failing:
             if len(victim.sets) >= self.max_sets:
