@@ -3,11 +3,12 @@
 Whole-suite runs may have gone on at once, or under xdist: what they show is a signal,
 not a finding. Each signal is checked in fresh, sequential pytest runs:
 
-1. The failing run's prefix (what ran before the victims in the same process), then
-   every victim of that run: the run replayed one process at a time. Victims that
-   fail again are looked at further; the others get two more replays: failing in one
-   makes them non-deterministic (failed and passed in the same order), never failing
-   again leaves an *unconfirmed* note, never a finding.
+1. The run where most of them failed, replayed exactly (what ran in that process, up
+   to the last of them), one process at a time. Victims that fail again are looked
+   at further; the others are tried in the next run they failed in, and once every
+   such run was replayed in vain, get two more replays: failing in one makes them
+   non-deterministic (failed and passed in the same order), never failing again
+   leaves an *unconfirmed* note, never a finding.
 2. Each victim alone. Failing alone: brittle if it passed in some order (its
    state-setters are searched), else it "fails alone", a plain failure for the unit
    and integration layers to show.
@@ -82,6 +83,7 @@ class Examiner:
         self.notes: list[Note] = []
         self.known: list[list[str]] = []  # polluter sets found so far, tried first
         self._cache: dict[tuple[str, ...], list[Execution]] = {}
+        self._replayed: dict[str, list[OrderRun]] = {}  # runs replayed for each test
         self.victims: dict[str, _Victim] = {}
 
     # -- runs ---------------------------------------------------------------------
@@ -131,20 +133,32 @@ class Examiner:
         while pending:
             run, worker, group = self._next_group(pending)
             pending -= set(group)
+            for test in group:
+                self._replayed.setdefault(test, []).append(run)
             if self.over_budget():
                 for test in group:
                     self._unsearched(self.victims[test], run)
                 continue
-            self._examine_group(run, worker, group)
+            pending |= set(self._examine_group(run, worker, group))
+
+    def _untried(self, test: str) -> list[OrderRun]:
+        """The runs ``test`` failed in whose replay has not been tried for it."""
+        tried = self._replayed.get(test, [])
+        return [run for run in self.victims[test].failing if not any(run is t for t in tried)]
 
     def _next_group(self, pending: set[str]) -> tuple[OrderRun, str | None, list[str]]:
-        """The run (and xdist worker) where most pending tests failed; ties: the one
-        with the fewest tests before them. Its failing tests, in run order."""
+        """The run (and xdist worker) where most pending tests failed and were not
+        replayed yet; ties: the one with the fewest tests before them. Its failing
+        tests, in run order."""
         best: tuple[tuple[int, int], OrderRun, str | None, list[str]] | None = None
         for run in self.runs:
             by_worker: dict[str | None, list[str]] = {}
             for execution in run.executions:
-                if execution.failed and execution.test in pending:
+                if (
+                    execution.failed
+                    and execution.test in pending
+                    and any(run is r for r in self._untried(execution.test))
+                ):
                     members = by_worker.setdefault(execution.worker, [])
                     if execution.test not in members:
                         members.append(execution.test)
@@ -161,7 +175,9 @@ class Examiner:
         excluded = set(victims)
         return [test for test in run.prefix(victims[-1]) if test not in excluded]
 
-    def _examine_group(self, run: OrderRun, worker: str | None, group: list[str]) -> None:
+    def _examine_group(self, run: OrderRun, worker: str | None, group: list[str]) -> list[str]:
+        """Replay ``run`` up to the last of ``group``; examine the tests that fail
+        again. Returns the tests to try in another run they failed in."""
         # The replay: exactly what ran in that process, up to the last victim.
         order = [*run.prefix(group[-1]), group[-1]]
         self.say(
@@ -170,8 +186,10 @@ class Examiner:
         flips = self._flips(order)
         again = [test for test in group if any(flips.get(test, []))]
         not_again = [test for test in group if test not in again]
-        if not_again:
-            self._replays(run, order, not_again)
+        retry = [test for test in not_again if self._untried(test)]
+        exhausted = [test for test in not_again if test not in retry]
+        if exhausted:
+            self._replays(run, order, exhausted)
         order_dependent = []
         for test in again:
             victim = self.victims[test]
@@ -185,6 +203,7 @@ class Examiner:
                 )
         if order_dependent:
             self._polluters(order_dependent, run)
+        return retry
 
     def _replays(self, run: OrderRun, order: list[str], tests: list[str]) -> None:
         """Tests that did not fail again in their replayed run: replay it up to

@@ -169,3 +169,21 @@ def test_past_the_budget_victims_are_listed_unsearched_with_a_command() -> None:
         ("unsearched", "v", "pytest --order random 4")
     ]
     assert runner.runs == 0
+
+
+def test_victim_not_failing_again_in_one_run_is_tried_in_the_next_it_failed_in() -> None:
+    # The random run's failures were noise (t11, t12 and v never fail there one
+    # process at a time); v's real polluter, t25, preceded it only in file order.
+    runner = FakeRunner({"v": [{"t25"}]})
+    noisy = ["v", *TESTS]
+    file_order = [*TESTS, "v"]
+
+    examiner = _examine(
+        runner, [_run(file_order, {"v"}), _run(noisy, {"v", "t11", "t12"}, 2, "random")]
+    )
+
+    assert _order_dependent(examiner) == {"v": [["t25"]]}
+    assert sorted((n.kind, n.test) for n in examiner.notes) == [
+        ("unconfirmed", "t11"),
+        ("unconfirmed", "t12"),
+    ]
