@@ -343,3 +343,25 @@ def test_suite_without_the_toolkit_fixtures_is_watched_through_database_url(
     finally:
         with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
             admin.execute(f'drop database if exists "{database}" with (force)')
+
+
+def test_past_the_budget_victims_are_listed_with_the_command_that_shows_them_failing(
+    tmp_path: Path,
+) -> None:
+    root = suite(
+        tmp_path,
+        {
+            "test_a": module(pollutes("polluter", "p"), fillers=2, prefix="a"),
+            "test_b": module(victim_of("victim", "'p' in state.flags"), fillers=2, prefix="b"),
+        },
+    )
+
+    report = _analyse(root, seed=1, orders=1, budget=0.001)
+
+    assert report.findings == []
+    assert [(note.kind, note.test) for note in report.notes] == [
+        ("unsearched", "tests/test_b.py::test_victim")
+    ]
+    assert report.pytest_runs == 4  # the orders only
+    assert _shows_failure(report.notes[0].command, "tests/test_b.py::test_victim")
+    assert report.as_json()["unsearched"][0]["test"] == "tests/test_b.py::test_victim"
