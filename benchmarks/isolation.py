@@ -23,6 +23,9 @@ detect-test-pollution is told each victim in turn (one command per victim, runs 
 time summed); the engine is run once and must find the victims itself. A row says
 how many victims each tool named with the right polluter.
 
+Wall time on a shared machine grows with whatever else runs; the CPU seconds of
+every child process (``getrusage(RUSAGE_CHILDREN)``) do not, so both are shown.
+
 pytest runs are counted the same way for both: a one-line plugin loaded into every
 pytest process through ``PYTEST_ADDOPTS`` appends to a file. Wall times are medians
 with min..max over ``--repeat`` rounds (each round uses seed + round, so the engine's
@@ -40,7 +43,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,9 +158,20 @@ def _engine(
     return elapsed, _counted(counter), ",".join(victims) or "none", ",".join(polluters) or "none"
 
 
-def _dtp_each(python: Path, suite: Path, counter: Path, expected: dict) -> tuple[float, int, int]:
-    """detect-test-pollution once per victim: total seconds, total runs, right answers."""
+def _child_cpu() -> float:
+    """CPU seconds of every finished child process (and theirs): unlike wall time, it
+    does not grow when other work shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _dtp_each(
+    python: Path, suite: Path, counter: Path, expected: dict
+) -> tuple[float, int, int, float]:
+    """detect-test-pollution once per victim: total seconds, total runs, right answers,
+    CPU seconds."""
     seconds, runs, right = 0.0, 0, 0
+    cpu = _child_cpu()
     for victim, sets in expected.items():
         counter.unlink(missing_ok=True)
         started = time.perf_counter()
@@ -180,15 +196,17 @@ def _dtp_each(python: Path, suite: Path, counter: Path, expected: dict) -> tuple
             if "the polluting test is" in line
         ]
         right += bool(found) and [found[0]] in sets
-    return seconds, runs, right
+    return seconds, runs, right, _child_cpu() - cpu
 
 
 def _engine_many(
     python: Path, suite: Path, counter: Path, expected: dict, seed: int, jobs: int
-) -> tuple[float, int, int]:
-    """The engine once: seconds, runs, victims named with (all) their planted polluters."""
+) -> tuple[float, int, int, float]:
+    """The engine once: seconds, runs, victims named with (all) their planted polluters,
+    CPU seconds."""
     counter.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
+    cpu = _child_cpu()
     started = time.perf_counter()
     report = analyse(suite, python, paths=["tests"], seed=seed, jobs=jobs, work_dir=work)
     elapsed = time.perf_counter() - started
@@ -197,7 +215,7 @@ def _engine_many(
     right = sum(
         sorted(found.get(victim) or []) == sorted(sets) for victim, sets in expected.items()
     )
-    return elapsed, _counted(counter), right
+    return elapsed, _counted(counter), right, _child_cpu() - cpu
 
 
 def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
@@ -208,7 +226,7 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
     for title, build in shapes.items():
         suite, expected = build(scratch / title.split(" ")[0].replace(",", ""))
         rows = []
-        results: dict[str, list[tuple[float, int, int]]] = {
+        results: dict[str, list[tuple[float, int, int, float]]] = {
             "dtp": [],
             "engine-1": [],
             "engine-2": [],
@@ -232,6 +250,7 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
                     label,
                     str(runs[0]) if runs[0] == runs[-1] else f"{runs[0]}..{runs[-1]}",
                     *stats_cells(Sample(tuple(entry[0] for entry in rounds))),
+                    f"{statistics.median(entry[3] for entry in rounds):.1f}",
                     f"{right[0]}/{len(expected)}"
                     if right[0] == right[-1]
                     else f"{right[0]}..{right[-1]}/{len(expected)}",
@@ -247,6 +266,7 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
                     "pytest runs",
                     "wall s (median)",
                     "min..max",
+                    "CPU s (median)",
                     "victims with their polluter",
                 ],
                 rows,
