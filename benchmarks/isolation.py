@@ -1,6 +1,7 @@
-"""The isolation engine beside detect-test-pollution on one single-polluter suite.
+"""The isolation engine beside detect-test-pollution: one polluter among 256 tests,
+one polluter with eight victims, and 13 victims of 3 causes.
 
-The suite: 256 quick tests in 16 modules of 16; one test (module 2) adds a flag to a
+The first suite: 256 quick tests in 16 modules of 16; one test (module 2) adds a flag to a
 shared module-level set, one test (module 12) asserts the flag is absent. Both tools
 run in one throwaway environment (uv: this checkout with its ``runner`` extra, and
 ``detect-test-pollution`` from PyPI), so every pytest process they start loads the
@@ -14,6 +15,17 @@ same plugins.
   the victim by itself, then its polluter. Shown sequential (``jobs=1``) and with the
   session's two order runs at a time (``jobs=2``).
 
+The two suites with many victims come from the project's planted suites
+(``tests/integration/isolation/suites.py``): ``one_polluter_eight_victims`` (one test
+warms a module-level cache; eight tests in four modules assume it cold; 21 tests) and
+``three_causes`` (the full-stack template's shape: 60 tests, 13 victims of 3 causes).
+detect-test-pollution is told each victim in turn (one command per victim, runs and
+time summed); the engine is run once and must find the victims itself. A row says
+how many victims each tool named with the right polluter.
+
+Wall time on a shared machine grows with whatever else runs; the CPU seconds of
+every child process (``getrusage(RUSAGE_CHILDREN)``) do not, so both are shown.
+
 pytest runs are counted the same way for both: a one-line plugin loaded into every
 pytest process through ``PYTEST_ADDOPTS`` appends to a file. Wall times are medians
 with min..max over ``--repeat`` rounds (each round uses seed + round, so the engine's
@@ -21,7 +33,7 @@ orders vary); the engine's run count is shown as min..max over the rounds.
 
 Rerun from the repository root::
 
-    python benchmarks/isolation.py [--repeat 3] [--seed 1] [--python PATH]
+    python benchmarks/isolation.py [--repeat 3] [--seed 1] [--python PATH] [--only many]
 
 ``--python`` reuses an interpreter that already has the toolkit (``runner`` extra)
 and detect-test-pollution instead of building the throwaway environment.
@@ -31,7 +43,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import Sample, heading, render_table, stats_cells
 
+from tests.integration.isolation.suites import one_polluter_eight_victims, three_causes
 from toolkit.isolation import analyse
 
 REPO = Path(__file__).resolve().parent.parent
@@ -143,12 +158,133 @@ def _engine(
     return elapsed, _counted(counter), ",".join(victims) or "none", ",".join(polluters) or "none"
 
 
+def _child_cpu() -> float:
+    """CPU seconds of every finished child process (and theirs): unlike wall time, it
+    does not grow when other work shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _dtp_each(
+    python: Path, suite: Path, counter: Path, expected: dict
+) -> tuple[float, int, int, float]:
+    """detect-test-pollution once per victim: total seconds, total runs, right answers,
+    CPU seconds."""
+    seconds, runs, right = 0.0, 0, 0
+    cpu = _child_cpu()
+    for victim, sets in expected.items():
+        counter.unlink(missing_ok=True)
+        started = time.perf_counter()
+        result = subprocess.run(
+            [
+                str(python.parent / "detect-test-pollution"),
+                "--failing-test",
+                victim,
+                "--tests",
+                "tests",
+            ],
+            cwd=suite,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds += time.perf_counter() - started
+        runs += _counted(counter)
+        found = [
+            line.rsplit(": ", 1)[1]
+            for line in result.stdout.splitlines()
+            if "the polluting test is" in line
+        ]
+        right += bool(found) and [found[0]] in sets
+    return seconds, runs, right, _child_cpu() - cpu
+
+
+def _engine_many(
+    python: Path, suite: Path, counter: Path, expected: dict, seed: int, jobs: int
+) -> tuple[float, int, int, float]:
+    """The engine once: seconds, runs, victims named with (all) their planted polluters,
+    CPU seconds."""
+    counter.unlink(missing_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
+    cpu = _child_cpu()
+    started = time.perf_counter()
+    report = analyse(suite, python, paths=["tests"], seed=seed, jobs=jobs, work_dir=work)
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(work, ignore_errors=True)
+    found = {f.test: f.details.get("polluter_sets") for f in report.findings}
+    right = sum(
+        sorted(found.get(victim) or []) == sorted(sets) for victim, sets in expected.items()
+    )
+    return elapsed, _counted(counter), right, _child_cpu() - cpu
+
+
+def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
+    shapes = {
+        "one polluter, eight victims (21 tests)": one_polluter_eight_victims,
+        "13 victims of 3 causes (60 tests)": three_causes,
+    }
+    for title, build in shapes.items():
+        suite, expected = build(scratch / title.split(" ")[0].replace(",", ""))
+        rows = []
+        results: dict[str, list[tuple[float, int, int, float]]] = {
+            "dtp": [],
+            "engine-1": [],
+            "engine-2": [],
+        }
+        for round_ in range(options.repeat):
+            seed = options.seed + round_
+            results["dtp"].append(_dtp_each(python, suite, counter, expected))
+            results["engine-1"].append(_engine_many(python, suite, counter, expected, seed, 1))
+            results["engine-2"].append(_engine_many(python, suite, counter, expected, seed, 2))
+        labels = {
+            "dtp": "detect-test-pollution 1.2, told each victim",
+            "engine-1": "toolkit isolation engine, jobs=1",
+            "engine-2": "toolkit isolation engine, jobs=2",
+        }
+        for key, label in labels.items():
+            rounds = results[key]
+            runs = sorted(entry[1] for entry in rounds)
+            right = sorted(entry[2] for entry in rounds)
+            rows.append(
+                [
+                    label,
+                    str(runs[0]) if runs[0] == runs[-1] else f"{runs[0]}..{runs[-1]}",
+                    *stats_cells(Sample(tuple(entry[0] for entry in rounds))),
+                    f"{statistics.median(entry[3] for entry in rounds):.1f}",
+                    f"{right[0]}/{len(expected)}"
+                    if right[0] == right[-1]
+                    else f"{right[0]}..{right[-1]}/{len(expected)}",
+                ]
+            )
+        heading(
+            f"{title} ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})"
+        )
+        print(
+            render_table(
+                [
+                    "tool",
+                    "pytest runs",
+                    "wall s (median)",
+                    "min..max",
+                    "CPU s (median)",
+                    "victims with their polluter",
+                ],
+                rows,
+            )
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--python", type=Path, help="an interpreter with the toolkit and detect-test-pollution"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("single", "many"),
+        help="only the 256-test suite, or only the many-victim ones",
     )
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
@@ -164,6 +300,10 @@ def main() -> None:
         )
         os.environ["PYTEST_ADDOPTS"] = "-p bench_count"
         os.environ["BENCH_PYTEST_RUNS"] = str(counter)
+        if options.only != "single":
+            _many_victims(python, scratch, counter, options)
+        if options.only == "many":
+            return
         results: dict[str, list[tuple]] = {"dtp": [], "engine-1": [], "engine-2": []}
         for round_ in range(options.repeat):
             seed = options.seed + round_

@@ -11,6 +11,8 @@ Root ``pyproject.toml``::
     fail_under = 80                       # default threshold; a package's own
                                           # [tool.coverage.report] fail_under wins
     isolation_orders = 3                  # random orders tried by the isolation session
+    isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
+    isolation_max_sets = 5                # independent polluter sets searched per victim
 
 A package's ``pyproject.toml`` may add ``[tool.toolkit]`` with ``unit`` and
 ``integration`` (test folders, default ``tests/unit`` and ``tests/integration``; a
@@ -33,6 +35,12 @@ from typing import Any
 
 from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
+from toolkit.isolation.budget import (
+    DEFAULT_BUDGET,
+    DEFAULT_MAX_SETS,
+    parse_budget,
+    parse_max_sets,
+)
 
 __all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
 
@@ -45,6 +53,8 @@ _ROOT_KEYS = {
     "python",
     "fail_under",
     "isolation_orders",
+    "isolation_budget",
+    "isolation_max_sets",
     "constraints",
     "postgres",
     *_SHARED_KEYS,
@@ -111,6 +121,8 @@ class RepoConfig:
     python: tuple[str, ...] | None
     fail_under: float
     isolation_orders: int
+    isolation_budget: float = DEFAULT_BUDGET
+    isolation_max_sets: int = DEFAULT_MAX_SETS
     env: dict[str, str] = field(default_factory=dict)
     database_url_scheme: str = DEFAULT_SCHEME
     #: The uv lock every package environment is synced from, when the repository has one.
@@ -387,6 +399,8 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         python=versions,
         fail_under=fail_under,
         isolation_orders=orders,
+        isolation_budget=parse_budget(options.get("isolation_budget", DEFAULT_BUDGET)),
+        isolation_max_sets=parse_max_sets(options.get("isolation_max_sets", DEFAULT_MAX_SETS)),
         env=defaults.get("env", {}),
         database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
         lock=root / "uv.lock" if (root / "uv.lock").is_file() and workspace else None,

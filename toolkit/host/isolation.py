@@ -90,8 +90,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     seed = run.seed()
     name = f"isolation({package.name})"
     session.log(
-        f"{name}: file order, then {config.isolation_orders} random orders from seed {seed} "
-        f"(replay: TOOLKIT_SEED={seed}); pytest output in {work_dir.relative_to(config.root)}"
+        f"{name}: file order, its reverse, then {config.isolation_orders} random orders "
+        f"from seed {seed} (replay: TOOLKIT_SEED={seed}); pytest output in {work_dir.relative_to(config.root)}"
     )
     try:
         report = analyse(
@@ -103,6 +103,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
             orders=config.isolation_orders,
             seed=seed,
             jobs=jobs,
+            max_sets=config.isolation_max_sets,
+            budget=config.isolation_budget,
             work_dir=work_dir,
             progress=lambda message: session.log(f"{name}: {message}"),
             reproduce_with=_reproduce_with(config, package, env),
@@ -111,11 +113,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
         session.error(f"{name}: {error}")
     _write(config, package, report)
     session.log(f"{name}: {report.pytest_runs} pytest runs")
-    if report.always_failing:
-        session.log(
-            f"{name}: {len(report.always_failing)} test(s) fail in every order "
-            "(not an isolation problem)"
-        )
+    for line in report.summary():
+        session.log(f"{name}: {line}")
     if report.findings:
         for line in report.table().splitlines():
             session.log(line)

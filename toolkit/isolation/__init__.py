@@ -1,11 +1,13 @@
 """The isolation engine: from "something failed in random order" to "this test
 pollutes that one, here is the command".
 
-:func:`analyse` runs a suite in file order and in random orders (pytest-randomly),
-then, for every test whose outcome depends on the run, tells order dependence from
-chance, finds the minimal sets of polluters (or state-setters of a brittle test) in
-explicit orders, and notices tests that leave rows in the package's database. Every
-outcome comes from pytest-reportlog; every finding carries a command that shows it.
+:func:`analyse` runs a suite in file order, its exact reverse and random orders
+(pytest-randomly), then examines every test that failed in any of them in sequential
+runs of fresh processes: it tells order dependence from chance, finds the minimal sets
+of polluters (or state-setters of a brittle test) in explicit orders, and notices tests
+that leave rows in the package's database. Only what reproduces one process at a time
+is a finding. Every outcome comes from pytest-reportlog; every finding carries a
+command that shows it.
 
 This package is standard library only, so a noxfile's host process can import it:
 the pytest plugins it loads into its child runs (:mod:`toolkit.isolation.order`,
@@ -14,17 +16,20 @@ the pytest plugins it loads into its child runs (:mod:`toolkit.isolation.order`,
 
 from __future__ import annotations
 
-from toolkit.isolation._engine import FLAKY_SUGGESTION, analyse
-from toolkit.isolation._report import KINDS, Finding, OrderRun, Report
+from toolkit.isolation._engine import DEFAULT_BUDGET, FLAKY_SUGGESTION, analyse, order_plan
+from toolkit.isolation._report import KINDS, Finding, Note, OrderRun, Report
 from toolkit.isolation._runner import IsolationError, Suite
 
 __all__ = [
+    "DEFAULT_BUDGET",
     "FLAKY_SUGGESTION",
     "KINDS",
     "Finding",
     "IsolationError",
+    "Note",
     "OrderRun",
     "Report",
     "Suite",
     "analyse",
+    "order_plan",
 ]

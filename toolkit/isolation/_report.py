@@ -7,21 +7,27 @@ from typing import Any
 
 from toolkit.isolation._reportlog import Execution
 
-__all__ = ["KINDS", "Finding", "OrderRun", "Report"]
+__all__ = ["KINDS", "Finding", "Note", "OrderRun", "Report"]
 
 KINDS = ("order-dependent", "brittle", "non-deterministic", "database-leak")
 
 
 @dataclass
 class OrderRun:
-    """One run of the whole suite: file order (``seed`` None) or a pytest-randomly seed."""
+    """One run of the whole suite: ``order`` is ``file``, ``reverse`` (file order
+    exactly reversed) or ``random`` (pytest-randomly with ``seed``)."""
 
     seed: int | None
     executions: list[Execution]
+    order: str = "random"
+
+    def __post_init__(self) -> None:
+        if self.seed is None and self.order == "random":
+            self.order = "file"
 
     @property
     def label(self) -> str:
-        return "file order" if self.seed is None else f"seed {self.seed}"
+        return f"seed {self.seed}" if self.order == "random" else f"{self.order} order"
 
     def outcome(self, test: str) -> str | None:
         """The test's outcome in this run (its first execution), None if it did not run."""
@@ -51,7 +57,7 @@ class OrderRun:
     def as_json(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
-            "order": "file" if self.seed is None else "random",
+            "order": self.order,
             "tests": len(self.tests()),
             "failed": self.failed(),
         }
@@ -94,20 +100,74 @@ class Finding:
 
 
 @dataclass
+class Note:
+    """A failing test that is not a finding: it ``fails alone`` (a plain failure, for
+    the unit or integration layer to show), its failure was ``unconfirmed`` (it did not
+    fail again when its run was replayed one process at a time: e.g. two concurrent
+    runs writing one fixed path), or it was ``unsearched`` (the budget ran out)."""
+
+    kind: str
+    test: str
+    reason: str
+    command: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"test": self.test, "reason": self.reason, "command": self.command}
+
+
+@dataclass
 class Report:
     """Everything one analysis found, and how many pytest runs it took."""
 
     runs: list[OrderRun]
     findings: list[Finding]
     pytest_runs: int
-    always_failing: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    seconds: float = 0.0
+    leak_watch: str | None = None  # "on: DATABASE_URL", "off: psycopg is not installed ..."
+
+    def noted(self, kind: str) -> list[Note]:
+        """The notes of one kind: ``fails alone``, ``unconfirmed`` or ``unsearched``."""
+        return [note for note in self.notes if note.kind == kind]
+
+    @property
+    def always_failing(self) -> list[str]:
+        """Tests that fail even alone (kept for callers of earlier versions)."""
+        return [note.test for note in self.noted("fails alone")]
 
     def as_json(self) -> dict[str, Any]:
-        """``{"runs": [...], "findings": [...]}``: one package's entry in isolation.json."""
-        return {
+        """``{"runs": [...], "findings": [...], ...}``: one package's entry in
+        isolation.json; ``fails_alone``, ``unconfirmed`` and ``unsearched`` list the
+        failing tests that are not findings, each with a command that shows it."""
+        document: dict[str, Any] = {
             "runs": [run.as_json() for run in self.runs],
             "findings": [finding.as_json() for finding in self.findings],
         }
+        for kind in ("fails alone", "unconfirmed", "unsearched"):
+            if self.noted(kind):
+                document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
+        return document
+
+    def summary(self) -> list[str]:
+        """Lines for a log: the failing tests that are not findings, with commands."""
+        lines = []
+        if (
+            self.leak_watch
+            and self.leak_watch.startswith("off")
+            and "no DATABASE_URL" not in self.leak_watch
+        ):
+            lines.append(f"database leak check {self.leak_watch}")
+        titles = {
+            "fails alone": "fail(s) even alone (not an isolation problem; the command shows it)",
+            "unconfirmed": "failed once but not again one process at a time (not reported)",
+            "unsearched": "not searched: the isolation budget ran out (the command shows it failing)",
+        }
+        for kind, title in titles.items():
+            notes = self.noted(kind)
+            if notes:
+                lines.append(f"{len(notes)} test(s) {title}")
+                lines += [f"  {note.test}: {note.reason}: {note.command}" for note in notes]
+        return lines
 
     def table(self) -> str:
         """The findings as an aligned text table (kind, test, cause)."""

@@ -3,18 +3,28 @@ from pytest-reportlog. Standard library only (the nox host imports this)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from toolkit.errors import ToolkitError
 from toolkit.isolation._reportlog import Execution, read_executions
 
-__all__ = ["IsolationError", "Runner", "Suite", "single_process_args"]
+__all__ = [
+    "IsolationError",
+    "Runner",
+    "Suite",
+    "derived_seed",
+    "resolve_python",
+    "single_process_args",
+]
 
 ORDER_PLUGIN = "toolkit.isolation.order"
 LEAK_PLUGIN = "toolkit.isolation.leaks"
@@ -23,8 +33,48 @@ _XDIST_VALUE_OPTIONS = ("-n", "--numprocesses", "--dist", "--maxprocesses", "--t
 _XDIST_FLAGS = ("-d", "--distload")
 
 
-class IsolationError(Exception):
-    """A child run broke (usage error, crash): the analysis cannot trust its outcomes."""
+#: What the target environment must import, and the distribution that provides it.
+_REQUIRED = {
+    "pytest": "pytest",
+    "pytest_randomly": "pytest-randomly",
+    "pytest_reportlog": "pytest-reportlog",
+    "toolkit.isolation.order": "monorepo-toolkit",
+}
+_XDIST = {"xdist": "pytest-xdist"}
+
+
+class IsolationError(ToolkitError):
+    """The analysis cannot run or cannot trust a child run's outcomes (a missing plugin,
+    a usage error, a crash); the message names the cause and, where known, the fix."""
+
+
+def derived_seed(base: int, index: int) -> int:
+    """The ``index``-th random order's seed, hashed from ``base``: seeds ``base`` and
+    ``base + 1`` would give pytest-randomly's shuffles correlated orders for some
+    module pairs; hashed seeds are independent, and still replayable from ``base``."""
+    digest = hashlib.sha256(f"toolkit-isolation:{base}:{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10**9
+
+
+def resolve_python(python: Path | str) -> Path:
+    """An absolute interpreter path: child runs start in the suite's folder, where a
+    relative path would name another file, or none."""
+    text = str(python)
+    if os.sep not in text and not Path(text).exists():
+        found = shutil.which(text)
+        if found is None:
+            raise IsolationError(
+                f"python {text!r} is not on PATH",
+                "pass the interpreter of the environment that has the package and its tests",
+            )
+        return Path(found)
+    path = Path(text).expanduser().absolute()
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise IsolationError(
+            f"python {text!r} ({path}) is not an executable file",
+            "pass the interpreter of the environment that has the package and its tests",
+        )
+    return path
 
 
 @dataclass(frozen=True)
@@ -62,12 +112,16 @@ def single_process_args(args: Sequence[str]) -> list[str]:
     return kept
 
 
-def _slot_environ(env: dict[str, str], slot: int) -> dict[str, str]:
-    """Runs going on at once must not share a database: the plugin names the package's
-    test database after DATABASE_URL's, so give each concurrent run its own."""
+def _slot_environ(env: dict[str, str], slot: int, home: Path | None = None) -> dict[str, str]:
+    """Runs going on at once must not share a database, a temporary folder or a home:
+    the plugin names the package's test database after DATABASE_URL's, so give each
+    concurrent run its own, and its own TMPDIR and HOME (``home``) when given."""
+    env = dict(env)
+    if home is not None:
+        (home / "tmp").mkdir(parents=True, exist_ok=True, mode=0o700)
+        env.update(HOME=str(home), TMPDIR=str(home / "tmp"))
     if slot == 0:
         return env
-    env = dict(env)
     if env.get("DATABASE_URL"):
         parts = urlsplit(env["DATABASE_URL"])
         env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"{parts.path}_s{slot}"))
@@ -77,20 +131,80 @@ def _slot_environ(env: dict[str, str], slot: int) -> dict[str, str]:
 
 
 class Runner:
-    """Runs pytest for the engine, counts the runs and keeps each run's files."""
+    """Runs pytest for the engine, counts the runs and keeps each run's files.
 
-    def __init__(self, suite: Suite, work_dir: Path, progress: Callable[[str], None]) -> None:
+    With ``separate`` set, every whole-suite run gets a TMPDIR and HOME of its own
+    under the work folder (orders then may run at once); explicit runs are always
+    one at a time, in the user's own environment.
+    """
+
+    def __init__(
+        self,
+        suite: Suite,
+        work_dir: Path,
+        progress: Callable[[str], None],
+        *,
+        separate: bool = False,
+    ) -> None:
         self.suite = suite
         self.work_dir = work_dir
         self.progress = progress
+        self.separate = separate
         self.runs = 0
         self.rootdir: Path = suite.root
+        self.leak_watch: str | None = None  # what the leak plugin said it watched
         work_dir.mkdir(parents=True, exist_ok=True)
 
-    def _environ(self, slot: int) -> dict[str, str]:
-        return _slot_environ({**os.environ, **self.suite.env}, slot)
+    def _environ(self, slot: int, home: Path | None = None) -> dict[str, str]:
+        return _slot_environ({**os.environ, **self.suite.env}, slot, home)
 
-    def _pytest(self, name: str, args: list[str], slot: int = 0) -> list[Execution]:
+    def check_environment(self) -> None:
+        """One quick child: does the target environment have what every run loads?"""
+        modules = dict(_REQUIRED)
+        if single_process_args(self.suite.args) != list(self.suite.args):
+            modules.update(_XDIST)
+        script = (
+            "import importlib.util, sys\n"
+            "def found(name):\n"
+            "    try:\n"
+            "        return importlib.util.find_spec(name) is not None\n"
+            "    except ImportError:\n"
+            "        return False\n"
+            f"print(' '.join(name for name in {list(modules)!r} if not found(name)))\n"
+        )
+        try:
+            result = subprocess.run(
+                [str(self.suite.python), "-c", script],
+                cwd=self.suite.root,
+                env=self._environ(0),
+                capture_output=True,
+                text=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            raise IsolationError(
+                f"cannot start {self.suite.python}: {error.strerror}",
+                "pass the interpreter of the environment that has the package and its tests",
+            ) from None
+        if result.returncode != 0:
+            tail = " | ".join(result.stderr.strip().splitlines()[-2:])
+            raise IsolationError(
+                f"{self.suite.python} does not run ({tail})",
+                "pass the interpreter of the environment that has the package and its tests",
+            )
+        missing = result.stdout.split()
+        if missing:
+            wanted = sorted({modules[name] for name in missing})
+            raise IsolationError(
+                f"the environment of {self.suite.python} lacks {', '.join(wanted)}",
+                f"install {' '.join(wanted)} into it (monorepo-toolkit's runner extra "
+                "brings every plugin the engine loads)",
+            )
+
+    def _pytest(
+        self, name: str, args: list[str], slot: int = 0, home: Path | None = None
+    ) -> list[Execution]:
         log = self.work_dir / f"{name}.jsonl"
         output = self.work_dir / f"{name}.txt"
         log.unlink(missing_ok=True)
@@ -113,7 +227,7 @@ class Runner:
             code = subprocess.run(
                 command,
                 cwd=self.suite.root,
-                env=self._environ(slot),
+                env=self._environ(slot, home),
                 stdout=handle,
                 check=False,
                 stderr=subprocess.STDOUT,
@@ -126,25 +240,37 @@ class Runner:
             )
         return read_executions(log)
 
-    def order_args(self, seed: int | None) -> list[str]:
-        return (
-            ["-p", "no:randomly"] if seed is None else ["-p", "randomly", f"--randomly-seed={seed}"]
-        )
+    @staticmethod
+    def order_args(order: str, seed: int | None = None) -> list[str]:
+        """pytest's arguments for one whole-suite order: ``file``, ``reverse`` (exactly
+        file order reversed), ``interleave`` (even units, then odd ones, at each level)
+        or ``random`` (pytest-randomly with ``seed``)."""
+        if order == "random":
+            return ["-p", "randomly", f"--randomly-seed={seed}"]
+        if order in ("reverse", "interleave"):
+            return ["-p", "no:randomly", "-p", ORDER_PLUGIN, f"--isolation-{order}"]
+        return ["-p", "no:randomly"]
 
-    def whole_suite(self, seed: int | None, *, leaks: bool, slot: int = 0) -> list[Execution]:
-        """The whole suite in file order (``seed`` None) or pytest-randomly's order."""
-        name = "file-order" if seed is None else f"seed-{seed}"
+    def whole_suite(
+        self, order: str, seed: int | None, *, leaks: bool, slot: int = 0
+    ) -> list[Execution]:
+        """The whole suite in one order (see :meth:`order_args`)."""
+        name = f"seed-{seed}" if order == "random" else f"{order}-order"
         info = self.work_dir / f"{name}-info.json"
-        args = [*self.suite.paths, *self.order_args(seed), f"--isolation-info={info}"]
+        home = self.work_dir / f"{name}-home" if self.separate else None
+        args = [*self.suite.paths, *self.order_args(order, seed), f"--isolation-info={info}"]
         if leaks:
             args += ["-p", LEAK_PLUGIN]
-        executions = self._pytest(name, [*args, *self.suite.args], slot)
-        if seed is None and info.is_file():
-            self.rootdir = Path(json.loads(info.read_text())["rootdir"])
+        executions = self._pytest(name, [*args, *self._order_user_args(order)], slot, home)
+        if info.is_file():
+            document = json.loads(info.read_text())
+            self.rootdir = Path(document["rootdir"])
+            if leaks:
+                self.leak_watch = document.get("leaks")
         return executions
 
     def explicit(self, order: Sequence[str]) -> list[Execution]:
-        """Exactly ``order`` (node ids, repeats allowed), in one process."""
+        """Exactly ``order`` (node ids, repeats allowed), in one fresh process."""
         name = f"explicit-{self.runs + 1:03d}"
         ids = self.work_dir / f"{name}.ids"
         ids.write_text("\n".join(order) + "\n")
@@ -175,6 +301,15 @@ class Runner:
         """The command running exactly ``tests`` in that order, in one process."""
         return self.command("-p", "no:randomly", *extra, *self.local_ids(tests))
 
-    def replay_order(self, seed: int | None) -> str:
+    def _order_user_args(self, order: str) -> list[str]:
+        """The user's arguments for a whole-suite run. Random orders keep xdist; file
+        order, its reverse and the interleaved order run in one process: a test can
+        only pollute another in its own process, and these orders are there to put
+        every pair into both relative orders, which workers would split."""
+        return list(self.suite.args) if order == "random" else single_process_args(self.suite.args)
+
+    def replay_order(self, order: str, seed: int | None = None) -> str:
         """The command replaying one whole-suite order."""
-        return self.command(*self.suite.paths, *self.order_args(seed), *self.suite.args)
+        return self.command(
+            *self.suite.paths, *self.order_args(order, seed), *self._order_user_args(order)
+        )

@@ -18,6 +18,10 @@ When the test found alone is not enough (two polluters harmful only together), t
 rest is found with Zeller's isolating delta debugging, holding the found test as
 context. After one set, the candidates without it are tried again, so independent
 polluters are each reported.
+
+Victims that failed in the same run usually share a cause. :func:`shared_last` probes
+for all of them at once (``c1 V1 V2 c2 V1 V2 ...``): one run narrows every victim, and
+victims that flip after the same chunk keep narrowing together.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Oracle", "Search", "chunk_count"]
+__all__ = ["MultiOracle", "Oracle", "Search", "chunk_count", "shared_last"]
 
 #: Runs ``order`` (node ids, the victim possibly several times); returns, for each
 #: execution of the victim in that order, whether it flipped.
 Oracle = Callable[[list[str]], list[bool]]
+
+#: Runs ``order``; returns, for each victim in it, whether each of its executions flipped.
+MultiOracle = Callable[[list[str]], dict[str, list[bool]]]
 
 
 def chunk_count(candidates: int, victim_seconds: float, budget_seconds: float = 30.0) -> int:
@@ -179,3 +186,38 @@ class Search:
             if more is None:
                 return found, True
             found.append(more)
+
+
+def shared_last(
+    oracle: MultiOracle, candidates: list[str], victims: list[str], victim_seconds: float = 0.0
+) -> dict[str, int | None]:
+    """For each victim, the index of the candidate after which it first flips when the
+    candidates run in order (None: it did not flip again this way).
+
+    Every probe run serves all victims still narrowing in the same window: after each
+    chunk, each of them runs once. Victims that flip after the same chunk narrow on
+    together; the others go their own way, so k victims with one cause cost what one
+    victim costs.
+    """
+    found: dict[str, int | None] = dict.fromkeys(victims)
+    pending = [(0, list(candidates), list(victims))]
+    while pending:
+        offset, window, group = pending.pop()
+        if len(window) <= 1:
+            for victim in group:
+                found[victim] = offset if window else None
+            continue
+        chunks = _chunks(window, chunk_count(len(window), victim_seconds * len(group)))
+        order = list(candidates[:offset])
+        for chunk in chunks:
+            order += [*chunk, *group]
+        flips = oracle(order)
+        by_chunk: dict[int, list[str]] = {}
+        for victim in group:
+            first = next((i for i, flipped in enumerate(flips.get(victim, [])) if flipped), None)
+            if first is not None and first < len(chunks):
+                by_chunk.setdefault(first, []).append(victim)
+        for index, members in by_chunk.items():
+            start = offset + sum(len(chunk) for chunk in chunks[:index])
+            pending.append((start, chunks[index], members))
+    return found

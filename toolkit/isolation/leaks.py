@@ -9,14 +9,25 @@ function-scoped fixtures are torn down, on a connection of its own, and attaches
 tables a test changed to its teardown report (user property ``isolation_leak``,
 ``{"schema.table": row-count change}``), which pytest-reportlog writes out.
 
-It needs nothing from the package: the database is whatever the plugin's
-``database_url`` fixture made. ``--isolation-leaks=fail`` turns a leak into a teardown
-error naming the tables: the one-line reproduction of a finding.
+It needs nothing from the package. A suite that does not use the toolkit's fixtures
+is watched through ``DATABASE_URL`` itself (any driver suffix, ``postgresql+asyncpg``
+included), from the start of the session; once the toolkit's ``database_url`` fixture
+makes the package's own database, that one is watched instead. It needs psycopg in the
+package's environment; without it (or when the database does not answer) the run goes
+on unwatched and the reason is written to the ``--isolation-info`` file, where the
+engine reads it. Under xdist, workers share ``DATABASE_URL``'s database, so a worker
+could blame its test for another worker's rows: there only the fixture's per-worker
+databases are watched. ``--isolation-leaks=fail`` turns a leak into a teardown error
+naming the tables: the one-line reproduction of a finding.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -41,12 +52,28 @@ class _Watch:
     def __init__(self) -> None:
         self.dsn: str | None = None
         self.last: Snapshot = {}
+        self.status = "off: no DATABASE_URL and no database_url fixture"
 
-    def start(self, url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self.last = self.snapshot()
+    def start(self, url: str, source: str) -> None:
+        """Watch the database at ``url`` (libpq's scheme whatever the driver)."""
+        parts = urlsplit(url)
+        if not parts.scheme.startswith(("postgresql", "postgres")):
+            self.status = f"off: {source} is not a PostgreSQL URL"
+            return
+        dsn = urlunsplit(parts._replace(scheme="postgresql"))
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            self.status = "off: psycopg is not installed in the package's environment"
+            return
+        previous, self.dsn = self.dsn, dsn
+        try:
+            self.last = self.snapshot()
+        except Exception as error:  # noqa: BLE001 - any driver error: watch nothing
+            self.dsn = previous
+            self.status = f"off: {source} does not answer ({type(error).__name__})"
+            return
+        self.status = f"on: {source}"
 
     def snapshot(self) -> Snapshot:
         import psycopg
@@ -94,12 +121,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return
+    if os.environ.get("PYTEST_XDIST_WORKER") or getattr(
+        session.config.option, "numprocesses", None
+    ):
+        _watch.status = (
+            "only the database_url fixture's databases: xdist workers share DATABASE_URL's"
+        )
+        return
+    _watch.start(url, "DATABASE_URL")
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
     result = yield
     if fixturedef.argname == "database_url" and isinstance(result, str):
-        _watch.start(result)
+        _watch.start(result, "the database_url fixture")
     return result
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Tell the engine whether the run was watched (``leaks`` in the info file)."""
+    info = session.config.getoption("isolation_info", None)
+    if not info or hasattr(session.config, "workerinput"):
+        return
+    path = Path(info)
+    document = json.loads(path.read_text()) if path.is_file() else {}
+    document["leaks"] = _watch.status
+    path.write_text(json.dumps(document))
 
 
 @pytest.fixture(autouse=True)

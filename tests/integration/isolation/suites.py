@@ -6,10 +6,11 @@ the way real suites share a cache, a registry or a settings object.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
-__all__ = ["module", "pollutes", "suite", "victim_of"]
+__all__ = ["PLANTED", "misses", "module", "pollutes", "remove_shared_folder", "suite", "victim_of"]
 
 PYPROJECT = '[tool.pytest.ini_options]\nmarkers = ["flaky"]\n'
 
@@ -41,3 +42,246 @@ def pollutes(name: str, flag: str) -> str:
 
 def victim_of(name: str, condition: str) -> str:
     return f"def test_{name}():\n    assert not ({condition})\n"
+
+
+# -- Planted suites, one per mechanism real suites showed ---------------------------------
+#
+# Each returns the suite folder and what the engine must report: ``victims`` maps each
+# victim to its polluter sets (None: any non-empty set will do), ``clean`` says the
+# suite has no isolation problem at all.
+
+
+def cwd_leak(root: Path, polluters: int = 3, victims: int = 3) -> tuple[Path, dict]:
+    """Early tests ``os.chdir`` into a temporary folder and never return; later tests
+    read a file relative to the suite's folder. Victims fail in file order and in most
+    random orders; each passes alone; every polluter alone is enough."""
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "data" / "settings.txt").write_text("debug = false\n")
+    wanders = "import os, tempfile\n\n" + "\n\n".join(
+        f"def test_wanders_{index}():\n    os.chdir(tempfile.mkdtemp())\n"
+        for index in range(polluters)
+    )
+    reads = "\n\n".join(
+        f"def test_reads_{index}():\n    assert open('data/settings.txt').read()\n"
+        for index in range(victims)
+    )
+    suite(
+        root,
+        {
+            "test_a_setup": module(wanders, fillers=2, prefix="a"),
+            "test_b_misc": module(fillers=4, prefix="b"),
+            "test_c_settings": module(reads, fillers=2, prefix="c"),
+        },
+    )
+    sets = [[f"tests/test_a_setup.py::test_wanders_{index}"] for index in range(polluters)]
+    return root, {f"tests/test_c_settings.py::test_reads_{i}": sets for i in range(victims)}
+
+
+ENV_CLASSES = """
+import os
+import unittest
+
+
+class TestAEnablesFeature(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.environ["TOOLKIT_PLANTED_FEATURE"] = "on"  # never undone
+
+    def test_enabled(self):
+        assert os.environ["TOOLKIT_PLANTED_FEATURE"] == "on"
+
+    def test_other(self):
+        pass
+
+
+class TestBResetsEnvironment(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.environ.pop("TOOLKIT_PLANTED_FEATURE", None)
+
+    def test_reset(self):
+        pass
+
+
+class TestCDefaults(unittest.TestCase):
+{victims}
+"""
+
+
+def env_in_setupclass(root: Path, victims: int = 3) -> tuple[Path, dict]:
+    """A class sets an environment variable in ``setUpClass`` and never removes it; a
+    class between it and the victims' class (in file order) clears it, so file order
+    passes, and its exact reverse too."""
+    body = "\n".join(
+        f"    def test_default_{index}(self):\n"
+        f"        assert 'TOOLKIT_PLANTED_FEATURE' not in os.environ\n"
+        for index in range(victims)
+    )
+    suite(root, {"test_feature": ENV_CLASSES.format(victims=body)})
+    return root, {
+        f"tests/test_feature.py::TestCDefaults::test_default_{index}": None
+        for index in range(victims)
+    }
+
+
+def registry(root: Path) -> tuple[Path, dict]:
+    """A module-level registry: two tests each register a handler for the same name and
+    never unregister; the victim asserts the name is free. Two victims, each with two
+    independent polluters of its own."""
+    (root / "tests").mkdir(parents=True, exist_ok=True)
+
+    def registers(name: str, key: str) -> str:
+        return f"def test_{name}():\n    state.registry[{key!r}] = print\n"
+
+    def free(name: str, key: str) -> str:
+        return f"def test_{name}():\n    assert {key!r} not in state.registry\n"
+
+    suite(
+        root,
+        {
+            "test_a_plugins": module(
+                registers("registers_csv", "csv"),
+                registers("registers_json", "json"),
+                fillers=3,
+                prefix="a",
+            ),
+            "test_b_more": module(registers("registers_csv_again", "csv"), fillers=3, prefix="b"),
+            "test_c_extra": module(
+                registers("registers_json_again", "json"), fillers=3, prefix="c"
+            ),
+            "test_d_free": module(
+                free("csv_is_free", "csv"), free("json_is_free", "json"), prefix="d"
+            ),
+        },
+    )
+    (root / "tests" / "state.py").write_text("flags = set()\nregistry = {}\n")
+    return root, {
+        "tests/test_d_free.py::test_csv_is_free": [
+            ["tests/test_a_plugins.py::test_registers_csv"],
+            ["tests/test_b_more.py::test_registers_csv_again"],
+        ],
+        "tests/test_d_free.py::test_json_is_free": [
+            ["tests/test_a_plugins.py::test_registers_json"],
+            ["tests/test_c_extra.py::test_registers_json_again"],
+        ],
+    }
+
+
+def one_polluter_eight_victims(root: Path, victims: int = 8) -> tuple[Path, dict]:
+    """One test fills a module-level cache; eight tests in four modules assume it empty."""
+    modules = {"test_a_cache": module(pollutes("warms_cache", "cached"), fillers=3, prefix="a")}
+    per_module = victims // 4
+    expected = {}
+    for index in range(4):
+        name = f"test_{'bcde'[index]}_reader"
+        tests = [
+            victim_of(f"reads_cold_{index}_{number}", "'cached' in state.flags")
+            for number in range(per_module)
+        ]
+        modules[name] = module(*tests, fillers=2, prefix=f"r{index}")
+        for number in range(per_module):
+            expected[f"tests/{name}.py::test_reads_cold_{index}_{number}"] = [
+                ["tests/test_a_cache.py::test_warms_cache"]
+            ]
+    suite(root, modules)
+    return root, expected
+
+
+def fixed_tmp_path(root: Path, tests: int = 12) -> tuple[Path, dict]:
+    """Order-independent tests that all write, wait for and read back one fixed path
+    under /tmp: one process at a time they always pass; two at once (concurrent
+    orders, xdist workers) overwrite each other's file. The folder's name is unique
+    to this suite and created by it."""
+    import uuid
+
+    folder = Path("/tmp") / f"toolkit-planted-{uuid.uuid4().hex}"
+    body = f"import os, time\n\nSHARED = {str(folder / 'shared.txt')!r}\n\n" + "\n\n".join(
+        f"def test_roundtrip_{index}():\n"
+        f"    os.makedirs(os.path.dirname(SHARED), exist_ok=True)\n"
+        f"    with open(SHARED, 'w') as handle:\n"
+        f"        handle.write('{index}')\n"
+        f"    time.sleep(0.02)\n"
+        f"    with open(SHARED) as handle:\n"
+        f"        assert handle.read() == '{index}'\n"
+        for index in range(tests)
+    )
+    suite(root, {"test_a_files": body, "test_b_files": body.replace("roundtrip", "again")})
+    (root / "shared-folder.txt").write_text(str(folder))
+    return root, {}
+
+
+def remove_shared_folder(root: Path) -> None:
+    """Remove the fixed /tmp folder a :func:`fixed_tmp_path` suite wrote to."""
+    import shutil
+
+    marker = root / "shared-folder.txt"
+    if marker.is_file():
+        folder = Path(marker.read_text())
+        if folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid():
+            shutil.rmtree(folder)
+
+
+def misses(report, expected: dict) -> list[str]:
+    """What ``report`` gets wrong against a planted suite's ``expected`` victims: a
+    victim not found, a polluter set missing or extra, any other finding."""
+    problems = []
+    found = {f.test: f for f in report.findings if f.kind == "order-dependent"}
+    for victim, sets in expected.items():
+        finding = found.get(victim)
+        if finding is None:
+            problems.append(f"victim not found: {victim}")
+            continue
+        got = finding.details["polluter_sets"]
+        if sets is None:
+            if not got or any("TestAEnablesFeature" not in test for g in got for test in g):
+                problems.append(f"{victim}: polluter sets {got}")
+        elif sorted(got) != sorted(sets) or not finding.details["search_complete"]:
+            problems.append(
+                f"{victim}: polluter sets {got} (complete: {finding.details['search_complete']}), "
+                f"planted {sets}"
+            )
+    problems += [
+        f"unexpected {f.kind}: {f.test}"
+        for f in report.findings
+        if f.test not in expected or f.kind != "order-dependent"
+    ]
+    return problems
+
+
+PLANTED = {
+    "cwd-leak": cwd_leak,
+    "env-in-setupclass": env_in_setupclass,
+    "registry": registry,
+    "one-polluter-eight-victims": one_polluter_eight_victims,
+    "fixed-tmp-path": fixed_tmp_path,
+}
+
+
+def three_causes(root: Path) -> tuple[Path, dict]:
+    """The full-stack template's shape: 60 tests in 6 modules, 13 victims of 3 causes
+    (a cache warmed, a setting flipped, a registry entry left), 5 + 4 + 4 victims."""
+    causes = {"cache": 5, "setting": 4, "entry": 4}
+    polluters = {
+        name: f"tests/test_m0{index}.py::test_leaves_{name}" for index, name in enumerate(causes)
+    }
+    modules: dict[str, list[str]] = {f"test_m{index:02d}": [] for index in range(6)}
+    for index, name in enumerate(causes):
+        modules[f"test_m{index:02d}"].append(pollutes(f"leaves_{name}", name))
+    expected = {}
+    slot = 0
+    for name, count in causes.items():
+        for number in range(count):
+            target = f"test_m{3 + slot % 3:02d}"
+            slot += 1
+            modules[target].append(
+                victim_of(f"expects_no_{name}_{number}", f"{name!r} in state.flags")
+            )
+            expected[f"tests/{target}.py::test_expects_no_{name}_{number}"] = [[polluters[name]]]
+    suite(
+        root,
+        {
+            name: module(*tests, fillers=10 - len(tests), prefix=name[5:])
+            for name, tests in modules.items()
+        },
+    )
+    return root, expected

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import leftovers
+from toolkit.isolation._runner import derived_seed
 
 BIN = Path(sys.executable).parent
 
@@ -133,7 +134,13 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     findings = {finding["kind"]: finding for finding in package["findings"]}
     assert result.returncode != 0
     assert set(package) == {"runs", "findings"}
-    assert [run["seed"] for run in package["runs"]] == [None, 7, 8]
+    assert [(run["order"], run["seed"]) for run in package["runs"]] == [
+        ("file", None),
+        ("reverse", None),
+        ("interleave", None),
+        ("random", derived_seed(7, 0)),
+        ("random", derived_seed(7, 1)),
+    ]
     assert sorted(findings) == ["database-leak", "order-dependent"]
     polluted = findings["order-dependent"]
     assert polluted["test"] == "tests/unit/test_a_memory.py::test_starts_empty"
@@ -147,7 +154,7 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
         "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave rows in the database"
         in result.stderr
     )
-    assert "isolation(notes): order 1/3: file order" in result.stderr
+    assert "isolation(notes): order 1/5: file order" in result.stderr
     replay = subprocess.run(
         polluted["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False
     )

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.isolation._report import Finding, OrderRun, Report
+from toolkit.isolation import IsolationError, analyse, order_plan
+from toolkit.isolation._report import Finding, Note, OrderRun, Report
 from toolkit.isolation._reportlog import Execution
-from toolkit.isolation._runner import Runner, Suite, _slot_environ, single_process_args
+from toolkit.isolation._runner import (
+    Runner,
+    Suite,
+    _slot_environ,
+    derived_seed,
+    resolve_python,
+    single_process_args,
+)
 
 
 @pytest.mark.parametrize(
@@ -30,12 +38,78 @@ def test_reproductions_drop_xdist_options_and_keep_the_rest(
 def test_concurrent_runs_get_databases_of_their_own() -> None:
     env = {"DATABASE_URL": "postgresql://u:p@127.0.0.1:5432/users", "PGDATABASE": "users", "X": "1"}
 
-    assert _slot_environ(env, 0) is env
+    assert _slot_environ(env, 0) == env
     assert _slot_environ(env, 2) == {
         "DATABASE_URL": "postgresql://u:p@127.0.0.1:5432/users_s2",
         "PGDATABASE": "users_s2",
         "X": "1",
     }
+
+
+def test_concurrent_runs_get_a_temporary_folder_and_home_of_their_own(tmp_path: Path) -> None:
+    env = {"HOME": "/root", "TMPDIR": "/tmp", "X": "1"}
+
+    first = _slot_environ(env, 0, tmp_path / "a")
+    second = _slot_environ(env, 1, tmp_path / "b")
+
+    assert first["HOME"] == str(tmp_path / "a") and first["TMPDIR"] == str(tmp_path / "a" / "tmp")
+    assert second["TMPDIR"] == str(tmp_path / "b" / "tmp")
+    assert (tmp_path / "b" / "tmp").stat().st_mode & 0o777 == 0o700
+    assert env == {"HOME": "/root", "TMPDIR": "/tmp", "X": "1"}
+
+
+def test_orders_are_file_reverse_then_random_with_hashed_seeds() -> None:
+    plan = order_plan(3, 7)
+
+    assert [order for order, _ in plan] == [
+        "file",
+        "reverse",
+        "interleave",
+        "random",
+        "random",
+        "random",
+    ]
+    seeds = [seed for _, seed in plan[3:]]
+    assert seeds == [derived_seed(7, index) for index in range(3)]  # replayable from 7
+    assert len(set(seeds)) == 3
+    assert all(abs(a - b) > 1000 for a in seeds for b in seeds if a != b)  # not consecutive
+    assert [seed for _, seed in order_plan(3, 8)[3:]] != [seeds[1], seeds[2], derived_seed(8, 2)]
+
+
+def test_reverse_order_is_replayed_through_the_order_plugin() -> None:
+    assert Runner.order_args("reverse") == [
+        "-p",
+        "no:randomly",
+        "-p",
+        "toolkit.isolation.order",
+        "--isolation-reverse",
+    ]
+    assert Runner.order_args("random", 5) == ["-p", "randomly", "--randomly-seed=5"]
+
+
+def test_relative_interpreter_path_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\n")
+    python.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+
+    assert resolve_python("venv/bin/python") == python
+
+
+@pytest.mark.parametrize("python", ["venv/bin/python", "no-such-python-here"])
+def test_interpreter_that_does_not_exist_is_one_clear_error(tmp_path: Path, python: str) -> None:
+    with pytest.raises(IsolationError) as raised:
+        analyse(tmp_path, python)
+
+    message = str(raised.value)
+    assert python in message and "pass the interpreter" in message
+    assert "\n" not in message
+
+
+def test_suite_folder_that_does_not_exist_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IsolationError, match="not a directory; pass the folder pytest runs in"):
+        analyse(tmp_path / "nope", "python3")
 
 
 def test_replay_runs_exactly_the_tests_in_order_from_the_suite_folder(tmp_path: Path) -> None:
@@ -50,6 +124,26 @@ def test_replay_runs_exactly_the_tests_in_order_from_the_suite_folder(tmp_path: 
         f"cd {tmp_path / 'pkg'} && /venv/bin/python -m pytest -p no:randomly "
         "'../tests/test_a.py::test_x[1-2]' ../tests/test_b.py::test_y"
     )
+
+
+def test_report_json_lists_failing_tests_that_are_not_findings() -> None:
+    notes = [
+        Note("fails alone", "t::c", "fails alone", "cd . && pytest t::c"),
+        Note("unconfirmed", "t::d", "failed once", "cd . && pytest"),
+    ]
+
+    report = Report([], [], pytest_runs=3, notes=notes)
+
+    assert report.as_json() == {
+        "runs": [],
+        "findings": [],
+        "fails_alone": [
+            {"test": "t::c", "reason": "fails alone", "command": "cd . && pytest t::c"}
+        ],
+        "unconfirmed": [{"test": "t::d", "reason": "failed once", "command": "cd . && pytest"}],
+    }
+    assert report.always_failing == ["t::c"]
+    assert report.summary()[0].startswith("1 test(s) fail(s) even alone")
 
 
 def test_report_json_has_runs_and_findings_only() -> None:

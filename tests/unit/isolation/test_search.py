@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.isolation._search import Search, chunk_count
+from toolkit.isolation._search import Search, chunk_count, shared_last
 
 VICTIM = "test_victim"
 
@@ -105,3 +105,42 @@ def test_probes_per_run_cover_few_candidates_and_grow_as_the_square_root_of_many
     candidates: int, seconds: float, expected: int
 ) -> None:
     assert chunk_count(candidates, seconds) == expected
+
+
+def _shared_model(causes: dict[str, list[set[str]]]):
+    """Several victims, each flipping once one of its polluter sets ran before it."""
+    calls: list[list[str]] = []
+
+    def oracle(order: list[str]) -> dict[str, list[bool]]:
+        calls.append(order)
+        ran: set[str] = set()
+        flips: dict[str, list[bool]] = {}
+        for test in order:
+            if test in causes:
+                flips.setdefault(test, []).append(any(group <= ran for group in causes[test]))
+            else:
+                ran.add(test)
+        return flips
+
+    return oracle, calls
+
+
+def test_victims_of_one_polluter_are_narrowed_by_the_same_runs() -> None:
+    victims = [f"victim_{index}" for index in range(8)]
+    oracle, calls = _shared_model({victim: [{"test_117"}] for victim in victims})
+
+    found = shared_last(oracle, TESTS, victims)
+
+    assert found == dict.fromkeys(victims, 117)
+    assert len(calls) <= 2  # what one victim alone costs
+
+
+def test_victims_with_different_polluters_part_ways() -> None:
+    oracle, calls = _shared_model(
+        {"v1": [{"test_010"}], "v2": [{"test_010"}], "v3": [{"test_200"}], "v4": [{"not_there"}]}
+    )
+
+    found = shared_last(oracle, TESTS, ["v1", "v2", "v3", "v4"])
+
+    assert found == {"v1": 10, "v2": 10, "v3": 200, "v4": None}
+    assert len(calls) <= 3
