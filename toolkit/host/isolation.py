@@ -91,7 +91,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     name = f"isolation({package.name})"
     session.log(
         f"{name}: file order, its reverse, then {config.isolation_orders} random orders "
-        f"from seed {seed} (replay: TOOLKIT_SEED={seed}); pytest output in {work_dir.relative_to(config.root)}"
+        f"from seed {seed} (replay: TOOLKIT_SEED={seed}); "
+        f"pytest output in {work_dir.relative_to(config.root)}"
     )
     try:
         report = analyse(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.config import load_config
 from toolkit.errors import ToolkitError
+from toolkit.host.config import load_config
 from toolkit.isolation.budget import DEFAULT_BUDGET, parse_budget, parse_max_sets
 
 

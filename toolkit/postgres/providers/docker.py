@@ -13,8 +13,8 @@ Three promises, as for the embedded provider:
   has succeeded (:mod:`._docker_container`), not when a log line appeared;
 - nothing is left behind: the container is removed by :meth:`Server.stop`, on an
   exception or Ctrl-C during start, and by a watchdog process when the owner dies
-  without stopping it, SIGKILL included (:mod:`toolkit.postgres._docker_watchdog`), which also sweeps
-  containers of dead owners. Ryuk, testcontainers' reaper, is left off unless the user
+  without stopping it, SIGKILL included (:mod:`toolkit.postgres._docker_watchdog`),
+  which also sweeps containers of dead owners. Ryuk, testcontainers' reaper, is left off unless the user
   configures it: its image must be pulled, and the watchdog does its job;
 - a failure the user can fix (no engine, no image, an image that does not start) is
   one :class:`ToolkitError` line naming the cause and the fix.
@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
 from toolkit.postgres._binaries import wanted_major
+from toolkit.postgres._docker_watchdog import LABEL, owner_labels
 from toolkit.postgres._guardian import Guardian
 from toolkit.postgres._once import once
 from toolkit.postgres.engine_probe import api_version, docker_host, engine_answers
 from toolkit.postgres.provider import Provider
-from toolkit.postgres._docker_watchdog import LABEL, owner_labels
 from toolkit.postgres.server import Server
 from toolkit.postgres.settings import TEST_SETTINGS
 
