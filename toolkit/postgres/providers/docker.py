@@ -14,8 +14,9 @@ Three promises, as for the embedded provider:
 - nothing is left behind: the container is removed by :meth:`Server.stop`, on an
   exception or Ctrl-C during start, and by a watchdog process when the owner dies
   without stopping it, SIGKILL included (:mod:`toolkit.postgres._docker_watchdog`),
-  which also sweeps containers of dead owners. Ryuk, testcontainers' reaper, is left off unless the user
-  configures it: its image must be pulled, and the watchdog does its job;
+  which also sweeps containers of dead owners. Ryuk, testcontainers' reaper, is left
+  off unless the user configures it: its image must be pulled, and the watchdog does
+  its job;
 - a failure the user can fix (no engine, no image, an image that does not start) is
   one :class:`ToolkitError` line naming the cause and the fix.
 """
