@@ -7,6 +7,7 @@ nox -s lint                                    # ruff and mypy, as CI runs them
 
 from __future__ import annotations
 
+import glob
 import sys
 from pathlib import Path
 
@@ -27,11 +28,16 @@ LINT_TOOLS = ("ruff>=0.9", "mypy>=1.13")
 
 @nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
 def lint(session: nox.Session) -> None:
-    """ruff (rules and format) on the repository, mypy --strict on the toolkit."""
-    session.install(*LINT_TOOLS, "nox", "-e", ".[embedded,docker,runner,fixtures,fastapi,alembic]")
+    """ruff (rules and format) on the repository; mypy --strict on the toolkit and the
+    samples' shared library, mypy's default checks on the sample services."""
+    samples = [f"-e{folder}" for folder in sorted(glob.glob("libs/*") + glob.glob("services/*"))]
+    session.install(
+        *LINT_TOOLS, "nox", "-e", ".[embedded,docker,runner,fixtures,fastapi,alembic]", *samples
+    )
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "toolkit")
+    session.run("mypy", "-p", "service_kit", "-p", "users", "-p", "projects", "-p", "notifications")
 
 
 @nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
