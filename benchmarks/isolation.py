@@ -257,7 +257,8 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
                 ]
             )
         heading(
-            f"{title} ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})"
+            f"{title} ({options.repeat} rounds, seeds "
+            f"{options.seed}..{options.seed + options.repeat - 1})"
         )
         print(
             render_table(
@@ -311,7 +312,8 @@ def main() -> None:
             results["engine-1"].append(_engine(python, suite, counter, seed, jobs=1))
             results["engine-2"].append(_engine(python, suite, counter, seed, jobs=2))
         heading(
-            f"one polluter among 256 tests ({options.repeat} rounds, seeds {options.seed}..{options.seed + options.repeat - 1})"
+            f"one polluter among 256 tests ({options.repeat} rounds, seeds "
+            f"{options.seed}..{options.seed + options.repeat - 1})"
         )
         rows = []
         labels = {

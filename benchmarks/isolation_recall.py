@@ -119,7 +119,8 @@ def main() -> None:
                     mode,
                     f"{right}/{len(results)}",
                     f"{found}/{planted}" if planted else "-",
-                    f"{statistics.median(r[3] for r in results):.0f} ({min(r[3] for r in results)}..{max(r[3] for r in results)})",
+                    f"{statistics.median(r[3] for r in results):.0f} "
+                    f"({min(r[3] for r in results)}..{max(r[3] for r in results)})",
                     f"{statistics.median(r[4] for r in results):.1f}",
                     exposure if planted else "-",
                 ]

@@ -143,7 +143,8 @@ def _order_runs(
             executions = runner.whole_suite(order, seed, leaks=leaks and index == 0, slot=slot)
             failed = len({e.test for e in executions if e.failed})
             say(
-                f"order {index + 1}/{total}: {len({e.test for e in executions})} tests, {failed} failed"
+                f"order {index + 1}/{total}: {len({e.test for e in executions})} tests, {failed} "
+                "failed"
             )
             return OrderRun(seed, executions, order)
         finally:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from toolkit.isolation._report import Finding, Note, OrderRun
 from toolkit.isolation._reportlog import Execution
@@ -93,7 +94,8 @@ class Examiner:
         key = tuple(order)
         if fresh or key not in self._cache:
             self.say(
-                f"explicit run of {len(order)} test executions ({self.runner.runs + 1} pytest runs so far)"
+                f"explicit run of {len(order)} test executions ({self.runner.runs + 1} pytest "
+                "runs so far)"
             )
             self._cache[key] = self.runner.explicit(order)
         return self._cache[key]
@@ -181,7 +183,8 @@ class Examiner:
         # The replay: exactly what ran in that process, up to the last victim.
         order = [*run.prefix(group[-1]), group[-1]]
         self.say(
-            f"{len(group)} test(s) failed in the {run.label} run: replaying it one process at a time"
+            f"{len(group)} test(s) failed in the {run.label} run: replaying it one process at a "
+            "time"
         )
         flips = self._flips(order)
         again = [test for test in group if any(flips.get(test, []))]
@@ -303,10 +306,10 @@ class Examiner:
             else:
                 searching.append(victim)
         again: list[_Victim] = []
-        rest = []
+        rest: list[_Victim] = []
         present = set(candidates)
         for victim in searching:
-            known = next(
+            known_set = next(
                 (
                     group
                     for group in self.known
@@ -316,8 +319,8 @@ class Examiner:
                 ),
                 None,
             )
-            if known is not None:
-                victim.sets.append(known)
+            if known_set is not None:
+                victim.sets.append(known_set)
                 again.append(victim)
             else:
                 rest.append(victim)
@@ -413,7 +416,8 @@ class Examiner:
         prefix = run.prefix(victim.test)
         candidates = [test for test in prefix if test not in after_fail]
         self.say(
-            f"{victim.test}: fails alone; state-setters among {len(candidates)} test(s) of the {run.label} run"
+            f"{victim.test}: fails alone; state-setters among {len(candidates)} test(s) of the "
+            f"{run.label} run"
         )
         search = self._search(victim, prefix, passes=True)
         found = search.minimal_set(candidates) if candidates else None
@@ -457,7 +461,7 @@ class Examiner:
         marked = any(
             e.marked_flaky for run in self.runs for e in run.executions if e.test == victim.test
         )
-        details: dict = {
+        details: dict[str, Any] = {
             "marked_flaky": marked,
             "failed_in": [run.seed for run in victim.failing],
             "confirmed_by": evidence,

@@ -160,7 +160,8 @@ class Report:
         titles = {
             "fails alone": "fail(s) even alone (not an isolation problem; the command shows it)",
             "unconfirmed": "failed once but not again one process at a time (not reported)",
-            "unsearched": "not searched: the isolation budget ran out (the command shows it failing)",
+            "unsearched": "not searched: the isolation budget ran out (the command shows it "
+            "failing)",
         }
         for kind, title in titles.items():
             notes = self.noted(kind)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Execution", "read_executions"]
 
@@ -40,7 +41,7 @@ class Execution:
         return self.outcome == "passed"
 
 
-def _properties(entry: dict) -> dict:
+def _properties(entry: dict[str, Any]) -> dict[str, Any]:
     return {
         name: value for name, value in (tuple(prop) for prop in entry.get("user_properties", []))
     }

@@ -27,7 +27,7 @@ victims that flip after the same chunk keep narrowing together.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["MultiOracle", "Oracle", "Search", "chunk_count", "shared_last"]
@@ -76,10 +76,10 @@ class Search:
     plain: dict[tuple[str, ...], bool] = field(default_factory=dict)
     runs: int = 0
 
-    def _ordered(self, tests) -> list[str]:
+    def _ordered(self, tests: Iterable[str]) -> list[str]:
         return sorted(set(tests), key=self.rank.__getitem__)
 
-    def flips(self, tests) -> bool:
+    def flips(self, tests: Iterable[str]) -> bool:
         """A plain run ``tests... victim`` (cached): does the victim flip?"""
         order = tuple(self._ordered(tests))
         if order not in self.plain:

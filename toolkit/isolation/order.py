@@ -21,6 +21,7 @@ pytest-randomly must be off in these runs (``-p no:randomly``): the order is our
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtestloop(session: pytest.Session):
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     session.stash[_NEXT] = 0
     return (yield)
 
@@ -86,7 +87,9 @@ _NEXT = pytest.StashKey[int]()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
     """Tag this execution's reports with its position (the same item may run twice)."""
     position = item.session.stash.get(_NEXT, 0)
     item.session.stash[_NEXT] = position + 1

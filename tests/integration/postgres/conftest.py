@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from toolkit.postgres.engine_probe import DEFAULT_SOCKET, engine_answers
 from toolkit.postgres._docker_watchdog import LABEL
+from toolkit.postgres.engine_probe import DEFAULT_SOCKET, engine_answers
 
 # Read before the root conftest's clean_environment removes them for each test.
 ENGINE_HOST = os.environ.get("DOCKER_HOST", "")
