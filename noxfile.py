@@ -37,7 +37,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "toolkit")
-    session.run("mypy", "-p", "service_kit", "-p", "users", "-p", "projects", "-p", "notifications")
+    session.run("mypy", *sorted(glob.glob("libs/*/src/*") + glob.glob("services/*/src/*")))
 
 
 @nox.session(python="3.12", venv_backend="uv|virtualenv", tags=["toolkit"])
