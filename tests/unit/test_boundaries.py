@@ -23,6 +23,8 @@ HOST = sorted(
         *TOOLKIT.glob("host/*.py"),
         *(TOOLKIT / name for name in ("__init__.py", "sessions.py", "registration.py")),
         *(TOOLKIT / name for name in ("errors.py", "variables.py", "_toml.py")),
+        # The server's coordinates, read and written with the standard library.
+        *(TOOLKIT / "postgres" / name for name in ("__init__.py", "server.py", "urls.py")),
         *(
             path
             for path in TOOLKIT.glob("isolation/*.py")
@@ -34,10 +36,22 @@ HOST = sorted(
 ALLOWED_THIRD_PARTY = {"nox", "packaging"}
 
 
+def _runtime_nodes(node: ast.AST) -> list[ast.AST]:
+    """Every node that can run: ``if TYPE_CHECKING:`` blocks are for type checkers only."""
+    found = [node]
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and getattr(child.test, "id", None) == "TYPE_CHECKING":
+            for orelse in child.orelse:
+                found += _runtime_nodes(orelse)
+            continue
+        found += _runtime_nodes(child)
+    return found
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
-    """Every module ``path`` imports, at any depth (function-level imports count)."""
+    """Every module ``path`` imports at run time, at any depth (function-level too)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in _runtime_nodes(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -74,7 +88,10 @@ def test_host_modules_import_only_the_standard_library_nox_and_host_modules(path
 
 def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     planted = tmp_path / "planted.py"
-    planted.write_text("def f():\n    import sqlalchemy\n    from toolkit.testing import plugin\n")
+    planted.write_text(
+        "if TYPE_CHECKING:\n    import psycopg\n"
+        "def f():\n    import sqlalchemy\n    from toolkit.testing import plugin\n"
+    )
 
     assert [name for _, name in _imports(planted)] == ["sqlalchemy", "toolkit.testing"]
     assert not _host_module("toolkit.testing")

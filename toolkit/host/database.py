@@ -19,11 +19,13 @@ import secrets
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
+from toolkit.errors import ToolkitError
+from toolkit.postgres.server import Server
+from toolkit.postgres.urls import parse_url
 from toolkit.variables import RUN_ID, TEMPLATE
 
 if TYPE_CHECKING:
@@ -32,36 +34,7 @@ if TYPE_CHECKING:
     from toolkit.host.config import Package, RepoConfig
     from toolkit.host.environment import PackageEnv
 
-__all__ = ["RunDatabase", "RunServer", "database_name"]
-
-
-@dataclass(frozen=True)
-class RunServer:
-    url: str  # libpq URI of the maintenance database
-
-    @property
-    def redacted(self) -> str:
-        """The URL with its password hidden, for logs (the password is the server's key)."""
-        parts = urlsplit(self.url)
-        if parts.password is None:
-            return self.url
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
-
-    def environ(self, database: str, scheme: str = "postgresql") -> dict[str, str]:
-        """DATABASE_URL (with ``scheme``) and PG* naming ``database`` on this server."""
-        parts = urlsplit(self.url)
-        url = urlunsplit(parts._replace(scheme=scheme, path=f"/{database}"))
-        env = {
-            "DATABASE_URL": url,
-            "PGHOST": parts.hostname or "",
-            "PGPORT": str(parts.port or 5432),
-            "PGUSER": parts.username or "",
-            "PGDATABASE": database,
-        }
-        if parts.password is not None:
-            env["PGPASSWORD"] = parts.password
-        return env
+__all__ = ["RunDatabase", "database_name"]
 
 
 class RunDatabase:
@@ -69,7 +42,7 @@ class RunDatabase:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
-        self._server: RunServer | None = None
+        self._server: Server | None = None
         self._templates: dict[str, str] = {}
         #: On an external server (which other runs may share), what sets this run's
         #: databases apart; a throwaway server is this run's alone.
@@ -86,7 +59,7 @@ class RunDatabase:
             self._process.stdin.close()
             self._process.wait()
 
-    def server(self, session: nox.Session, python: Path) -> RunServer:
+    def server(self, session: nox.Session, python: Path) -> Server:
         """The run's server, started on first use with the toolkit in ``python``'s venv."""
         if self._server is not None and self._process is not None and self._process.poll() is None:
             return self._server
@@ -107,9 +80,14 @@ class RunDatabase:
             session.error(
                 lines[-1] if lines else f"toolkit postgres exited with {process.returncode}"
             )
-        self._server = RunServer(url)
+        try:
+            self._server = parse_url(url, source="the run's server")
+        except ToolkitError as error:
+            session.error(str(error))
         origin = process.stdout.readline().decode().strip()
-        session.log(f"PostgreSQL for this run: {self._server.redacted} ({origin})")
+        # Logged without its password: the password is the server's only lock.
+        shown = replace(self._server, password=None).dsn()
+        session.log(f"PostgreSQL for this run: {shown} ({origin})")
         return self._server
 
     def _template(

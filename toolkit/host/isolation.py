@@ -19,19 +19,14 @@ from typing import TYPE_CHECKING
 from toolkit.host import environment, layers, reports
 from toolkit.host.config import LAYERS, Package, RepoConfig
 from toolkit.host.run import Run, pytest_args
-from toolkit.isolation import IsolationError, Report, analyse
+from toolkit.isolation import IsolationError, Report, analyse, uses_xdist
 
 if TYPE_CHECKING:
     import nox
 
 __all__ = ["check"]
 
-_XDIST_OPTIONS = ("-n", "--numprocesses", "--dist", "-d", "--tx")
 _ORDER_KINDS = ("order-dependent", "brittle", "non-deterministic")
-
-
-def _uses_xdist(args: list[str]) -> bool:
-    return any(arg.split("=", 1)[0] in _XDIST_OPTIONS or arg.startswith("-n") for arg in args)
 
 
 def _write(config: RepoConfig, package: Package, report: Report) -> None:
@@ -86,7 +81,7 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     args = pytest_args(session)
     # Whole-suite orders run two at a time (each on a database of its own), unless the
     # user already spreads each run over workers with xdist.
-    jobs = 1 if _uses_xdist(args) else min(2, os.cpu_count() or 1)
+    jobs = 1 if uses_xdist(args) else min(2, os.cpu_count() or 1)
     seed = run.seed()
     name = f"isolation({package.name})"
     session.log(

@@ -27,11 +27,12 @@ from toolkit.host.config import Package
 from toolkit.host.reports import Outcome
 from toolkit.host.run import Run, pytest_args
 from toolkit.host.shards import DURATIONS_FILE, Shard, shard_from_env
+from toolkit.isolation import order_args
 
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["layer_dir", "order_args", "package_environ", "run_layer", "run_pytest"]
+__all__ = ["layer_dir", "package_environ", "package_order_args", "run_layer", "run_pytest"]
 
 HERMETIC_ARGS = ("--disable-socket", "--allow-unix-socket")
 # pytest's exit codes: 0 passed, 1 tests failed, 5 nothing collected; the rest mean the
@@ -42,10 +43,10 @@ _SUMMARY_ERROR = re.compile(r"^ERROR (?P<what>.+)$")
 _EXCEPTION_LINE = re.compile(r"^E\s+(?P<what>\S.*)$")
 
 
-def order_args(package: Package, seed: int) -> list[str]:
-    if not package.random_order:
-        return ["-p", "no:randomly"]
-    return ["-p", "randomly", f"--randomly-seed={seed}"]
+def package_order_args(package: Package, seed: int) -> list[str]:
+    """The run's random order, or file order for a package that opted out: the same
+    arguments the isolation engine uses for those orders."""
+    return order_args("random", seed) if package.random_order else order_args("file")
 
 
 def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> Path:
@@ -202,7 +203,7 @@ def run_layer(
     environ["COVERAGE_FILE"] = str(coverage_data)
     args = [
         str(test_dir.relative_to(package.path)),
-        *order_args(package, seed),
+        *package_order_args(package, seed),
         f"--junitxml={junit}",
         f"-o=junit_suite_name={package.name}-{reports.part_name(layer, shard)}",
         *_coverage_args(package),

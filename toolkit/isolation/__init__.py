@@ -18,18 +18,20 @@ from __future__ import annotations
 
 from toolkit.isolation._engine import DEFAULT_BUDGET, FLAKY_SUGGESTION, analyse, order_plan
 from toolkit.isolation._report import KINDS, Finding, Note, OrderRun, Report
-from toolkit.isolation._runner import IsolationError, Suite
+from toolkit.isolation._runner import IsolationError, Suite, order_args, uses_xdist
 
 __all__ = [
     "DEFAULT_BUDGET",
     "FLAKY_SUGGESTION",
-    "KINDS",
     "Finding",
     "IsolationError",
+    "KINDS",
     "Note",
     "OrderRun",
     "Report",
     "Suite",
     "analyse",
+    "order_args",
     "order_plan",
+    "uses_xdist",
 ]

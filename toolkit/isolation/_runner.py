@@ -22,8 +22,10 @@ __all__ = [
     "Runner",
     "Suite",
     "derived_seed",
+    "order_args",
     "resolve_python",
     "single_process_args",
+    "uses_xdist",
 ]
 
 ORDER_PLUGIN = "toolkit.isolation.order"
@@ -90,6 +92,22 @@ class Suite:
     env: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
     reproduce_with: tuple[str, ...] = ()
+
+
+def order_args(order: str, seed: int | None = None) -> list[str]:
+    """pytest's arguments for one whole-suite order: ``file``, ``reverse`` (exactly file
+    order reversed), ``interleave`` (even units, then odd ones, at each level) or
+    ``random`` (pytest-randomly with ``seed``). The sessions' layers use the same."""
+    if order == "random":
+        return ["-p", "randomly", f"--randomly-seed={seed}"]
+    if order in ("reverse", "interleave"):
+        return ["-p", "no:randomly", "-p", ORDER_PLUGIN, f"--isolation-{order}"]
+    return ["-p", "no:randomly"]
+
+
+def uses_xdist(args: Sequence[str]) -> bool:
+    """Whether the user's arguments spread a run over xdist workers."""
+    return single_process_args(args) != list(args)
 
 
 def single_process_args(args: Sequence[str]) -> list[str]:
@@ -240,25 +258,14 @@ class Runner:
             )
         return read_executions(log)
 
-    @staticmethod
-    def order_args(order: str, seed: int | None = None) -> list[str]:
-        """pytest's arguments for one whole-suite order: ``file``, ``reverse`` (exactly
-        file order reversed), ``interleave`` (even units, then odd ones, at each level)
-        or ``random`` (pytest-randomly with ``seed``)."""
-        if order == "random":
-            return ["-p", "randomly", f"--randomly-seed={seed}"]
-        if order in ("reverse", "interleave"):
-            return ["-p", "no:randomly", "-p", ORDER_PLUGIN, f"--isolation-{order}"]
-        return ["-p", "no:randomly"]
-
     def whole_suite(
         self, order: str, seed: int | None, *, leaks: bool, slot: int = 0
     ) -> list[Execution]:
-        """The whole suite in one order (see :meth:`order_args`)."""
+        """The whole suite in one order (see :func:`order_args`)."""
         name = f"seed-{seed}" if order == "random" else f"{order}-order"
         info = self.work_dir / f"{name}-info.json"
         home = self.work_dir / f"{name}-home" if self.separate else None
-        args = [*self.suite.paths, *self.order_args(order, seed), f"--isolation-info={info}"]
+        args = [*self.suite.paths, *order_args(order, seed), f"--isolation-info={info}"]
         if leaks:
             args += ["-p", LEAK_PLUGIN]
         executions = self._pytest(name, [*args, *self._order_user_args(order)], slot, home)
@@ -311,5 +318,5 @@ class Runner:
     def replay_order(self, order: str, seed: int | None = None) -> str:
         """The command replaying one whole-suite order."""
         return self.command(
-            *self.suite.paths, *self.order_args(order, seed), *self._order_user_args(order)
+            *self.suite.paths, *order_args(order, seed), *self._order_user_args(order)
         )

@@ -38,10 +38,11 @@ class Server:
         """A SQLAlchemy URL with an explicit driver (``postgresql+psycopg://...``)."""
         return self._uri(f"postgresql+{driver}", database)
 
-    def environ(self, database: str | None = None) -> dict[str, str]:
-        """``DATABASE_URL`` and libpq's ``PG*`` variables for a child process."""
+    def environ(self, database: str | None = None, scheme: str = "postgresql") -> dict[str, str]:
+        """``DATABASE_URL`` (with ``scheme``: ``postgresql+psycopg`` for an app that hands
+        it to SQLAlchemy) and libpq's ``PG*`` variables for a child process."""
         env = {
-            "DATABASE_URL": self.dsn(database),
+            "DATABASE_URL": self._uri(scheme, database),
             "PGHOST": self.host,
             "PGPORT": str(self.port),
             "PGUSER": self.user,

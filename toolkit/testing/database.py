@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SetupSchema",
-    "database_environ",
     "ensure_package_template",
     "prepare_process_database",
 ]
@@ -44,18 +43,6 @@ __all__ = [
 
 # What never decides a template's contents: tooling folders and build output.
 _SKIPPED_DIRS = {"__pycache__", "node_modules", "build", "dist", "reports", "htmlcov"}
-
-
-def database_environ(server: Server, database: str, scheme: str) -> dict[str, str]:
-    """``DATABASE_URL`` (in the package's scheme) and libpq's ``PG*`` for ``database``."""
-    env = server.environ(database)
-    env["DATABASE_URL"] = with_scheme(env["DATABASE_URL"], scheme)
-    return env
-
-
-def with_scheme(url: str, scheme: str) -> str:
-    """``url`` with its scheme replaced (``postgresql+psycopg`` for SQLAlchemy apps)."""
-    return urlunsplit(urlsplit(url)._replace(scheme=scheme))
 
 
 def _source_files(package: Package) -> Iterator[Path]:
@@ -115,7 +102,7 @@ class SetupSchema:
         env = {
             **os.environ,
             **self.package.env,
-            **database_environ(server, server.database, self.package.database_url_scheme),
+            **server.environ(server.database, self.package.database_url_scheme),
         }
         bin_dir = Path(sys.executable).parent
         env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"

@@ -25,7 +25,7 @@ REPRODUCE_SUFFIX = "reproduce"
 def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, str], ExitStack]:
     """Folder, environment and cleanup to run ``package_name``'s tests as its sessions do."""
     from toolkit.host.config import load_config
-    from toolkit.testing.database import database_environ, ensure_package_template
+    from toolkit.testing.database import ensure_package_template
     from toolkit.variables import TEMPLATE
 
     config = load_config(root)
@@ -45,7 +45,7 @@ def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, st
             cleanup.close()
             raise
         database = f"{package.name.replace('-', '_')}_{REPRODUCE_SUFFIX}"
-        environ |= database_environ(server, database, package.database_url_scheme)
+        environ |= server.environ(database, package.database_url_scheme)
         environ[TEMPLATE] = template
     return package.path, environ, cleanup
 

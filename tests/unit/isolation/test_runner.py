@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.isolation import IsolationError, analyse, order_plan
+from toolkit.isolation import IsolationError, analyse, order_args, order_plan, uses_xdist
 from toolkit.isolation._report import Finding, Note, OrderRun, Report
 from toolkit.isolation._reportlog import Execution
 from toolkit.isolation._runner import (
@@ -77,14 +77,14 @@ def test_orders_are_file_reverse_then_random_with_hashed_seeds() -> None:
 
 
 def test_reverse_order_is_replayed_through_the_order_plugin() -> None:
-    assert Runner.order_args("reverse") == [
+    assert order_args("reverse") == [
         "-p",
         "no:randomly",
         "-p",
         "toolkit.isolation.order",
         "--isolation-reverse",
     ]
-    assert Runner.order_args("random", 5) == ["-p", "randomly", "--randomly-seed=5"]
+    assert order_args("random", 5) == ["-p", "randomly", "--randomly-seed=5"]
 
 
 def test_relative_interpreter_path_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
@@ -187,3 +187,9 @@ def test_prefix_is_what_ran_before_on_the_same_worker() -> None:
 
     assert run.prefix("t::c") == ["t::a"]
     assert run.prefix("t::b") == []
+
+
+def test_xdist_is_recognised_in_every_spelling_the_sessions_pass_on() -> None:
+    for args in (["-n", "2"], ["-n2"], ["--numprocesses=auto"], ["--dist", "loadfile", "-n", "2"]):
+        assert uses_xdist(args), args
+    assert not uses_xdist(["-x", "-k", "name"])

@@ -40,12 +40,13 @@ def test_the_fingerprint_follows_sources_and_migrations_not_tests(package: Packa
 
 
 def test_the_url_takes_the_packages_scheme() -> None:
-    url = "postgresql://u:p@127.0.0.1:5432/app"
+    from toolkit.postgres.urls import parse_url
 
-    assert (
-        database.with_scheme(url, "postgresql+psycopg")
-        == "postgresql+psycopg://u:p@127.0.0.1:5432/app"
-    )
+    server = parse_url("postgresql://u:p@127.0.0.1:5432/app", source="test")
+
+    environ = server.environ("other", "postgresql+psycopg")
+    assert environ["DATABASE_URL"] == "postgresql+psycopg://u:p@127.0.0.1:5432/other"
+    assert environ["PGDATABASE"] == "other"
 
 
 def test_a_failed_extension_in_a_setup_command_is_named(package: Package) -> None:
