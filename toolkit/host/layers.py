@@ -12,7 +12,6 @@ session is skipped, saying so.
 from __future__ import annotations
 
 import collections
-import contextlib
 import os
 import re
 import shlex
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit import variables
+from toolkit._lifetime import dies_with_parent
 from toolkit.errors import ToolkitError
 from toolkit.host import environment, reports
 from toolkit.host.config import Package
@@ -119,16 +119,6 @@ def _shard_args(session: nox.Session, package: Package) -> tuple[Shard | None, l
     return shard, args
 
 
-def _die_with_parent() -> None:
-    """In the child: end when nox ends, even by SIGKILL (no report written after that)."""
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(AttributeError, OSError):  # not Linux: nox's Ctrl-C remains
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
     """The first line that says why pytest could not run the tests."""
     lines = [line.rstrip() for line in tail]
@@ -164,7 +154,7 @@ def run_pytest(
         stdin=subprocess.DEVNULL,
         text=True,
         errors="replace",
-        preexec_fn=_die_with_parent,
+        preexec_fn=dies_with_parent(),  # nox runs sessions on its main thread
     ) as child:
         assert child.stdout is not None
         try:

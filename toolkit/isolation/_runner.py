@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from toolkit._lifetime import dies_with_parent
 from toolkit.errors import ToolkitError
 from toolkit.isolation._reportlog import Execution, read_executions
 
@@ -250,6 +251,9 @@ class Runner:
                 check=False,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                # A killed nox (or engine) takes its runs along: no output after the end.
+                # Each run is started by the thread that waits for it.
+                preexec_fn=dies_with_parent(),
             ).returncode
         if code not in _OK_EXIT_CODES:
             tail = output.read_text().strip().splitlines()[-5:]

@@ -35,6 +35,7 @@ import tempfile
 import time
 
 # ``typing`` costs a guardian milliseconds at every start; mypy reads the names anyway.
+from toolkit._lifetime import dies_with_parent
 from toolkit.postgres._guardian import OwnerGone, alive, exit_on_signals, report, until_owner_leaves
 
 TYPE_CHECKING = False
@@ -53,12 +54,6 @@ _SCRAM_ITERATIONS = 64
 
 class _Failure(Exception):
     """A one-line, user-facing reason the server could not be started."""
-
-
-def _pdeathsig() -> None:
-    """In the postmaster, before exec: die with SIGQUIT when this supervisor dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
 
 
 def _as_user(config: dict[str, Any]) -> dict[str, Any]:
@@ -445,7 +440,7 @@ def _start_postmaster(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_pdeathsig,
+            preexec_fn=dies_with_parent(signal.SIGQUIT),  # the postmaster dies with us
             **_as_user(config),
         )
     finally:

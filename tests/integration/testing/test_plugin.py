@@ -380,3 +380,20 @@ def test_bad_database_url_ends_the_run_with_one_line(inner: pytest.Pytester, mon
     assert result.ret == 2
     result.stdout.fnmatch_lines(["*toolkit: DATABASE_URL is malformed*postgresql://user*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_fixed_port_under_xdist_is_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: each worker started a server on the one port; all but one crashed."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("TOOLKIT_POSTGRES_PORT", "55999")
+    pytester.makepyfile(test_db="def test_db(database_url):\n    assert database_url\n")
+
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:randomly")
+
+    assert result.ret == 2
+    lines = [line for line in result.outlines + result.errlines if "toolkit: error:" in line]
+    assert len(lines) == 1
+    assert "TOOLKIT_POSTGRES_PORT=55999 cannot serve 2 xdist workers" in lines[0]
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
