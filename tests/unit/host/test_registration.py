@@ -1,5 +1,5 @@
-"""Session registration, without a nox run: nox's registry is global, so each test
-restores it."""
+"""Session registration's pure parts: which sessions nox was asked for, unknown packages.
+Registering into nox is tested through nox itself (tests/integration/sessions)."""
 
 from __future__ import annotations
 
@@ -14,17 +14,9 @@ from toolkit.host.config import load_config
 
 @pytest.fixture
 def sessions_module():
-    import nox.registry
-
     from toolkit.host import registration
 
-    saved = dict(nox.registry._REGISTRY)
-    nox.registry._REGISTRY.clear()
-    try:
-        yield registration
-    finally:
-        nox.registry._REGISTRY.clear()
-        nox.registry._REGISTRY.update(saved)
+    return registration
 
 
 @pytest.mark.parametrize(
@@ -63,39 +55,3 @@ def test_unknown_package_in_a_session_name_is_named(sessions_module, tmp_path: P
     sessions_module._check_requested_packages(
         config, names, ["nox", "-s", "unit(users)", "unit(users-py3.13)", "other(x)"]
     )
-
-
-def test_register_can_rename_and_skip(sessions_module, tmp_path: Path) -> None:
-    import nox.registry
-
-    _write(
-        tmp_path,
-        {
-            "pyproject.toml": '[tool.toolkit]\npackages = ["users"]\n',
-            "users/pyproject.toml": _package("users"),
-        },
-    )
-
-    sessions_module.register(tmp_path, names={"unit": "fast"}, skip={"isolation"})
-
-    assert set(nox.registry.get()) == {"fast", "integration", "coverage", "summary"}
-
-
-def test_importing_sessions_registers_the_repository_in_the_working_directory(
-    sessions_module, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib
-    import sys
-
-    import nox.registry
-
-    _write(
-        tmp_path,
-        {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n', "p/pyproject.toml": _package("p")},
-    )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delitem(sys.modules, "toolkit.sessions", raising=False)
-
-    importlib.import_module("toolkit.sessions")
-
-    assert set(nox.registry.get()) == {"unit", "integration", "coverage", "isolation", "summary"}
