@@ -36,7 +36,7 @@ FILES = {
         [project]
         name = "notes"
         version = "0.1"
-        dependencies = []
+        dependencies = ["sqlalchemy>=2"]
         [build-system]
         requires = ["hatchling"]
         build-backend = "hatchling.build"

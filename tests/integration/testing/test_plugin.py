@@ -378,7 +378,7 @@ def test_bad_database_url_ends_the_run_with_one_line(inner: pytest.Pytester, mon
     result = inner.runpytest_subprocess("-p", "no:randomly")
 
     assert result.ret == 2
-    result.stdout.fnmatch_lines(["*toolkit: DATABASE_URL is malformed*postgresql://user*"])
+    result.stdout.fnmatch_lines(["*toolkit: error: DATABASE_URL is malformed*postgresql://user*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
