@@ -1,4 +1,5 @@
-"""What the engine found, as data: the order runs and the findings, JSON as in DESIGN.md."""
+"""What the engine found, as data: the order runs and the findings, in the JSON the
+README describes (``reports/isolation.json``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The toolkit's pytest plugin (entry point ``pytest11``): the seed's fixtures, ready-made.
+"""The toolkit's pytest plugin (entry point ``pytest11``): the usual test fixtures, ready-made.
 
 Fixture graph, from the server down to the HTTP client::
 

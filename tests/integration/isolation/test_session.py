@@ -2,7 +2,7 @@
 
 One package plants an order-dependent unit test and an integration test that commits
 rows outside its transaction; the session must name both, with commands that show
-them, write ``reports/isolation.json`` as DESIGN.md describes, and fail.
+them, write ``reports/isolation.json`` as the README describes, and fail.
 """
 
 from __future__ import annotations
