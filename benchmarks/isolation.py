@@ -11,8 +11,9 @@ same plugins.
   tests``. It must be told the victim; it discovers the tests, checks the victim
   alone and after all others, bisects, and double-checks.
 - the engine: ``toolkit.isolation.analyse`` with the defaults of ``nox -s isolation``
-  (file order and 3 random orders, seeds ``--seed``, ``--seed``+1, ...), which finds
-  the victim by itself, then its polluter. Shown sequential (``jobs=1``) and with the
+  (file order, its reverse, the interleaved order and 3 random orders with seeds
+  hashed from ``--seed``), which finds the victim by itself, then its polluter, and
+  checks every run the victim failed in for another. Shown sequential (``jobs=1``) and with the
   session's two order runs at a time (``jobs=2``).
 
 The two suites with many victims come from the project's planted suites
