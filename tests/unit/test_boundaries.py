@@ -17,7 +17,7 @@ import toolkit
 
 TOOLKIT = Path(toolkit.__file__).resolve().parent
 #: What runs in nox's process: the sessions' work, their registration, and the
-#: isolation engine they drive (its child-run plugins run in package environments).
+#: isolation engine they drive (its child-run plugins live in toolkit/testing).
 HOST = sorted(
     [
         *TOOLKIT.glob("host/*.py"),
@@ -25,11 +25,7 @@ HOST = sorted(
         *(TOOLKIT / name for name in ("errors.py", "variables.py", "_toml.py", "_lifetime.py")),
         # The server's coordinates, read and written with the standard library.
         *(TOOLKIT / "postgres" / name for name in ("__init__.py", "server.py", "urls.py")),
-        *(
-            path
-            for path in TOOLKIT.glob("isolation/*.py")
-            if path.name not in ("order.py", "leaks.py")
-        ),
+        *TOOLKIT.glob("isolation/*.py"),
     ]
 )
 #: nox, and what nox itself depends on and so always brings.

@@ -10,8 +10,8 @@ is a finding. Every outcome comes from pytest-reportlog; every finding carries a
 command that shows it.
 
 This package is standard library only, so a noxfile's host process can import it:
-the pytest plugins it loads into its child runs (:mod:`toolkit.isolation.order`,
-:mod:`toolkit.isolation.leaks`) run inside the package's environment.
+the pytest plugins it loads into its child runs (:mod:`toolkit.testing.order`,
+:mod:`toolkit.testing.leaks`) run inside the package's environment.
 """
 
 from __future__ import annotations

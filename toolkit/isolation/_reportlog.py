@@ -16,8 +16,8 @@ from typing import Any
 
 __all__ = ["Execution", "read_executions"]
 
-_POSITION = "isolation_position"  # toolkit.isolation.order.POSITION (not imported: no pytest here)
-_LEAK = "isolation_leak"  # toolkit.isolation.leaks.LEAK
+_POSITION = "isolation_position"  # toolkit.testing.order.POSITION (not imported: no pytest here)
+_LEAK = "isolation_leak"  # toolkit.testing.leaks.LEAK
 
 
 @dataclass

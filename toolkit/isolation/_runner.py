@@ -29,8 +29,8 @@ __all__ = [
     "uses_xdist",
 ]
 
-ORDER_PLUGIN = "toolkit.isolation.order"
-LEAK_PLUGIN = "toolkit.isolation.leaks"
+ORDER_PLUGIN = "toolkit.testing.order"
+LEAK_PLUGIN = "toolkit.testing.leaks"
 _OK_EXIT_CODES = (0, 1, 5)  # passed, some failed, none collected
 _XDIST_VALUE_OPTIONS = ("-n", "--numprocesses", "--dist", "--maxprocesses", "--tx")
 _XDIST_FLAGS = ("-d", "--distload")
@@ -41,7 +41,7 @@ _REQUIRED = {
     "pytest": "pytest",
     "pytest_randomly": "pytest-randomly",
     "pytest_reportlog": "pytest-reportlog",
-    "toolkit.isolation.order": "monorepo-toolkit",
+    "toolkit.testing.order": "monorepo-toolkit",
 }
 _XDIST = {"xdist": "pytest-xdist"}
 

@@ -81,7 +81,7 @@ def test_reverse_order_is_replayed_through_the_order_plugin() -> None:
         "-p",
         "no:randomly",
         "-p",
-        "toolkit.isolation.order",
+        "toolkit.testing.order",
         "--isolation-reverse",
     ]
     assert order_args("random", 5) == ["-p", "randomly", "--randomly-seed=5"]

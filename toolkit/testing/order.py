@@ -1,4 +1,4 @@
-"""pytest plugin the isolation engine loads into its child runs (``-p toolkit.isolation.order``).
+"""pytest plugin the isolation engine loads into its child runs (``-p toolkit.testing.order``).
 
 Every run the engine starts must execute exactly the tests it chose, in exactly its
 order, and say which outcome belongs to which position, without scraping terminal

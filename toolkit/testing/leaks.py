@@ -1,4 +1,4 @@
-"""pytest plugin that notices tests leaving rows behind (``-p toolkit.isolation.leaks``).
+"""pytest plugin that notices tests leaving rows behind (``-p toolkit.testing.leaks``).
 
 The toolkit's ``db_session`` rolls back whatever a test writes; a test that commits
 on a connection of its own (the ``engine`` fixture, a second session, code that opens
