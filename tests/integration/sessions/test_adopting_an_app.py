@@ -324,17 +324,9 @@ def test_integration_layer_passes_on_a_database_built_by_the_apps_own_setup(
 def test_each_xdist_worker_gets_its_own_database_from_the_template(
     nox_without_toolkit: Path, app_repo: Path, runtime: Path
 ) -> None:
+    xdist = ["--", "-n", "2", "--dist", "loadfile"]
     result = run_nox(
-        nox_without_toolkit,
-        app_repo,
-        "-s",
-        "integration",
-        "--",
-        "-n",
-        "2",
-        "--dist",
-        "loadfile",
-        TOOLKIT_RUNTIME_DIR=str(runtime),
+        nox_without_toolkit, app_repo, "-s", "integration", *xdist, TOOLKIT_RUNTIME_DIR=str(runtime)
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -348,14 +340,8 @@ def test_each_xdist_worker_gets_its_own_database_from_the_template(
 def test_isolation_reports_the_pair_and_its_command_reproduces_it_from_a_clean_shell(
     nox_without_toolkit: Path, app_repo: Path, runtime: Path
 ) -> None:
-    result = run_nox(
-        nox_without_toolkit,
-        app_repo,
-        "-s",
-        "isolation",
-        TOOLKIT_RUNTIME_DIR=str(runtime),
-        TOOLKIT_SEED=str(SEED),
-    )
+    settings = {"TOOLKIT_RUNTIME_DIR": str(runtime), "TOOLKIT_SEED": str(SEED)}
+    result = run_nox(nox_without_toolkit, app_repo, "-s", "isolation", **settings)
 
     document = json.loads((app_repo / "reports" / "isolation.json").read_text())
     findings = document["packages"]["app"]["findings"]
