@@ -9,6 +9,7 @@ behind another's surplus.
 from __future__ import annotations
 
 import json
+import shutil
 from typing import TYPE_CHECKING
 
 from toolkit.host import environment, reports
@@ -27,7 +28,10 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
     folder = reports.package_dir(config, package)
     data = reports.coverage_parts(config, package)
     if not data and package.name in run.ran():
-        (folder / "coverage-summary.json").unlink(missing_ok=True)
+        # No earlier run's figures may pass for this one's, here or in CI artifacts.
+        for stale in ("coverage-summary.json", "coverage.json", "coverage.xml"):
+            (folder / stale).unlink(missing_ok=True)
+        shutil.rmtree(folder / "htmlcov", ignore_errors=True)
         session.skip(f"{package.name}: no coverage data: no layer ran its tests in this run")
     if not data:
         session.error(

@@ -41,6 +41,7 @@ _PASSED_CODES = (0, 5)
 _TESTS_FAILED = 1
 _SUMMARY_ERROR = re.compile(r"^ERROR (?P<what>.+)$")
 _EXCEPTION_LINE = re.compile(r"^E\s+(?P<what>\S.*)$")
+_EXCEPTION_NAME = re.compile(r"^[\w.]*(?:Error|Exception)\b")
 
 
 def package_order_args(package: Package, seed: int) -> list[str]:
@@ -122,9 +123,14 @@ def _shard_args(session: nox.Session, package: Package) -> tuple[Shard | None, l
 def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
     """The first line that says why pytest could not run the tests."""
     lines = [line.rstrip() for line in tail]
-    internal = [line for line in lines if line.startswith("INTERNALERROR> E ")]
-    if internal:  # a plugin raised: its exception's last line
-        return internal[-1].removeprefix("INTERNALERROR> E").strip()
+    internal = [
+        line.removeprefix("INTERNALERROR> E").strip()
+        for line in lines
+        if line.startswith("INTERNALERROR> E ")
+    ]
+    if internal:  # a plugin raised: the line naming its exception, else its last line
+        named = [line for line in internal if _EXCEPTION_NAME.match(line)]
+        return named[-1] if named else internal[-1]
     for pattern in (_SUMMARY_ERROR, _EXCEPTION_LINE):
         found = [match["what"] for line in lines if (match := pattern.match(line))]
         if found:
