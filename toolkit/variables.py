@@ -6,7 +6,7 @@ The host (nox's process) and the code in package environments (the pytest plugin
 
 from __future__ import annotations
 
-__all__ = ["LAYER", "RUN_ID", "SALT", "TEMPLATE"]
+__all__ = ["COVERAGE_PARTS", "COVERAGE_REPORT", "LAYER", "RUN_ID", "SALT", "TEMPLATE"]
 
 #: The layer a pytest run belongs to (``unit`` is hermetic).
 LAYER = "TOOLKIT_LAYER"
@@ -16,3 +16,8 @@ TEMPLATE = "TOOLKIT_DATABASE_TEMPLATE"
 SALT = "TOOLKIT_TEMPLATE_SALT"
 #: What sets one run's databases apart on a server several runs share.
 RUN_ID = "TOOLKIT_RUN_ID"
+#: The package's reports folder: a layer's pytest run combines and reports coverage
+#: there once its own data is saved, so the coverage session need not start Python.
+COVERAGE_REPORT = "TOOLKIT_COVERAGE_REPORT"
+#: The coverage data files (``os.pathsep``-separated) that report combines.
+COVERAGE_PARTS = "TOOLKIT_COVERAGE_PARTS"

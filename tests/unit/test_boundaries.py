@@ -23,6 +23,7 @@ HOST = sorted(
         *TOOLKIT.glob("host/*.py"),
         *(TOOLKIT / name for name in ("__init__.py", "sessions.py", "registration.py")),
         *(TOOLKIT / name for name in ("errors.py", "variables.py", "_toml.py", "_lifetime.py")),
+        TOOLKIT / "coverage_inputs.py",
         # The server's coordinates, read and written with the standard library.
         *(TOOLKIT / "postgres" / name for name in ("__init__.py", "server.py", "urls.py")),
         *TOOLKIT.glob("isolation/*.py"),

@@ -12,6 +12,7 @@ import json
 import shutil
 from typing import TYPE_CHECKING
 
+from toolkit.coverage_inputs import INPUTS_FILE, reports_current
 from toolkit.host import environment, reports
 from toolkit.host.config import Package
 from toolkit.host.run import Run
@@ -29,7 +30,7 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
     data = reports.coverage_parts(config, package)
     if not data and package.name in run.ran():
         # No earlier run's figures may pass for this one's, here or in CI artifacts.
-        for stale in ("coverage-summary.json", "coverage.json", "coverage.xml"):
+        for stale in ("coverage-summary.json", "coverage.json", "coverage.xml", INPUTS_FILE):
             (folder / stale).unlink(missing_ok=True)
         shutil.rmtree(folder / "htmlcov", ignore_errors=True)
         session.skip(f"{package.name}: no coverage data: no layer ran its tests in this run")
@@ -38,19 +39,23 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
             f"{package.name}: no coverage data in {folder.relative_to(config.root)}: "
             f"run nox -s unit or nox -s integration first"
         )
-    env = environment.prepare(session, config, package, python)
-    session.chdir(package.path)
-    # One process for combine and every report (toolkit.testing.combine): four coverage
-    # commands cost about half a second more on each run.
-    session.run(
-        str(env.python),
-        "-m",
-        "toolkit.testing.combine",
-        str(folder),
-        *map(str, data),
-        external=True,
-        silent=True,
-    )
+    if reports_current(folder, data, package.path / "pyproject.toml"):
+        # The layer's pytest run combined and reported these very data files.
+        session.log(f"{package.name}: reports written by the layer run, from the same data")
+    else:
+        env = environment.prepare(session, config, package, python)
+        session.chdir(package.path)
+        # One process for combine and every report (toolkit.testing.combine): four
+        # coverage commands cost about half a second more on each run.
+        session.run(
+            str(env.python),
+            "-m",
+            "toolkit.testing.combine",
+            str(folder),
+            *map(str, data),
+            external=True,
+            silent=True,
+        )
     totals = json.loads((folder / "coverage.json").read_text())["totals"]
     percent = float(totals["percent_covered"])
     layers = [path.stem for path in data]

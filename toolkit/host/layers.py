@@ -197,6 +197,10 @@ def run_layer(
         session, run, package, env, layer, with_database=layer == "integration"
     )
     environ["COVERAGE_FILE"] = str(coverage_data)
+    if shard is None:  # pytest writes the reports the coverage session would
+        parts = reports.coverage_parts(config, package, including=coverage_data)
+        environ[variables.COVERAGE_REPORT] = str(coverage_data.parent)
+        environ[variables.COVERAGE_PARTS] = os.pathsep.join(map(str, parts))
     args = [
         str(test_dir.relative_to(package.path)),
         *package_order_args(package, seed),

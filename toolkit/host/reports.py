@@ -64,14 +64,19 @@ def coverage_data(
     return package_dir(config, package) / f"{part_name(layer, shard)}.coverage"
 
 
-def coverage_parts(config: RepoConfig, package: Package) -> list[Path]:
-    """Every layer's (and shard's) coverage data present for the package."""
+def coverage_parts(
+    config: RepoConfig, package: Package, *, including: Path | None = None
+) -> list[Path]:
+    """Every layer's (and shard's) coverage data present for the package, and
+    ``including`` (the data a run is about to write) whether present or not."""
 
     def layer_first(path: Path) -> tuple[int, str]:
         layer = path.stem.split("-")[0]
         return (LAYERS.index(layer) if layer in LAYERS else len(LAYERS), path.stem)
 
-    parts = [p for p in package_dir(config, package).glob("*.coverage") if p.name != ".coverage"]
+    parts = {p for p in package_dir(config, package).glob("*.coverage") if p.name != ".coverage"}
+    if including is not None:
+        parts.add(including)
     return sorted(parts, key=layer_first)
 
 

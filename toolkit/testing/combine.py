@@ -1,19 +1,30 @@
 """Combine a package's layer data and write its reports, in one process.
 
-Run inside the package's environment by the ``coverage`` session
-(``python -m toolkit.testing.combine OUT_DIR DATA...``). One interpreter doing combine, JSON,
-XML and HTML costs a fraction of four ``python -m coverage`` commands, which matters
-because the session follows every layer run. Prints the total as JSON.
+Two callers: the pytest plugin, at the end of a layer's run (coverage is imported
+there already, so this costs tens of milliseconds), and the ``coverage`` session
+(``python -m toolkit.testing.combine OUT_DIR DATA...`` in the package's environment)
+when no layer run wrote reports for the data it finds. One interpreter doing combine,
+JSON, XML and HTML costs a fraction of four ``python -m coverage`` commands; none at
+all costs less again, which matters because the session follows every layer run.
+Each report records what it was written from (:mod:`toolkit.coverage_inputs`).
+Prints the total as JSON.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit import coverage_inputs
 
-def report(out_dir: Path, data_files: list[Path], rcfile: str = "pyproject.toml") -> float:
+__all__ = ["report"]
+
+
+def report(
+    out_dir: Path, data_files: Sequence[Path], rcfile: Path | str = "pyproject.toml"
+) -> float:
     """Combine ``data_files`` into ``out_dir/.coverage``; write JSON, XML and HTML there.
 
     ``fail_under`` is neutralised: the caller holds the package to its threshold
@@ -21,9 +32,11 @@ def report(out_dir: Path, data_files: list[Path], rcfile: str = "pyproject.toml"
     """
     import coverage
 
+    rcfile = Path(rcfile)
+    (out_dir / coverage_inputs.INPUTS_FILE).unlink(missing_ok=True)
     combined = out_dir / ".coverage"
     combined.unlink(missing_ok=True)
-    cov = coverage.Coverage(data_file=str(combined), config_file=rcfile)
+    cov = coverage.Coverage(data_file=str(combined), config_file=str(rcfile))
     cov.set_option("report:fail_under", 0)
     cov.combine([str(path) for path in data_files], keep=True)
     cov.save()
@@ -31,6 +44,7 @@ def report(out_dir: Path, data_files: list[Path], rcfile: str = "pyproject.toml"
     percent = cov.json_report(outfile=str(out_dir / "coverage.json"))
     cov.xml_report(outfile=str(out_dir / "coverage.xml"))
     cov.html_report(directory=str(out_dir / "htmlcov"))
+    coverage_inputs.record(out_dir, data_files, rcfile)
     return percent
 
 

@@ -29,7 +29,7 @@ import pytest
 from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
-from toolkit.variables import LAYER, RUN_ID, TEMPLATE
+from toolkit.variables import COVERAGE_PARTS, COVERAGE_REPORT, LAYER, RUN_ID, TEMPLATE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -104,6 +104,30 @@ def pytest_configure(config: pytest.Config) -> None:
             f"toolkit postgres --port {port} -- pytest -n {workers}",
             returncode=_EXIT_USER_ERROR,
         )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Combine and report the package's coverage here, where coverage is imported
+    already, when a layer session asks (``TOOLKIT_COVERAGE_REPORT``): the coverage
+    session that follows then has nothing to start. pytest-cov has saved this run's
+    data by now (at the end of the test loop; under xdist, combined from the workers).
+    Anything amiss leaves the work to the coverage session, as before."""
+    folder = os.environ.get(COVERAGE_REPORT)
+    if not folder or hasattr(session.config, "workerinput"):
+        return
+    parts = [Path(part) for part in os.environ.get(COVERAGE_PARTS, "").split(os.pathsep) if part]
+    if not parts or not all(part.is_file() for part in parts):
+        return  # no data of this run (--no-cov, collection errors): nothing to report
+    from toolkit.testing.combine import report
+
+    rcfile = session.config.invocation_params.dir / "pyproject.toml"
+    try:
+        report(Path(folder), parts, rcfile)
+    except Exception as error:  # the coverage session reports it instead
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"toolkit: coverage reports left to the coverage session: {error}")
 
 
 @pytest.hookimpl(wrapper=True)
