@@ -397,7 +397,7 @@ def parse_direct(bench: Bench, output: str) -> Direct:
     """The pytest line nox ran for the unit layer, and the folder it ran it in."""
     messages = [message for _, message in nox_events(output)]
     index = next(i for i, message in enumerate(messages) if " -m pytest " in message)
-    cwd = Path(messages[index - 1].removeprefix("cd "))
+    cwd = bench.package  # the layers run pytest in the package's folder
     command = shlex.split(messages[index])
     if f"--randomly-seed={SEED}" not in command:
         raise RuntimeError(f"nox did not use TOOLKIT_SEED={SEED}: {messages[index]}")
@@ -444,7 +444,7 @@ def phases(run_: Run, cold: bool = False) -> dict[str, float]:
     split = {"nox start, noxfile import": events[unit][0] - run_.started}
     if cold:
         venv = at(unit, contains=" venv ")
-        install = at(venv, contains="pip install")
+        install = at(venv, contains=": installing into ")
         split |= {
             "unit: before the environment": seconds(unit, venv),
             "unit: create the venv": seconds(venv, install),
@@ -472,7 +472,7 @@ def sample_phases(runs: list[Run], cold: bool = False) -> dict[str, Sample]:
 def check_installs(runs: list[Run], expected: bool) -> None:
     """Warm runs must install nothing; cold runs must create and install."""
     for run_ in runs:
-        installed = "pip install" in run_.output
+        installed = ": installing into " in run_.output
         if installed != expected:
             state = "installed" if installed else "did not install"
             kind = "cold" if expected else "warm"
