@@ -12,6 +12,9 @@
 2. Per-package database creation on one embedded server: ``clone_database`` from a
    template built by ``ensure_template`` vs ``CREATE DATABASE`` + ``create_all`` of the
    same 10-table SQLAlchemy metadata.
+   2b. How PostgreSQL copies the template (``STRATEGY WAL_LOG``, the default since
+   PostgreSQL 15, vs ``FILE_COPY``), one clone at a time and two at once (two xdist
+   workers), beside the toolkit's ``clone_database`` in the same rounds.
 3. Per-test cost of the ``db_session`` fixture: a generated pytest project is run in
    subprocesses with 50 and 500 tests per variant (no DB, ``db_session`` with a
    trivial body, ``db_session`` with insert + commit + select), all against one server
@@ -30,6 +33,7 @@ Rerun from the repository root::
 
     .venv/bin/python benchmarks/postgres.py            # 7 repeats
     .venv/bin/python benchmarks/postgres.py --repeat 3 # quicker, noisier
+    TOOLKIT_POSTGRES_VERSION=15 .venv/bin/python benchmarks/postgres.py --clones-only
 """
 
 from __future__ import annotations
@@ -595,19 +599,110 @@ def report_summary(warm_start: float, clone_ratio: float, overhead_ms: dict[str,
         )
 
 
+# ------------------------------------------- 2b. how PostgreSQL copies the template
+
+STRATEGIES = ("WAL_LOG", "FILE_COPY")
+
+
+def _create_with(server: Server, template: str, name: str, strategy: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    statement = sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY {}").format(
+        sql.Identifier(name), sql.Identifier(template), sql.SQL(strategy)
+    )
+    with psycopg.connect(server.dsn("postgres"), autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def _at_once(server: Server, template: str, names: Sequence[str], strategy: str) -> None:
+    """Two clones started together, as two xdist workers make theirs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        for future in [pool.submit(_create_with, server, template, n, strategy) for n in names]:
+            future.result()
+
+
+def measure_strategies(server: Server, repeat: int) -> tuple[dict[str, Sample], int, Sample]:
+    """Each strategy one clone at a time and two at once, interleaved; and what the
+    toolkit's own ``clone_database`` takes now, in the same rounds."""
+    template = databases.ensure_template(server, MetadataSchema(Base.metadata))
+    names = [databases.database_name("bench", "strategy", str(i)) for i in range(2)]
+    found: dict[str, list[float]] = {}
+    toolkit: list[float] = []
+    for index in range(repeat + 1):  # the first round warms every path and is discarded
+        for strategy in STRATEGIES if index % 2 else reversed(STRATEGIES):
+            one = timed(lambda s=strategy: _create_with(server, template, names[0], s))
+            databases.drop_database(server, names[0])
+            two = timed(lambda s=strategy: _at_once(server, template, names, s))
+            for name in names:
+                databases.drop_database(server, name)
+            if index:
+                found.setdefault(f"{strategy}, one clone", []).append(one)
+                found.setdefault(f"{strategy}, two clones at once", []).append(two)
+        clone = timed(lambda: databases.clone_database(server, template, names[0]))
+        databases.drop_database(server, names[0])
+        if index:
+            toolkit.append(clone)
+    import psycopg
+
+    with psycopg.connect(server.dsn("postgres")) as connection:
+        row = connection.execute("SELECT pg_database_size(%s)", (template,)).fetchone()
+    size = int(row[0]) if row else 0
+    samples = {name: Sample(tuple(values)) for name, values in found.items()}
+    return samples, size, Sample(tuple(toolkit))
+
+
+def report_strategies(samples: dict[str, Sample], size: int, toolkit: Sample, version: str) -> None:
+    heading(f"2b. CREATE DATABASE ... TEMPLATE ... STRATEGY on PostgreSQL {version} (ms)")
+    base = samples["WAL_LOG, one clone"].median
+    rows = [
+        [name, *stats_cells(sample, 1000, 1), f"{sample.median / base:.2f}x"]
+        for name, sample in samples.items()
+    ]
+    rows.append(["clone_database (the toolkit's)", *stats_cells(toolkit, 1000, 1), ""])
+    rows[-1][-1] = f"{toolkit.median / base:.2f}x"
+    print(render_table(["", "median", "min..max", "vs WAL_LOG, one"], rows))
+    print(
+        f"template size: {size / 1e6:.1f} MB (pg_database_size: almost all of it the "
+        "system catalogs every database carries; the schema is a few hundred kB)"
+    )
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="repeats per measurement (default 7)")
+    parser.add_argument(
+        "--clones-only",
+        action="store_true",
+        help="only part 2 and 2b (database creation, clone strategies)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
 
 
+def clones_only(repeat: int, started: float) -> int:
+    """Parts 2 and 2b on one embedded server (``TOOLKIT_POSTGRES_VERSION`` picks it)."""
+    with start_server("embedded") as server:
+        STARTED_SERVERS.append((server.details["pid"], server.details["runtime_dir"]))
+        version = server.details["version"]
+        print(f"\n(one embedded server: PostgreSQL {version})")
+        report_creation(*measure_creation(server, repeat))
+        report_strategies(*measure_strategies(server, repeat), version)
+    report_leaks()
+    print(f"\ntotal wall time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.repeat} repeats")
     started = time.perf_counter()
+    if args.clones_only:
+        return clones_only(args.repeat, started)
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
         use_bytecode_cache(scratch)
@@ -626,6 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n(parts 2 and 3 use one embedded server: PostgreSQL {version})")
             template_build, clone, ddl = measure_creation(server, args.repeat)
             clone_ratio = report_creation(template_build, clone, ddl)
+            report_strategies(*measure_strategies(server, args.repeat), version)
             overhead = report_pytest(measure_pytest(server, args.repeat, scratch))
     report_summary(warm["first_row"].median, clone_ratio, overhead)
     report_leaks()

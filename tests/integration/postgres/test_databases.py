@@ -149,3 +149,29 @@ def test_clone_replaces_an_unused_leftover(postgres_server: Server) -> None:
 
     assert _tables(postgres_server, name) == _tables(postgres_server, template)
     databases.drop_database(postgres_server, name)
+
+
+def _requested_checkpoints(server: Server) -> int:
+    """Checkpoints asked for so far (``FILE_COPY`` asks for two per clone)."""
+    with psycopg.connect(server.dsn("postgres"), autocommit=True) as connection:
+        connection.execute("select pg_stat_clear_snapshot()")
+        if connection.info.server_version >= 170000:
+            query = "select num_requested from pg_stat_checkpointer"
+        else:
+            query = "select checkpoints_req from pg_stat_bgwriter"
+        row = connection.execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_throwaway_server_clones_by_copying_files(postgres_server: Server) -> None:
+    # The test server runs without fsync, as every server the toolkit starts does.
+    template = databases.ensure_template(postgres_server, EmptySchema())
+    before = _requested_checkpoints(postgres_server)
+
+    name = databases.clone_database(postgres_server, template, f"copy_{uuid.uuid4().hex[:6]}")
+
+    try:
+        assert _requested_checkpoints(postgres_server) >= before + 1
+    finally:
+        databases.drop_database(postgres_server, name)
