@@ -54,3 +54,65 @@ def test_requires_python_picks_the_newest_installed_interpreter_it_admits(
     older = [i for i in found if i.version[:2] < newest.version[:2]]
     if older:
         assert interpreters.choose(config, below, None, None).minor == older[0].minor
+
+
+def _fake_python(folder: Path, name: str, version: str, log: Path) -> Path:
+    """An executable that answers the probe as CPython ``version`` and logs each call."""
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    major, minor, micro = version.split(".")
+    path.write_text(f'#!/bin/sh\necho probed >> "{log}"\necho CPython {major} {minor} {micro}\n')
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def discovery(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path]:
+    """A PATH of one folder holding one interpreter; (folder, its probe log, record)."""
+    from toolkit.host import interpreters
+
+    folder, log = tmp_path / "bin", tmp_path / "probes.log"
+    _fake_python(folder, "python3.98", "3.98.1", log)
+    monkeypatch.setenv("PATH", str(folder))
+    interpreters.installed.cache_clear()
+    (tmp_path / "repo").mkdir()
+    yield folder, log, tmp_path / "repo" / interpreters.RECORD
+    interpreters.installed.cache_clear()
+
+
+def _discover(record: Path) -> list[str]:
+    from toolkit.host import interpreters
+
+    interpreters.installed.cache_clear()  # a new nox run
+    return [i.minor for i in interpreters.installed(None, record)]
+
+
+def test_a_later_run_reuses_what_discovery_found(discovery) -> None:
+    folder, log, record = discovery
+
+    first, second = _discover(record), _discover(record)
+
+    assert "3.98" in first and second == first
+    assert log.read_text().count("probed") == 1
+
+
+def test_a_python_added_to_a_path_folder_is_found(discovery) -> None:
+    folder, log, record = discovery
+    _discover(record)
+
+    _fake_python(folder, "python3.97", "3.97.0", log)
+
+    assert {"3.98", "3.97"} <= set(_discover(record))
+
+
+def test_a_python_replaced_in_place_is_probed_again(discovery) -> None:
+    folder, log, record = discovery
+    _discover(record)
+
+    (folder / "python3.98").unlink()
+    _fake_python(folder, "python3.98", "3.98.7", log)
+
+    from toolkit.host import interpreters
+
+    _discover(record)
+    assert any(i.version == (3, 98, 7) for i in interpreters.installed(None, record))

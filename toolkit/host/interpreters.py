@@ -6,12 +6,19 @@ else the root ``[tool.toolkit] python``, else the one running nox. A root list o
 several versions is a matrix: every package runs on each version it admits.
 
 Interpreters are found the way uv finds them (``uv python list --only-installed``),
-plus every ``python3.N`` on ``PATH`` and the one running nox; each must start.
+plus every ``python3.N`` on ``PATH`` and the one running nox; each must start. That
+takes seconds where pyenv's shims answer (each is a shell script), on every run, so
+what was found is remembered in ``.nox/toolkit-interpreters.json`` under a key of
+everything that decides it: ``PATH`` and each of its folders' modification times,
+uv's and pyenv's install folders and version files, their settings, and each
+interpreter file itself.
+Installing or removing a Python changes one of these, and discovery runs again.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -19,13 +26,17 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from toolkit.errors import ToolkitError
 from toolkit.host.config import Package, RepoConfig
 
-__all__ = ["Interpreter", "choose", "installed", "versions_for"]
+__all__ = ["RECORD", "Interpreter", "choose", "installed", "versions_for"]
+
+#: Where a repository remembers the interpreters found (under its root).
+RECORD = Path(".nox") / "toolkit-interpreters.json"
 
 _PYTHON_NAME = re.compile(r"^python3(\.\d+)?$")
 _PROBE = "import sys, platform; print(platform.python_implementation(), *sys.version_info[:3])"
@@ -81,9 +92,87 @@ def _path_pythons() -> list[str]:
     return found
 
 
+def _discovery_key(uv: str | None) -> str:
+    """Everything that decides what discovery finds, hashed."""
+    home = Path.home()
+    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    pyenv = Path(os.environ.get("PYENV_ROOT") or home / ".pyenv")
+    # pyenv's shims answer with the version its files select, from here upwards.
+    selected = [str(folder / ".python-version") for folder in [Path.cwd(), *Path.cwd().parents]]
+    folders = [
+        *os.environ.get("PATH", "").split(os.pathsep),
+        os.environ.get("UV_PYTHON_INSTALL_DIR") or str(data / "uv" / "python"),
+        str(pyenv / "versions"),
+        str(pyenv / "version"),
+        *selected,
+    ]
+    settings = sorted(
+        f"{name}={value}" for name, value in os.environ.items() if name.startswith(("UV_", "PYENV"))
+    )
+    parts = [sys.executable, uv or "", *settings]
+    for folder in folders:
+        try:
+            parts.append(f"{folder}\0{os.stat(folder).st_mtime_ns}")
+        except OSError:
+            parts.append(f"{folder}\0-")
+    return hashlib.sha256("\0\0".join(parts).encode()).hexdigest()
+
+
+def _file_state(path: str) -> list[int] | None:
+    """The interpreter file's identity: a reinstall or an upgrade in place changes it."""
+    try:
+        info = os.stat(os.path.realpath(path))
+    except OSError:
+        return None
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def _remembered(record: Path, key: str) -> tuple[Interpreter, ...] | None:
+    try:
+        document = json.loads(record.read_text())
+        if document["key"] != key:
+            return None
+        found = []
+        for entry in document["interpreters"]:
+            path = str(entry["path"])
+            if _file_state(path) != entry["state"] or not os.access(path, os.X_OK):
+                return None
+            major, minor, micro = (int(number) for number in entry["version"])
+            found.append(Interpreter((major, minor, micro), path))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return tuple(found)
+
+
+def _remember(record: Path, key: str, found: tuple[Interpreter, ...]) -> None:
+    entries = [
+        {"path": i.path, "version": list(i.version), "state": _file_state(i.path)} for i in found
+    ]
+    try:
+        record.parent.mkdir(exist_ok=True)
+        partial = record.with_name(f"{record.name}.{os.getpid()}")
+        partial.write_text(json.dumps({"key": key, "interpreters": entries}) + "\n")
+        partial.replace(record)
+    except OSError:
+        pass  # a read-only checkout: discovery simply runs again next time
+
+
 @functools.cache
-def installed(uv: str | None) -> tuple[Interpreter, ...]:
-    """Every working CPython on this machine that uv or ``PATH`` knows, newest first."""
+def installed(uv: str | None, record: Path | None = None) -> tuple[Interpreter, ...]:
+    """Every working CPython on this machine that uv or ``PATH`` knows, newest first;
+    remembered in ``record`` (see the module's docstring) when one is given."""
+    key = _discovery_key(uv) if record is not None else ""
+    if record is not None:
+        remembered = _remembered(record, key)
+        if remembered is not None:
+            return remembered
+    found = _discover(uv)
+    if record is not None:
+        _remember(record, key, found)
+    return found
+
+
+def _discover(uv: str | None) -> tuple[Interpreter, ...]:
     seen: dict[str, Interpreter] = {}
     for path in [sys.executable, *_uv_paths(uv), *_path_pythons()]:
         real = os.path.realpath(path)
@@ -135,7 +224,7 @@ def choose(
 ) -> Interpreter:
     """The interpreter for ``package``: ``version`` when the session names one (package
     setting or matrix), else the newest its requires-python admits, else the root's."""
-    interpreters = installed(uv)
+    interpreters = installed(uv, config.root / RECORD)
     where = f"{package.path.relative_to(config.root)}/pyproject.toml"
     if version:
         for interpreter in interpreters:
