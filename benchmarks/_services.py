@@ -18,17 +18,18 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sessions import Run, run
+
 from toolkit.host.config import Package, load_config
 from toolkit.postgres.server import Server
 from toolkit.postgres.urls import parse_url
 
-__all__ = ["Layers", "PytestRun", "prepared_layers"]
+__all__ = ["Layers", "machine", "passed", "prepared_layers"]
 
 SOURCE = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -38,13 +39,17 @@ _SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 DROPPED = {"DATABASE_URL", "PYTEST_ADDOPTS", "VIRTUAL_ENV", "PYTHONHOME", "COVERAGE_CORE"}
 
 
-@dataclass(frozen=True)
-class PytestRun:
-    wall: float
-    output: str
+def machine() -> str:
+    """The line every run starts with: what the figures were measured on."""
+    return (
+        f"python {sys.version.split()[0]} (host), {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
 
-    def count(self, outcome: str) -> int:
-        return sum(int(n) for n, what in _SUMMARY.findall(self.output) if what.startswith(outcome))
+
+def passed(run_: Run) -> int:
+    """How many tests passed, from pytest's last line."""
+    return sum(int(n) for n, what in _SUMMARY.findall(run_.output) if what == "passed")
 
 
 @dataclass
@@ -93,8 +98,8 @@ class Layers:
         layer: str,
         args: Sequence[str],
         extra_env: dict[str, str] | None = None,
-    ) -> PytestRun:
-        """One run of the layer; fails loudly unless every test passed."""
+    ) -> Run:
+        """One run of the layer; fails loudly unless it passed."""
         package = self.package(name)
         folder = package.test_dirs[layer]
         assert folder is not None
@@ -106,23 +111,7 @@ class Layers:
             *args,
         ]
         env = {**self.environ(name, version, layer), **(extra_env or {})}
-        started = time.perf_counter()
-        result = subprocess.run(
-            command,
-            cwd=package.path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
-        wall = time.perf_counter() - started
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"{' '.join(command)} (in {package.path}) exited {result.returncode}:\n"
-                f"{result.stdout[-3000:]}"
-            )
-        return PytestRun(wall, result.stdout)
+        return run(command, package.path, env, expect=" passed")
 
 
 def _copy_repo(repo: Path, versions: Sequence[str]) -> None:
@@ -170,17 +159,7 @@ def _create_environments(layers: Layers, names: Sequence[str], versions: Sequenc
         for name in names
         for version in versions
     ]
-    result = subprocess.run(
-        [str(BIN / "nox"), "-s", *sessions],
-        cwd=layers.repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"nox could not prepare the environments:\n{result.stdout[-4000:]}")
+    run([str(BIN / "nox"), "-s", *sessions], layers.repo, env, expect="Ran ")
 
 
 def _template(layers: Layers, name: str, version: str) -> str:

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _report import Sample, heading, render_table, stats_cells
-from _services import Layers, PytestRun, prepared_layers
+from _services import Layers, machine, passed, prepared_layers
+from sessions import Run
 
 from toolkit._toml import tomllib
 
@@ -93,7 +94,7 @@ def write_nobranch_config(layers: Layers, package: str, scratch: Path) -> Path:
     return path
 
 
-def core_used(variant: Variant, run_: PytestRun) -> str:
+def core_used(variant: Variant, run_: Run) -> str:
     if not variant.cov:
         return "-"
     if variant.sysmon and NO_SYSMON not in run_.output:
@@ -111,7 +112,7 @@ def measure(
 ) -> dict[tuple[str, str, str], tuple[Sample, str, int]]:
     rc = write_nobranch_config(layers, package, scratch)
     data = scratch / "bench.coverage"
-    found: dict[tuple[str, str, str], list[PytestRun]] = {}
+    found: dict[tuple[str, str, str], list[Run]] = {}
     for version in versions:
         for layer in layer_names:
             print(f"{package} {layer} on Python {version}: ", end="", flush=True)
@@ -132,7 +133,7 @@ def measure(
         results[version, layer, name] = (
             Sample(tuple(r.wall for r in runs)),
             core_used(variant, runs[0]),
-            runs[0].count("passed"),
+            passed(runs[0]),
         )
     return results
 
@@ -185,11 +186,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    print(
-        f"python {sys.version.split()[0]} (host), {os.cpu_count()} CPUs, load "
-        f"{os.getloadavg()[0]:.1f}, {args.repeat} rounds, {args.package}, "
-        f"Pythons {' '.join(args.python)}"
-    )
+    print(f"{machine()}, {args.repeat} rounds, {args.package}, Pythons {' '.join(args.python)}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-coverage-") as scratch_dir:
         scratch = Path(scratch_dir).resolve()

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _report import Sample, heading, render_table, stats_cells
-from _services import SOURCE, Layers, prepared_layers
+from _services import SOURCE, Layers, machine, prepared_layers
 
 from toolkit._toml import tomllib
 from toolkit.postgres import databases
@@ -203,10 +203,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
-        f"{os.getloadavg()[0]:.1f}, {args.repeat} rounds, {' '.join(args.package)}"
-    )
+    print(f"{machine()}, {args.repeat} rounds, {' '.join(args.package)}")
     started = time.perf_counter()
     totals = {}
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-workers-") as scratch_dir:
