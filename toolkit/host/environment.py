@@ -49,6 +49,11 @@ class PackageEnv:
     def python(self) -> Path:
         return self.location / "bin" / "python"
 
+    @property
+    def minor(self) -> str:
+        """The Python version it runs (``3.12``), from its name: ``...-py3.12``."""
+        return self.location.name.rpartition("-py")[2]
+
 
 def toolkit_requirement() -> list[str]:
     """Install arguments for the toolkit itself, matching the one nox imported.

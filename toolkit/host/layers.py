@@ -24,6 +24,7 @@ from toolkit._lifetime import dies_with_parent
 from toolkit.errors import ToolkitError
 from toolkit.host import environment, reports
 from toolkit.host.config import Package
+from toolkit.host.measurement import coverage_environ
 from toolkit.host.reports import Outcome
 from toolkit.host.run import Run, pytest_args
 from toolkit.host.shards import DURATIONS_FILE, Shard, shard_from_env
@@ -197,6 +198,7 @@ def run_layer(
         session, run, package, env, layer, with_database=layer == "integration"
     )
     environ["COVERAGE_FILE"] = str(coverage_data)
+    environ.update(coverage_environ(package, env.minor))
     if shard is None:  # pytest writes the reports the coverage session would
         parts = reports.coverage_parts(config, package, including=coverage_data)
         environ[variables.COVERAGE_REPORT] = str(coverage_data.parent)
