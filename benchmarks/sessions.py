@@ -17,8 +17,9 @@ run by the nox beside this Python, with the toolkit importable from this checkou
      directly: same interpreter, folder, arguments (seed included) and environment
      variables (``TOOLKIT_LAYER=unit``, ``COVERAGE_FILE``, ``COVERAGE_CORE`` where the
      layer asks for a core, as ``toolkit/host/layers.py`` sets them). Not the variables
-     that ask pytest to write the package's coverage reports: the direct run writes coverage data only, as a user's pytest would, and
-     nox's run does the reports' work on top.
+     that ask pytest to write the package's coverage reports: the direct run writes
+     coverage data only, as a user's pytest would, and nox's run does the reports'
+     work on top.
 
    The headline ratio is whole ``nox -R`` command / direct pytest (target <= 1.2).
    Every nox run is given ``-ts`` (timestamps on nox's log lines, microseconds of
