@@ -43,9 +43,14 @@ machine, even where ``PYTHONDONTWRITEBYTECODE`` is set; the cold runs of part 2 
 lose the bytecode of the deleted environment, as they would on a developer's machine.
 Everything but uv's cache lives in a temporary folder that the run removes.
 
+With ``--baseline REF`` the toolkit as committed at ``REF`` (``git archive``, its own
+scratch repository and environment) runs the same warm variants in the same rounds:
+before and after, side by side.
+
 Rerun from the repository root::
 
     .venv/bin/python benchmarks/sessions.py                  # 7 repeats, 200 tests
+    .venv/bin/python benchmarks/sessions.py --baseline main  # and main's, same rounds
     .venv/bin/python benchmarks/sessions.py --repeat 3 --tests 50   # quicker, noisier
 """
 
@@ -351,6 +356,8 @@ class Bench:
     package: Path
     pycache: Path
     tests: int
+    #: The toolkit checkout nox imports and the package environment installs.
+    source: Path = TOOLKIT_SOURCE
 
     @property
     def env(self) -> dict[str, str]:
@@ -360,7 +367,7 @@ class Bench:
             if key not in DROPPED and not key.startswith(("TOOLKIT_", "NOX_", "PG"))
         }
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # uv and nox, as a user has them
-        env["PYTHONPATH"] = str(TOOLKIT_SOURCE)
+        env["PYTHONPATH"] = str(self.source)
         env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
         env["TOOLKIT_SEED"] = SEED
         env["TOOLKIT_CACHE"] = "0"  # the path without a result cache, always
@@ -413,10 +420,11 @@ def parse_direct(bench: Bench, output: str) -> Direct:
         raise RuntimeError(f"nox did not use TOOLKIT_SEED={SEED}: {messages[index]}")
     coverage = bench.repo / "reports" / PACKAGE / "unit.coverage"
     environ = {**bench.env, "TOOLKIT_LAYER": "unit", "COVERAGE_FILE": str(coverage)}
-    # The core the layer asks for on this Python (the package sets no [tool.coverage]).
+    # The core the layer asks for on this Python (the package sets no [tool.coverage]);
+    # a checkout from before the toolkit chose cores asks for none.
     minor = Path(command[0]).parent.parent.name.rpartition("-py")[2]
     core = requested_core({}, minor)
-    if core:
+    if core and (bench.source / "toolkit" / "host" / "measurement.py").is_file():
         environ["COVERAGE_CORE"] = core
     return Direct(command, cwd, environ)
 
@@ -499,25 +507,32 @@ def check_installs(runs: list[Run], expected: bool) -> None:
 WARM_VARIANTS = ("direct pytest", "nox -R -s unit", "nox -s unit")
 
 
-def measure_warm(bench: Bench, direct: Direct, repeat: int) -> dict[str, list[Run]]:
-    """Each round runs every variant once, in rotating order, so drift hits all alike."""
-    actions: dict[str, Callable[[], Run]] = {
-        "direct pytest": lambda: run_direct(bench, direct),
-        "nox -R -s unit": lambda: bench.nox("-R"),
-        "nox -s unit": lambda: bench.nox(),
+def measure_warm(
+    benches: dict[str, tuple[Bench, Direct]], repeat: int
+) -> dict[str, dict[str, list[Run]]]:
+    """Each round runs every variant of every checkout once, in rotating order, so
+    drift hits all alike."""
+    actions: dict[tuple[str, str], Callable[[], Run]] = {}
+    for label, (bench, direct) in benches.items():
+        actions[label, "direct pytest"] = lambda b=bench, d=direct: run_direct(b, d)
+        actions[label, "nox -R -s unit"] = lambda b=bench: b.nox("-R")
+        actions[label, "nox -s unit"] = lambda b=bench: b.nox()
+    order = list(actions)
+    runs: dict[str, dict[str, list[Run]]] = {
+        label: {name: [] for name in WARM_VARIANTS} for label in benches
     }
-    runs: dict[str, list[Run]] = {name: [] for name in WARM_VARIANTS}
     for round_ in range(repeat):
-        for offset in range(len(WARM_VARIANTS)):
-            name = WARM_VARIANTS[(round_ + offset) % len(WARM_VARIANTS)]
-            runs[name].append(actions[name]())
-    check_installs(runs["nox -R -s unit"] + runs["nox -s unit"], expected=False)
+        for offset in range(len(order)):
+            label, name = order[(round_ + offset) % len(order)]
+            runs[label][name].append(actions[label, name]())
+    for found in runs.values():
+        check_installs(found["nox -R -s unit"] + found["nox -s unit"], expected=False)
     return runs
 
 
-def report_warm(runs: dict[str, list[Run]]) -> dict[str, Sample]:
+def report_warm(runs: dict[str, list[Run]], label: str) -> dict[str, Sample]:
     rounds = len(runs["direct pytest"])
-    heading(f"1. Warm: nox vs the same pytest run directly (seconds, {rounds} rounds)")
+    heading(f"1. Warm, {label}: nox vs the same pytest run directly (seconds, {rounds} rounds)")
     walls = {name: Sample(tuple(r.wall for r in runs[name])) for name in WARM_VARIANTS}
     cpus = {name: Sample(tuple(r.cpu for r in runs[name])) for name in WARM_VARIANTS}
     base, base_cpu = walls["direct pytest"].median, cpus["direct pytest"].median
@@ -704,11 +719,59 @@ def report_summary(warm: dict[str, Sample], cold: Sample) -> None:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
+def export(ref: str, folder: Path) -> Path:
+    """The toolkit as committed at ``ref`` of this repository (``git archive``)."""
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(TOOLKIT_SOURCE), "archive", ref], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+def prepare(bench: Bench) -> Direct:
+    """Create the environment (untimed), and read the pytest line a warm run prints."""
+    first = bench.nox()  # creates the environment, compiles bytecode
+    check_installs([first], expected=True)
+    probe = bench.nox("-R")  # a warm run, whose printed pytest line is parsed
+    direct = parse_direct(bench, probe.output)
+    print(f"direct command (from nox's output, toolkit {bench.source}), in {direct.cwd}:")
+    print(f"  {shlex.join(direct.command)}")
+    check_direct_matches(bench, direct)
+    return direct
+
+
+def report_before_after(runs: dict[str, dict[str, list[Run]]]) -> None:
+    heading("1c. The checkouts side by side (same rounds; medians, ratio to its own direct run)")
+    rows = []
+    for label, found in runs.items():
+        base = Sample(tuple(r.wall for r in found["direct pytest"])).median
+        whole = Sample(tuple(r.wall for r in found["nox -R -s unit"])).median
+        plain = Sample(tuple(r.wall for r in found["nox -s unit"])).median
+        split = sample_phases(found["nox -R -s unit"])
+        rows.append(
+            [
+                label,
+                f"{base:.2f}",
+                f"{whole:.2f} ({whole / base:.2f}x)",
+                f"{plain:.2f} ({plain / base:.2f}x)",
+                f"{split[f'coverage({PACKAGE}) session'].median:.2f}",
+            ]
+        )
+    headers = ["", "direct pytest", "nox -R (whole)", "nox, no -R (whole)", "coverage session"]
+    print(render_table(headers, rows))
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="warm rounds (default 7)")
     parser.add_argument(
         "--tests", type=int, default=200, help="unit tests in the package (default 200)"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure the toolkit as committed at REF (e.g. main), in the same rounds",
     )
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.tests < TEST_FILES:
@@ -728,19 +791,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-sessions-") as scratch_dir:
         scratch = Path(scratch_dir).resolve()
-        repo = scratch / "repo"
-        bench = Bench(repo, write_repo(repo, args.tests), scratch / "pycache", args.tests)
-        first = bench.nox()  # untimed warm-up: creates the environment, compiles bytecode
-        check_installs([first], expected=True)
-        probe = bench.nox("-R")  # untimed: a warm run, whose printed pytest line is parsed
-        direct = parse_direct(bench, probe.output)
-        print(f"direct command (from nox's output), in {direct.cwd}:")
-        print(f"  {shlex.join(direct.command)}")
-        check_direct_matches(bench, direct)
-        warm_runs = measure_warm(bench, direct, args.repeat)
+        sources = {"this checkout": TOOLKIT_SOURCE}
+        if args.baseline:
+            sources[f"baseline {args.baseline}"] = export(args.baseline, scratch / "baseline")
+        benches = {}
+        for index, (label, source) in enumerate(sources.items()):
+            repo = scratch / f"repo{index}"
+            bench = Bench(
+                repo, write_repo(repo, args.tests), scratch / "pycache", args.tests, source
+            )
+            benches[label] = (bench, prepare(bench))
+        bench, _ = benches["this checkout"]
+        warm_runs = measure_warm(benches, args.repeat)
         start = measure_start(bench, args.repeat)
         cold_runs = measure_cold(bench, COLD_REPEAT)
-    warm = report_warm(warm_runs)
+    for label, runs in warm_runs.items():
+        if label != "this checkout":
+            report_warm(runs, label)
+    warm = report_warm(warm_runs["this checkout"], "this checkout")
+    if len(warm_runs) > 1:
+        report_before_after(warm_runs)
     report_start(start)
     cold = report_cold(cold_runs, warm)
     report_notes()
