@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from toolkit.host.database import RunDatabase
+from toolkit.variables import POSTGRES_VERSION
 
 if TYPE_CHECKING:
     import nox
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["CHANGED_SINCE_OPTION", "Run", "changed_since", "pytest_args"]
 
 CHANGED_SINCE_OPTION = "--changed-since="
-POSTGRES_VERSION = "TOOLKIT_POSTGRES_VERSION"
 
 
 @dataclass
