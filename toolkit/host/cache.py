@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from toolkit.host.shards import Shard
 
 __all__ = [
+    "DEFAULT_FOLDER",
     "FOLDER_VARIABLE",
     "KEEP",
     "NO_CACHE_OPTION",
@@ -70,6 +71,8 @@ __all__ = [
 
 SWITCH = "TOOLKIT_CACHE"
 FOLDER_VARIABLE = "TOOLKIT_RESULT_CACHE_DIR"
+#: Where entries live without ``TOOLKIT_RESULT_CACHE_DIR``, from the repository's root.
+DEFAULT_FOLDER = ".nox/toolkit-results"
 #: Entries kept after each store, the most recently used first.
 KEEP = 256
 _FORMAT = 1
@@ -118,7 +121,7 @@ def folder(root: Path) -> Path:
     """The cache folder: ``TOOLKIT_RESULT_CACHE_DIR``, else ``.nox/toolkit-results`` of
     the repository; created if missing, refused unless it is ours alone."""
     explicit = os.environ.get(FOLDER_VARIABLE)
-    path = Path(explicit) if explicit else root / ".nox" / "toolkit-results"
+    path = Path(explicit) if explicit else root / DEFAULT_FOLDER
     what = f"{FOLDER_VARIABLE}=" if explicit else "the result cache"
     fix = (
         f"remove it, or point {FOLDER_VARIABLE} at a folder of your own that only you can "
