@@ -12,7 +12,8 @@ git sees them (``git ls-files -co --exclude-standard``: uncommitted and untracke
 files included, ignored ones not; outside a git repository, every file but tool
 folders such as ``.nox``, ``.venv``, ``__pycache__``), by content; the environment's
 stamp (requirements, lock pins, constraints, the pyprojects, the interpreter) and its
-Python version; the layer's settings (folder, env, setup, database URL scheme, order);
+Python version; the layer's settings (folder, env, setup, database URL scheme, order,
+the Python asked for);
 pytest's arguments; the toolkit's version (and its files, for a source checkout); the
 repository's folder (coverage data names files by absolute path); the shard; the seed
 when ``TOOLKIT_SEED`` is set; and for ``integration`` the PostgreSQL settings
@@ -260,6 +261,8 @@ def _inputs(
             "setup": list(package.setup),
             "database_url_scheme": package.database_url_scheme,
             "random_order": package.random_order,
+            # which Python: the session's (matrix), the package's, the root's
+            "python": [python, package.python, list(config.python or ())],
         },
         "pytest": pytest_args(session),
         "seed": os.environ.get("TOOLKIT_SEED", "").strip() or None,

@@ -198,6 +198,16 @@ def test_the_toolkit_version_changes_the_key(repo: Path, monkeypatch: pytest.Mon
         cache._toolkit_identity.cache_clear()
 
 
+def test_the_python_the_root_config_asks_for_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
+
+    (repo / "pyproject.toml").write_text(
+        ROOT.replace("[tool.toolkit]\n", '[tool.toolkit]\npython = "3.13"\n')
+    )
+
+    assert _key(repo) != before
+
+
 def test_the_interpreter_version_changes_the_key(repo: Path) -> None:
     before = _key(repo)
 
