@@ -234,49 +234,6 @@ def _server_settings(run: Run) -> dict[str, str]:
     return settings
 
 
-def _inputs(
-    session: nox.Session,
-    run: Run,
-    package: Package,
-    python: str | None,
-    layer: str,
-    shard: Shard | None,
-) -> tuple[dict[str, Any], environment.Fingerprint]:
-    config = run.config
-    fingerprint = environment.fingerprint(session, config, package, python)
-    packages = [package, *config.local_dependencies(package)]
-    test_dir = package.test_dirs[layer]
-    durations = package.path / DURATIONS_FILE
-    inputs: dict[str, Any] = {
-        "format": _FORMAT,
-        "root": str(config.root),
-        "package": package.name,
-        "layer": layer,
-        "files": {p.name: package_digest(p.path, config.root) for p in packages},
-        "environment": [fingerprint.stamp, fingerprint.interpreter, fingerprint.python],
-        "toolkit": _toolkit_identity(),
-        "settings": {
-            "folder": str(test_dir.relative_to(package.path)) if test_dir else None,
-            "env": package.env,
-            "setup": list(package.setup),
-            "database_url_scheme": package.database_url_scheme,
-            "random_order": package.random_order,
-            # which Python: the session's (matrix), the package's, the root's
-            "python": [python, package.python, list(config.python or ())],
-        },
-        "pytest": pytest_args(session),
-        "seed": os.environ.get("TOOLKIT_SEED", "").strip() or None,
-        "shard": [shard.index, shard.total] if shard else None,
-        "durations": (
-            hashlib.sha256(durations.read_bytes()).hexdigest()
-            if shard and durations.is_file()
-            else None
-        ),
-        "postgres": _server_settings(run) if layer == "integration" else None,
-    }
-    return inputs, fingerprint
-
-
 @dataclass(frozen=True)
 class Slot:
     """One layer run's place in the cache: its key, and the folder entries live in."""
@@ -398,6 +355,37 @@ def lookup(
         cache = folder(run.config.root)
     except ToolkitError as error:
         session.error(str(error))
-    inputs, fingerprint = _inputs(session, run, package, python, layer, shard)
+    config = run.config
+    fingerprint = environment.fingerprint(session, config, package, python)
+    packages = [package, *config.local_dependencies(package)]
+    test_dir = package.test_dirs[layer]
+    durations = package.path / DURATIONS_FILE
+    inputs: dict[str, Any] = {
+        "format": _FORMAT,
+        "root": str(config.root),
+        "package": package.name,
+        "layer": layer,
+        "files": {p.name: package_digest(p.path, config.root) for p in packages},
+        "environment": [fingerprint.stamp, fingerprint.interpreter, fingerprint.python],
+        "toolkit": _toolkit_identity(),
+        "settings": {
+            "folder": str(test_dir.relative_to(package.path)) if test_dir else None,
+            "env": package.env,
+            "setup": list(package.setup),
+            "database_url_scheme": package.database_url_scheme,
+            "random_order": package.random_order,
+            # which Python: the session's (matrix), the package's, the root's
+            "python": [python, package.python, list(config.python or ())],
+        },
+        "pytest": pytest_args(session),
+        "seed": os.environ.get("TOOLKIT_SEED", "").strip() or None,
+        "shard": [shard.index, shard.total] if shard else None,
+        "durations": (
+            hashlib.sha256(durations.read_bytes()).hexdigest()
+            if shard and durations.is_file()
+            else None
+        ),
+        "postgres": _server_settings(run) if layer == "integration" else None,
+    }
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
     return Slot(key, cache, fingerprint.interpreter)

@@ -14,17 +14,12 @@ import pytest
 from tests.integration.conftest import leftovers
 from tests.integration.sessions.conftest import NOXFILE, run_nox, user_environ, write_files
 from tests.integration.sessions.test_package_environments import UV, _member
+from tests.integration.sessions.test_package_environments import WORKSPACE as LOCKED_WORKSPACE
 
 pytestmark = pytest.mark.slow
 
 WORKSPACE = {
-    "pyproject.toml": """\
-        [tool.uv.workspace]
-        members = ["packages/*"]
-
-        [tool.uv]
-        constraint-dependencies = ["six<1.17"]
-    """,
+    "pyproject.toml": LOCKED_WORKSPACE["pyproject.toml"],  # its lock pins six<1.17
     ".gitignore": ".nox/\nreports/\n__pycache__/\n",
     "noxfile.py": NOXFILE,
     "packages/prices/pyproject.toml": _member("prices", '"six"')
