@@ -25,6 +25,8 @@ HOST = sorted(
         *(TOOLKIT / name for name in ("errors.py", "variables.py", "_toml.py", "_lifetime.py")),
         # The server's coordinates, read and written with the standard library.
         *(TOOLKIT / "postgres" / name for name in ("__init__.py", "server.py", "urls.py")),
+        # Where the toolkit keeps files, and the check that a folder is ours.
+        TOOLKIT / "postgres" / "_paths.py",
         *TOOLKIT.glob("isolation/*.py"),
     ]
 )
