@@ -35,6 +35,7 @@ def _environ() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("TOOLKIT_SEED", "20261125")
+    env["TOOLKIT_CACHE"] = "0"  # every repeat runs its tests: no replayed results
     return env
 
 

@@ -6,7 +6,15 @@ The host (nox's process) and the code in package environments (the pytest plugin
 
 from __future__ import annotations
 
-__all__ = ["COVERAGE_PARTS", "COVERAGE_REPORT", "LAYER", "RUN_ID", "SALT", "TEMPLATE"]
+__all__ = [
+    "COVERAGE_PARTS",
+    "COVERAGE_REPORT",
+    "LAYER",
+    "POSTGRES_VERSION",
+    "RUN_ID",
+    "SALT",
+    "TEMPLATE",
+]
 
 #: The layer a pytest run belongs to (``unit`` is hermetic).
 LAYER = "TOOLKIT_LAYER"
@@ -16,6 +24,8 @@ TEMPLATE = "TOOLKIT_DATABASE_TEMPLATE"
 SALT = "TOOLKIT_TEMPLATE_SALT"
 #: What sets one run's databases apart on a server several runs share.
 RUN_ID = "TOOLKIT_RUN_ID"
+#: The PostgreSQL major a repository tests against (``[tool.toolkit] postgres`` sets it).
+POSTGRES_VERSION = "TOOLKIT_POSTGRES_VERSION"
 #: The package's reports folder: a layer's pytest run combines and reports coverage
 #: there once its own data is saved, so the coverage session need not start Python.
 COVERAGE_REPORT = "TOOLKIT_COVERAGE_REPORT"

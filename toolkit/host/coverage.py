@@ -13,11 +13,13 @@ import shutil
 from typing import TYPE_CHECKING
 
 from toolkit.coverage_inputs import INPUTS_FILE, reports_current
-from toolkit.host import environment, reports
+from toolkit.host import cache, environment, reports
 from toolkit.host.config import Package
 from toolkit.host.run import Run
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import nox
 
 __all__ = ["enforce"]
@@ -42,20 +44,11 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
     if reports_current(folder, data, package.path / "pyproject.toml"):
         # The layer's pytest run combined and reported these very data files.
         session.log(f"{package.name}: reports written by the layer run, from the same data")
+    elif cache.reports_current(session, config, package, data):
+        session.log(f"{package.name}: coverage reports already combined from the same data")
     else:
-        env = environment.prepare(session, config, package, python)
-        session.chdir(package.path)
-        # One process for combine and every report (toolkit.testing.combine): four
-        # coverage commands cost about half a second more on each run.
-        session.run(
-            str(env.python),
-            "-m",
-            "toolkit.testing.combine",
-            str(folder),
-            *map(str, data),
-            external=True,
-            silent=True,
-        )
+        _combine(session, run, package, python, data)
+        cache.reports_made(config, package, data)
     totals = json.loads((folder / "coverage.json").read_text())["totals"]
     percent = float(totals["percent_covered"])
     layers = [path.stem for path in data]
@@ -77,3 +70,22 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
             f"{package.name}: coverage {percent:.1f}% is below its threshold "
             f"{package.fail_under:g}% ({package.threshold_source})"
         )
+
+
+def _combine(
+    session: nox.Session, run: Run, package: Package, python: str | None, data: list[Path]
+) -> None:
+    config = run.config
+    env = environment.prepare(session, config, package, python)
+    session.chdir(package.path)
+    # One process for combine and every report (toolkit.testing.combine): four coverage
+    # commands cost about half a second more on each run.
+    session.run(
+        str(env.python),
+        "-m",
+        "toolkit.testing.combine",
+        str(reports.package_dir(config, package)),
+        *map(str, data),
+        external=True,
+        silent=True,
+    )

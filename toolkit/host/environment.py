@@ -35,7 +35,15 @@ from toolkit.host.config import Package, RepoConfig
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["PackageEnv", "prepare", "toolkit_requirement"]
+__all__ = [
+    "Fingerprint",
+    "PackageEnv",
+    "built_on",
+    "fingerprint",
+    "is_toolkit_source",
+    "prepare",
+    "toolkit_requirement",
+]
 
 TOOLKIT_EXTRAS = "embedded,docker,runner"
 _STAMP = ".toolkit-stamp"
@@ -66,7 +74,7 @@ def toolkit_requirement() -> list[str]:
     if explicit:
         return [explicit]
     source = Path(toolkit.__file__).resolve().parent.parent
-    if _is_toolkit_source(source):
+    if is_toolkit_source(source):
         return ["-e", f"{source}[{TOOLKIT_EXTRAS}]"]
     try:
         direct = metadata.distribution("monorepo-toolkit").read_text("direct_url.json")
@@ -85,7 +93,8 @@ def toolkit_requirement() -> list[str]:
     return [f"monorepo-toolkit[{TOOLKIT_EXTRAS}]=={toolkit.__version__}"]
 
 
-def _is_toolkit_source(folder: Path) -> bool:
+def is_toolkit_source(folder: Path) -> bool:
+    """Whether ``folder`` is a checkout of the toolkit (installed editable from it)."""
     pyproject = folder / "pyproject.toml"
     return pyproject.is_file() and 'name = "monorepo-toolkit"' in pyproject.read_text()
 
@@ -109,8 +118,10 @@ def _stamp(config: RepoConfig, package: Package, interpreter: str, requirements:
     digest = hashlib.sha256(json.dumps([interpreter, requirements]).encode())
     sources = [package, *config.local_dependencies(package)]
     files = [source.path / "pyproject.toml" for source in sources]
+    if config.constraints is not None:
+        files.append(config.constraints)  # its pins, not only its name, decide the versions
     toolkit_source = Path(toolkit.__file__).resolve().parent.parent
-    if _is_toolkit_source(toolkit_source):
+    if is_toolkit_source(toolkit_source):
         files.append(toolkit_source / "pyproject.toml")
     for path in files:
         digest.update(path.read_bytes())
@@ -285,27 +296,110 @@ def prepare(
         existing = _existing(config, package, version or package.python)
         if existing is not None:
             return existing
+    chosen = _choose(session, config, package, version)
+    env = PackageEnv(config.root / ".nox" / f"toolkit-{package.name}-py{chosen.minor}")
+    wanted = _wanted(session, config, package, chosen.path)
+    recorded = _recorded(env)
+    if env.python.exists() and recorded.get("stamp") == wanted.stamp:
+        session.log(f"{package.name}: environment {env.location} is up to date")
+        return env
+    (env.location / _STAMP).unlink(missing_ok=True)
+    if wanted.pins is not None:
+        _sync_locked(session, config, package, env, chosen.path, wanted.pins)
+    else:
+        if not env.python.exists() or recorded.get("interpreter") != chosen.path:
+            _create(session, env.location, chosen.path)
+        _install(session, package, env, wanted.requirements)
+    (env.location / _STAMP).write_text(
+        json.dumps({"interpreter": chosen.path, "stamp": wanted.stamp})
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What a package's environment is to hold, decided from its inputs alone."""
+
+    requirements: list[str]
+    pins: str | None
+    stamp: str
+
+
+def _choose(
+    session: nox.Session, config: RepoConfig, package: Package, version: str | None
+) -> interpreters.Interpreter:
     try:
-        chosen = interpreters.choose(config, package, version, _uv())
+        return interpreters.choose(config, package, version, _uv())
     except ToolkitError as error:
         session.error(str(error))
-    env = PackageEnv(config.root / ".nox" / f"toolkit-{package.name}-py{chosen.minor}")
+    raise AssertionError("session.error returned")  # pragma: no cover
+
+
+def _wanted(
+    session: nox.Session, config: RepoConfig, package: Package, interpreter: str
+) -> _Wanted:
     pins = _locked_versions(session, config, package) if config.lock else None
     requirements = toolkit_requirement() if pins is not None else _requirements(config, package)
     if pins is None and config.constraints is not None:
         requirements = ["-c", str(config.constraints), *requirements]
-    stamp = _stamp(config, package, chosen.path, [*requirements, pins or ""])
-    stamp_file = env.location / _STAMP
-    recorded = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
-    if env.python.exists() and recorded.get("stamp") == stamp:
-        session.log(f"{package.name}: environment {env.location} is up to date")
-        return env
-    stamp_file.unlink(missing_ok=True)
-    if pins is not None:
-        _sync_locked(session, config, package, env, chosen.path, pins)
-    else:
-        if not env.python.exists() or recorded.get("interpreter") != chosen.path:
-            _create(session, env.location, chosen.path)
-        _install(session, package, env, requirements)
-    stamp_file.write_text(json.dumps({"interpreter": chosen.path, "stamp": stamp}))
-    return env
+    stamp = _stamp(config, package, interpreter, [*requirements, pins or ""])
+    return _Wanted(requirements, pins, stamp)
+
+
+def _recorded(env: PackageEnv) -> dict[str, str]:
+    """What the environment's stamp file says: its interpreter and stamp ({} if none)."""
+    try:
+        recorded = json.loads((env.location / _STAMP).read_text())
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def built_on(env: PackageEnv) -> str | None:
+    """The interpreter the environment was built on, as its stamp records it."""
+    return _recorded(env).get("interpreter")
+
+
+def _python_version(env: PackageEnv) -> str | None:
+    """The environment's Python version, as its ``pyvenv.cfg`` records it (uv writes
+    ``version_info``, the standard library's venv ``version``)."""
+    try:
+        lines = (env.location / "pyvenv.cfg").read_text().splitlines()
+    except OSError:
+        return None
+    values = dict(line.partition("=")[::2] for line in lines)
+    found = {key.strip(): value.strip() for key, value in values.items()}
+    return found.get("version_info") or found.get("version") or None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What decides a package environment's contents, for keys of results made in it."""
+
+    #: The interpreter it is (or would be) built on, and that interpreter's version.
+    interpreter: str
+    python: str
+    #: The environment's stamp: requirements, lock pins, the pyprojects they come from.
+    stamp: str
+
+
+def fingerprint(
+    session: nox.Session, config: RepoConfig, package: Package, version: str | None
+) -> Fingerprint:
+    """The stamp the package's environment has or would have, without building it.
+
+    Finding interpreters starts every Python on the machine (seconds with pyenv
+    shims), so an existing environment's own interpreter is taken as the one it would
+    be built on; only a package without one looks. Under ``nox -R`` the environment is
+    used as it is, so its recorded stamp is what counts.
+    """
+    existing = _existing(config, package, version or package.python)
+    recorded = _recorded(existing) if existing is not None else {}
+    python = _python_version(existing) if existing is not None else None
+    interpreter = recorded.get("interpreter")
+    if _no_install(session) and interpreter and python and recorded.get("stamp"):
+        return Fingerprint(interpreter, python, recorded["stamp"])
+    if not (interpreter and python and os.path.exists(interpreter)):
+        chosen = _choose(session, config, package, version)
+        interpreter, python = chosen.path, ".".join(map(str, chosen.version))
+    return Fingerprint(interpreter, python, _wanted(session, config, package, interpreter).stamp)

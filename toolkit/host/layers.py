@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from toolkit import variables
 from toolkit._lifetime import dies_with_parent
 from toolkit.errors import ToolkitError
-from toolkit.host import environment, reports
+from toolkit.host import cache, environment, reports
 from toolkit.host.config import Package
 from toolkit.host.measurement import coverage_environ
 from toolkit.host.reports import Outcome
@@ -192,6 +192,11 @@ def run_layer(
         run.notify(session, "coverage", package)
     else:
         session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
+    slot = cache.lookup(session, run, package, python, layer, shard)
+    if slot is not None and slot.replay(junit, coverage_data):
+        session.log(f"{part}: cached (key {slot.short})")
+        run.set_outcome(package, layer, Outcome("cached", f"key {slot.short}"))
+        return
     env = environment.prepare(session, config, package, python)
     seed = run.seed()
     environ = package_environ(
@@ -228,3 +233,5 @@ def run_layer(
         run.set_outcome(package, layer, Outcome("failed", "tests failed"))
         session.error(f"{part}: tests failed")
     run.set_outcome(package, layer, Outcome("passed"))
+    if slot is not None:
+        slot.store(junit, coverage_data, environment.built_on(env))

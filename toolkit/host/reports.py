@@ -122,9 +122,10 @@ def coverage_summary(config: RepoConfig, package: Package) -> dict[str, Any] | N
 class Outcome:
     """How a layer's session ended, beyond what JUnit counts say.
 
-    ``status`` is ``passed``, ``failed`` (tests failed), ``error`` (pytest crashed,
-    could not collect, or the session aborted before pytest: ``reason`` says why) or
-    ``absent`` (the package has no tests in that layer).
+    ``status`` is ``passed``, ``cached`` (passed before with the same inputs: the
+    result was replayed, ``reason`` names the key), ``failed`` (tests failed),
+    ``error`` (pytest crashed, could not collect, or the session aborted before
+    pytest: ``reason`` says why) or ``absent`` (the package has no tests in that layer).
     """
 
     status: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from toolkit.host.database import RunDatabase
+from toolkit.variables import POSTGRES_VERSION
 
 if TYPE_CHECKING:
     import nox
@@ -21,10 +22,11 @@ if TYPE_CHECKING:
     from toolkit.host.config import Package, RepoConfig
     from toolkit.host.reports import Outcome
 
-__all__ = ["CHANGED_SINCE_OPTION", "Run", "changed_since", "pytest_args"]
+__all__ = ["CHANGED_SINCE_OPTION", "NO_CACHE_OPTION", "Run", "changed_since", "pytest_args"]
 
 CHANGED_SINCE_OPTION = "--changed-since="
-POSTGRES_VERSION = "TOOLKIT_POSTGRES_VERSION"
+#: ``nox -s unit -- --no-cache``: run the tests whatever the result cache holds.
+NO_CACHE_OPTION = "--no-cache"
 
 
 @dataclass
@@ -106,4 +108,8 @@ def changed_since(session: nox.Session) -> str | None:
 
 def pytest_args(session: nox.Session) -> list[str]:
     """The session's arguments meant for pytest (the toolkit's own removed)."""
-    return [arg for arg in session.posargs if not arg.startswith(CHANGED_SINCE_OPTION)]
+    return [
+        arg
+        for arg in session.posargs
+        if not arg.startswith(CHANGED_SINCE_OPTION) and arg != NO_CACHE_OPTION
+    ]

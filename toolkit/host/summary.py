@@ -51,7 +51,8 @@ class Layer:
             return f"error: {self.error}"
         if self.result is None:
             return "-"
-        return f"{self.result.passed} passed, {self.result.failed} failed"
+        cached = " (cached)" if self.outcome is not None and self.outcome.status == "cached" else ""
+        return f"{self.result.passed} passed, {self.result.failed} failed{cached}"
 
 
 @dataclass(frozen=True)

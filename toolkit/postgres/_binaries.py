@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit import variables
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths, extensions
 from toolkit.postgres.settings import whole_number_from_env
@@ -270,7 +271,7 @@ def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
 def wanted_major() -> int | None:
     """``TOOLKIT_POSTGRES_VERSION``: the major version a repository tests against."""
     return whole_number_from_env(
-        "TOOLKIT_POSTGRES_VERSION",
+        variables.POSTGRES_VERSION,
         10,
         99,
         "a PostgreSQL major version",

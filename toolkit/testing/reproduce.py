@@ -26,7 +26,7 @@ def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, st
     """Folder, environment and cleanup to run ``package_name``'s tests as its sessions do."""
     from toolkit.host.config import load_config
     from toolkit.testing.database import ensure_package_template
-    from toolkit.variables import TEMPLATE
+    from toolkit.variables import POSTGRES_VERSION, TEMPLATE
 
     config = load_config(root)
     package = config.package(package_name)
@@ -36,7 +36,7 @@ def environ_for(root: Path | str, package_name: str) -> tuple[Path, dict[str, st
         from toolkit.postgres import start_server
 
         if config.postgres:  # the repository's major, unless the environment names one
-            os.environ.setdefault("TOOLKIT_POSTGRES_VERSION", config.postgres)
+            os.environ.setdefault(POSTGRES_VERSION, config.postgres)
 
         server = cleanup.enter_context(start_server())
         try:

@@ -306,7 +306,8 @@ def test_random_order_seed_is_printed_for_replay(full_run) -> None:
 
 
 def test_warm_rerun_installs_nothing(nox_without_toolkit: Path, repo: Path, full_run) -> None:
-    result = _nox(nox_without_toolkit, repo, "-s", "unit(money)")
+    # --no-cache: the tests run (a replay would not touch the environment at all)
+    result = _nox(nox_without_toolkit, repo, "-s", "unit(money)", "--", "--no-cache")
 
     installs = [line for line in result.stderr.splitlines() if "pip install" in line]
     assert result.returncode == 0, result.stderr

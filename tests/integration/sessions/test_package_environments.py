@@ -110,9 +110,11 @@ def test_each_member_gets_exactly_its_locked_dependencies(
 
 
 def test_a_warm_run_needs_no_index(nox_without_toolkit: Path, workspace: Path) -> None:
-    run_nox(nox_without_toolkit, workspace, "-s", "unit(alpha)", "unit(beta)")
+    # TOOLKIT_CACHE=0: the tests run (a replay would not touch the environments at all)
+    run_nox(nox_without_toolkit, workspace, "-s", "unit(alpha)", "unit(beta)", TOOLKIT_CACHE="0")
 
-    offline = {"UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}  # uv and pip may not reach an index
+    # uv and pip may not reach an index
+    offline = {"UV_OFFLINE": "1", "PIP_NO_INDEX": "1", "TOOLKIT_CACHE": "0"}
     result = run_nox(nox_without_toolkit, workspace, "-s", "unit(alpha)", "unit(beta)", **offline)
 
     assert result.returncode == 0, result.stderr[-3000:]

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.unit.host.test_config import _package, _write
+from toolkit.host.cache import DEFAULT_FOLDER
 from toolkit.host.changes import Selection
 from toolkit.host.config import load_config
 from toolkit.host.matrix import build_matrix
@@ -74,7 +75,9 @@ def _run_steps(workflow: dict) -> list[str]:
 
 
 def _without_expressions(command: str) -> str:
-    """Replace GitHub ``${{ ... }}`` expressions by a plausible value."""
+    """Replace GitHub ``${{ ... }}`` expressions by a plausible value (a number for
+    ``--seed``)."""
+    command = re.sub(r"(--seed )\$\{\{[^}]*\}\}", r"\g<1>1", command)
     return re.sub(r"\$\{\{[^}]*\}\}", "x", command)
 
 
@@ -120,3 +123,17 @@ def test_workflow_uploads_reports_and_pools_them_for_coverage() -> None:
         workflow["jobs"]["test"]["env"]["TOOLKIT_SHARD"]
         == "${{ matrix.shard }}/${{ matrix.shards }}"
     )
+
+
+def test_workflow_persists_the_result_cache_per_job() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    (step,) = [
+        step
+        for step in workflow["jobs"]["test"]["steps"]
+        if step.get("uses", "").startswith("actions/cache")
+    ]
+
+    assert step["with"]["path"] == DEFAULT_FOLDER
+    for part in ("matrix.package", "matrix.layer", "matrix.shard", "github.sha"):
+        assert part in step["with"]["key"]
+    assert "--seed" in workflow["jobs"]["plan"]["steps"][-1]["run"]  # stable within a PR

@@ -67,3 +67,13 @@ def test_a_long_reason_is_cut_to_fit_the_table() -> None:
 
     assert len(row.cells()[2]) == len("error: ") + 200
     assert row.cells()[2].endswith("…")
+
+
+def test_a_replayed_layer_says_cached_and_counts_as_passed() -> None:
+    cached = Layer(LayerResult(4, 0, 0), Outcome("cached", "key 0123456789ab"))
+
+    row = _row(cached, PASSED)
+
+    assert row.cells()[1] == "4 passed, 0 failed (cached)"
+    assert row.cells()[2] == "4 passed, 0 failed"
+    assert row.status == "ok"

@@ -1,0 +1,405 @@
+"""The result cache's key, store and replay, without nox: each input that can change a
+layer's result changes its key, and nothing else does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import toolkit
+from tests.unit.host.test_config import _write
+from toolkit.host import cache
+from toolkit.host.config import load_config
+from toolkit.host.run import Run
+from toolkit.host.shards import Shard
+
+ROOT = """\
+[tool.toolkit]
+packages = ["libs/*", "apps/*"]
+constraints = "constraints.txt"
+
+[tool.toolkit.env]
+REGION = "eu"
+"""
+
+CORE = """\
+[project]
+name = "core"
+version = "1"
+"""
+
+API = """\
+[project]
+name = "api"
+version = "1"
+dependencies = ["core"]
+
+[dependency-groups]
+test = ["pytest>=8"]
+"""
+
+
+class SessionError(Exception):
+    """What nox's ``session.error`` raises, for these tests."""
+
+
+class _Session:
+    """The parts of a nox session the cache reads."""
+
+    def __init__(self, *posargs: str, no_install: bool = False) -> None:
+        self.posargs = list(posargs)
+        self._runner = SimpleNamespace(global_config=SimpleNamespace(no_install=no_install))
+
+    def error(self, message: str) -> None:
+        raise SessionError(message)
+
+    def log(self, message: str) -> None:
+        pass
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def _environment(root: Path, package: str) -> None:
+    """A package environment as an earlier run left it: built on this interpreter."""
+    location = root / ".nox" / f"toolkit-{package}-py3.12"
+    (location / "bin").mkdir(parents=True)
+    (location / "bin" / "python").symlink_to(sys.executable)
+    (location / "pyvenv.cfg").write_text("home = /usr/bin\nversion_info = 3.12.1\n")
+    stamp = {"interpreter": sys.executable, "stamp": "recorded"}
+    (location / ".toolkit-stamp").write_text(json.dumps(stamp))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    _write(
+        root,
+        {
+            "pyproject.toml": ROOT,
+            "constraints.txt": "six==1.16.0\n",
+            ".gitignore": ".nox/\nreports/\n*.log\n",
+            "libs/core/pyproject.toml": CORE,
+            "libs/core/src/core/__init__.py": "ANSWER = 42\n",
+            "apps/api/pyproject.toml": API,
+            "apps/api/src/api/__init__.py": "from core import ANSWER\n",
+            "apps/api/tests/unit/test_api.py": "def test_answer():\n    assert True\n",
+            "apps/api/tests/integration/test_db.py": "def test_db():\n    assert True\n",
+        },
+    )
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    _environment(root, "api")
+    _environment(root, "core")
+    return root
+
+
+def _key(
+    root: Path, layer: str = "unit", *posargs: str, shard: Shard | None = None, **kwargs: bool
+) -> str:
+    config = load_config(root)
+    slot = cache.lookup(
+        _Session(*posargs, **kwargs), Run(config), config.package("api"), None, layer, shard
+    )
+    assert slot is not None
+    return slot.key
+
+
+def _edit(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def test_the_same_inputs_give_the_same_key(repo: Path) -> None:
+    assert _key(repo) == _key(repo)
+
+
+def test_a_changed_test_file_changes_the_key_even_uncommitted(repo: Path) -> None:
+    before = _key(repo)
+
+    _edit(repo / "apps/api/tests/unit/test_api.py", "\n\ndef test_more():\n    pass\n")
+
+    assert _key(repo) != before
+
+
+def test_a_new_untracked_file_changes_the_key_an_ignored_one_does_not(repo: Path) -> None:
+    before = _key(repo)
+
+    (repo / "apps/api/debug.log").write_text("ignored by .gitignore\n")
+    (repo / "apps/api/src/api/__pycache__").mkdir()
+    (repo / "apps/api/src/api/__pycache__/x.cpython-312.pyc").write_bytes(b"\0")
+    assert _key(repo) == before
+
+    (repo / "apps/api/tests/unit/test_new.py").write_text("def test_new():\n    pass\n")
+    assert _key(repo) != before
+
+
+def test_times_do_not_change_the_key_contents_do(repo: Path) -> None:
+    before = _key(repo)
+    source = repo / "apps/api/src/api/__init__.py"
+
+    os.utime(source, (1, 1))
+    assert _key(repo) == before
+
+    source.write_text("from core import ANSWER as answer\n")
+    assert _key(repo) != before
+
+
+def test_a_changed_dependency_source_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
+
+    (repo / "libs/core/src/core/__init__.py").write_text("ANSWER = 43\n")
+
+    assert _key(repo) != before
+
+
+def test_the_constraints_file_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
+
+    (repo / "constraints.txt").write_text("six==1.17.0\n")
+
+    assert _key(repo) != before
+
+
+def test_a_changed_requirement_changes_the_key_through_the_environment_stamp(
+    repo: Path,
+) -> None:
+    before = _key(repo)
+
+    _edit(repo / "libs/core/pyproject.toml", 'dependencies = ["httpx"]\n')
+
+    assert _key(repo) != before
+
+
+def test_an_env_value_in_the_root_config_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
+
+    (repo / "pyproject.toml").write_text(ROOT.replace('REGION = "eu"', 'REGION = "us"'))
+
+    assert _key(repo) != before
+
+
+def test_the_toolkit_version_changes_the_key(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _key(repo)
+
+    monkeypatch.setattr(toolkit, "__version__", "99.0.0")
+    cache._toolkit_identity.cache_clear()
+    try:
+        assert _key(repo) != before
+    finally:
+        monkeypatch.undo()
+        cache._toolkit_identity.cache_clear()
+
+
+def test_the_python_the_root_config_asks_for_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
+
+    (repo / "pyproject.toml").write_text(
+        ROOT.replace("[tool.toolkit]\n", '[tool.toolkit]\npython = "3.13"\n')
+    )
+
+    assert _key(repo) != before
+
+
+def test_the_interpreter_version_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
+
+    cfg = repo / ".nox/toolkit-api-py3.12/pyvenv.cfg"
+    cfg.write_text(cfg.read_text().replace("3.12.1", "3.12.2"))
+
+    assert _key(repo) != before
+
+
+def test_under_nox_r_the_environment_as_it_is_counts(repo: Path) -> None:
+    before = _key(repo, no_install=True)
+
+    (repo / "constraints.txt").write_text("six==1.17.0\n")  # not installed under -R
+
+    assert _key(repo, no_install=True) == before
+    assert _key(repo) != _key(repo, no_install=True)
+
+
+def test_pytest_arguments_change_the_key_the_toolkits_own_do_not(repo: Path) -> None:
+    before = _key(repo)
+
+    assert _key(repo, "unit", "-k", "answer") != before
+    assert _key(repo, "unit", "--changed-since=main") == before
+
+
+def test_the_seed_is_in_the_key_only_when_it_is_set(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _key(repo)
+
+    monkeypatch.setenv("TOOLKIT_SEED", "1")
+    first = _key(repo)
+    monkeypatch.setenv("TOOLKIT_SEED", "2")
+
+    assert first != before
+    assert _key(repo) != first
+
+
+def test_the_postgres_major_is_in_the_integration_key_only(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit, integration = _key(repo, "unit"), _key(repo, "integration")
+
+    monkeypatch.setenv("TOOLKIT_POSTGRES_VERSION", "16")
+
+    assert _key(repo, "unit") == unit
+    assert _key(repo, "integration") != integration
+
+
+def test_each_shard_has_its_own_key(repo: Path) -> None:
+    assert _key(repo, shard=Shard(1, 2)) != _key(repo, shard=Shard(2, 2))
+
+
+def test_outside_git_tool_folders_are_left_out(repo: Path) -> None:
+    import shutil
+
+    shutil.rmtree(repo / ".git")
+    before = _key(repo)
+
+    (repo / "apps/api/.pytest_cache").mkdir()
+    (repo / "apps/api/.pytest_cache/v").write_text("written by every run\n")
+    (repo / "apps/api/.coverage").write_text("")
+    assert _key(repo) == before
+
+    _edit(repo / "apps/api/tests/unit/test_api.py", "# changed\n")
+    assert _key(repo) != before
+
+
+@pytest.mark.parametrize(
+    ("posargs", "environ"),
+    [
+        pytest.param(("--no-cache",), {}, id="--no-cache"),
+        pytest.param((), {"TOOLKIT_CACHE": "0"}, id="TOOLKIT_CACHE=0"),
+        pytest.param((), {"TOOLKIT_STORE_DURATIONS": "1"}, id="recording-durations"),
+    ],
+)
+def test_the_cache_can_be_turned_off(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, posargs: tuple[str, ...], environ: dict[str, str]
+) -> None:
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = load_config(repo)
+
+    slot = cache.lookup(_Session(*posargs), Run(config), config.package("api"), None, "unit", None)
+
+    assert slot is None
+
+
+def _slot(repo: Path) -> cache.Slot:
+    config = load_config(repo)
+    slot = cache.lookup(_Session(), Run(config), config.package("api"), None, "unit", None)
+    assert slot is not None
+    return slot
+
+
+def test_a_stored_result_is_replayed_into_the_reports(repo: Path) -> None:
+    slot = _slot(repo)
+    reports = repo / "reports"
+    reports.mkdir()
+    junit, data = reports / "junit-unit.xml", reports / "unit.coverage"
+    junit.write_text('<testsuites><testsuite tests="1"/></testsuites>')
+    data.write_bytes(b"coverage data")
+
+    assert not slot.replay(junit, data)  # nothing stored yet
+    assert slot.store(junit, data, interpreter=sys.executable)
+    junit.unlink()
+    data.unlink()
+
+    assert _slot(repo).replay(junit, data)
+    assert junit.read_text() == '<testsuites><testsuite tests="1"/></testsuites>'
+    assert data.read_bytes() == b"coverage data"
+    assert [path.name for path in slot.cache.iterdir()] == [slot.key]  # no staging left
+
+
+def test_a_result_made_on_another_interpreter_is_not_stored(repo: Path) -> None:
+    slot = _slot(repo)
+    junit = repo / "junit.xml"
+    junit.write_text("<testsuites/>")
+
+    assert not slot.store(junit, repo / "none.coverage", interpreter="/usr/bin/python3.13")
+    assert not slot.replay(junit, repo / "none.coverage")
+
+
+def test_the_cache_keeps_the_most_recently_used_entries(repo: Path) -> None:
+    slot = _slot(repo)
+    for index in range(5):
+        entry = slot.cache / f"{index:064x}"
+        entry.mkdir()
+        os.utime(entry, (index, index))
+
+    cache._prune(slot.cache, keep=2)
+
+    assert sorted(path.name for path in slot.cache.iterdir()) == [
+        f"{3:064x}",
+        f"{4:064x}",
+    ]
+
+
+def test_a_cache_folder_others_can_write_is_refused(repo: Path) -> None:
+    folder = repo / ".nox" / "toolkit-results"
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o777)
+
+    with pytest.raises(SessionError, match="writable by other users.*TOOLKIT_CACHE=0"):
+        _slot(repo)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder away")
+def test_a_cache_folder_of_another_user_is_refused(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = repo / "elsewhere"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 65534, 65534)
+    monkeypatch.setenv("TOOLKIT_RESULT_CACHE_DIR", str(folder))
+
+    with pytest.raises(SessionError, match="belongs to uid 65534"):
+        _slot(repo)
+
+
+def test_the_cache_folder_can_be_moved(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOOLKIT_RESULT_CACHE_DIR", str(tmp_path / "ci-cache" / "results"))
+
+    assert _slot(repo).cache == tmp_path / "ci-cache" / "results"
+
+
+def test_coverage_reports_are_reused_only_for_the_very_same_data(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.host import reports
+
+    config = load_config(repo)
+    api = config.package("api")
+    folder = reports.package_dir(config, api)
+    for name in (".coverage", "coverage.json", "coverage.xml", "htmlcov/index.html"):
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text("written by combine")
+    parts = [folder / "unit.coverage", folder / "integration.coverage"]
+    for part in parts:
+        part.write_bytes(b"data of " + part.name.encode())
+
+    assert not cache.reports_current(_Session(), config, api, parts)  # never combined
+    cache.reports_made(config, api, parts)
+    assert cache.reports_current(_Session(), config, api, parts)
+    assert not cache.reports_current(_Session(), config, api, parts[:1])
+    assert not cache.reports_current(_Session("--no-cache"), config, api, parts)
+
+    parts[0].write_bytes(b"a rerun's data")
+    assert not cache.reports_current(_Session(), config, api, parts)
+
+    cache.reports_made(config, api, parts)
+    (folder / "htmlcov/index.html").unlink()
+    assert not cache.reports_current(_Session(), config, api, parts)
