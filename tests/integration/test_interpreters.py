@@ -116,3 +116,20 @@ def test_a_python_replaced_in_place_is_probed_again(discovery) -> None:
 
     _discover(record)
     assert any(i.version == (3, 98, 7) for i in interpreters.installed(None, record))
+
+
+def test_a_virtual_environments_python_stands_for_its_installation(tmp_path: Path) -> None:
+    """nox run from a venv, from its script environment or from the installation must
+    build the same package environments (and key the same results)."""
+    import subprocess
+    import sys
+
+    from toolkit.host import interpreters
+
+    base = getattr(sys, "_base_executable", "") or sys.executable
+    subprocess.run([base, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+
+    probed = interpreters._probe(str(tmp_path / "venv" / "bin" / "python"))
+
+    assert probed is not None and probed.path == base
+    assert probed.version == tuple(sys.version_info[:3])

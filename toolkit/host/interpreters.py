@@ -39,7 +39,13 @@ __all__ = ["RECORD", "Interpreter", "choose", "installed", "versions_for"]
 RECORD = Path(".nox") / "toolkit-interpreters.json"
 
 _PYTHON_NAME = re.compile(r"^python3(\.\d+)?$")
-_PROBE = "import sys, platform; print(platform.python_implementation(), *sys.version_info[:3])"
+# A virtual environment's Python answers for the installation it was made from
+# (``sys._base_executable``): nox run from a venv, from its PEP 723 script environment
+# or from the installation itself then builds (and keys results on) the same thing.
+_PROBE = (
+    "import sys, platform; print(platform.python_implementation(), *sys.version_info[:3]);"
+    "print(getattr(sys, '_base_executable', '') or sys.executable)"
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -60,10 +66,13 @@ def _probe(path: str) -> Interpreter | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    parts = result.stdout.split()
+    lines = result.stdout.splitlines()
+    parts = lines[0].split() if lines else []
     if result.returncode != 0 or len(parts) != 4 or parts[0] != "CPython":
         return None
-    return Interpreter((int(parts[1]), int(parts[2]), int(parts[3])), path)
+    base = lines[1] if len(lines) > 1 else ""
+    usable = base if base and os.access(base, os.X_OK) else path
+    return Interpreter((int(parts[1]), int(parts[2]), int(parts[3])), usable)
 
 
 def _uv_paths(uv: str | None) -> list[str]:
@@ -182,9 +191,8 @@ def _discover(uv: str | None) -> tuple[Interpreter, ...]:
         if interpreter is not None:
             seen[real] = interpreter
     # Newest first; among equals, the one running nox.
-    ranked = sorted(
-        seen.values(), key=lambda i: (i.version, i.path == sys.executable), reverse=True
-    )
+    running = getattr(sys, "_base_executable", "") or sys.executable
+    ranked = sorted(seen.values(), key=lambda i: (i.version, i.path == running), reverse=True)
     return tuple(ranked)
 
 
