@@ -118,7 +118,7 @@ def _discovery_key(uv: str | None) -> str:
     settings = sorted(
         f"{name}={value}" for name, value in os.environ.items() if name.startswith(("UV_", "PYENV"))
     )
-    parts = [sys.executable, uv or "", *settings]
+    parts = [_PROBE, sys.executable, uv or "", *settings]
     for folder in folders:
         try:
             parts.append(f"{folder}\0{os.stat(folder).st_mtime_ns}")
