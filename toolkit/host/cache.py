@@ -79,7 +79,7 @@ FOLDER_VARIABLE = "TOOLKIT_RESULT_CACHE_DIR"
 DEFAULT_FOLDER = ".nox/toolkit-results"
 #: Entries kept after each store, the most recently used first.
 KEEP = 256
-_FORMAT = 1
+_FORMAT = 2
 _OFF = ("0", "false", "no", "off")
 _JUNIT = "junit.xml"
 _COVERAGE = "data.coverage"
@@ -253,20 +253,41 @@ class Slot:
         return self.cache / self.key
 
     def replay(self, junit: Path, coverage: Path) -> bool:
-        """Copy the stored result into the run's reports; False when there is none."""
-        recorded = self.entry / _JUNIT
-        if not recorded.is_file():
+        """Copy the stored result into the run's reports; False when there is none.
+
+        An entry replays only whole: every file it recorded, byte for byte. One that is
+        not (cut short, a file lost) is dropped, and the layer runs: a replay without its
+        coverage data would pass a package whose threshold nobody checked.
+        """
+        files = self._verified()
+        if files is None:
+            shutil.rmtree(self.entry, ignore_errors=True)
             return False
+        targets = {_JUNIT: junit, _COVERAGE: coverage}
         try:
-            shutil.copyfile(recorded, junit)
-            if (self.entry / _COVERAGE).is_file():
-                shutil.copyfile(self.entry / _COVERAGE, coverage)
+            for name in (_JUNIT, _COVERAGE):
+                if name in files:
+                    shutil.copyfile(self.entry / name, targets[name])
             os.utime(self.entry)  # recently used: spared by pruning
         except OSError:
             junit.unlink(missing_ok=True)
             coverage.unlink(missing_ok=True)
             return False
         return True
+
+    def _verified(self) -> dict[str, str] | None:
+        """The entry's files and their digests, when every one is there as recorded."""
+        try:
+            document = json.loads((self.entry / _ENTRY).read_text())
+            files = document["files"]
+            if document["key"] != self.key or _JUNIT not in files:
+                return None
+            for name, digest in files.items():
+                if name not in (_JUNIT, _COVERAGE) or _digest(self.entry / name) != digest:
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return dict(files)
 
     def store(self, junit: Path, coverage: Path, interpreter: str | None) -> bool:
         """Keep a passing result under the key (whole or not at all); False when the
@@ -275,10 +296,12 @@ class Slot:
             return False
         staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=self.cache))
         try:
-            shutil.copyfile(junit, staging / _JUNIT)
-            if coverage.is_file():
-                shutil.copyfile(coverage, staging / _COVERAGE)
-            document = {"key": self.key, "stored": time.time()}
+            files = {}
+            for name, source in ((_JUNIT, junit), (_COVERAGE, coverage)):
+                if source.is_file():
+                    shutil.copyfile(source, staging / name)
+                    files[name] = _digest(staging / name)
+            document = {"key": self.key, "stored": time.time(), "files": files}
             (staging / _ENTRY).write_text(json.dumps(document) + "\n")
             os.chmod(staging, 0o700)
             try:
@@ -289,6 +312,10 @@ class Slot:
             shutil.rmtree(staging, ignore_errors=True)
         _prune(self.cache)
         return True
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _prune(cache: Path, keep: int = KEEP) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -320,6 +321,36 @@ def test_a_stored_result_is_replayed_into_the_reports(repo: Path) -> None:
     assert junit.read_text() == '<testsuites><testsuite tests="1"/></testsuites>'
     assert data.read_bytes() == b"coverage data"
     assert [path.name for path in slot.cache.iterdir()] == [slot.key]  # no staging left
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda entry: (entry / "data.coverage").unlink(), id="coverage-data-lost"),
+        pytest.param(
+            lambda entry: (entry / "junit.xml").write_text("<testsuites"), id="junit-cut-short"
+        ),
+        pytest.param(lambda entry: (entry / "entry.json").unlink(), id="record-lost"),
+    ],
+)
+def test_an_entry_that_is_not_whole_is_dropped_and_the_layer_runs(
+    repo: Path, damage: Callable[[Path], object]
+) -> None:
+    """A replay without its coverage data would pass a package whose threshold nobody
+    checked."""
+    slot = _slot(repo)
+    junit, data = repo / "junit.xml", repo / "unit.coverage"
+    junit.write_text('<testsuites><testsuite tests="1"/></testsuites>')
+    data.write_bytes(b"coverage data")
+    assert slot.store(junit, data, interpreter=sys.executable)
+    junit.unlink()
+    data.unlink()
+
+    damage(slot.entry)
+
+    assert not slot.replay(junit, data)
+    assert not junit.exists() and not data.exists()
+    assert not slot.entry.exists()
 
 
 def test_a_result_made_on_another_interpreter_is_not_stored(repo: Path) -> None:
