@@ -21,8 +21,10 @@ explicitly), ``random_order = false`` (an opt-out while it fixes order dependenc
 ``setup`` (commands that build the package's template database: migrations, data).
 
 Both levels accept ``[tool.toolkit.env]`` (strings for every session of the package;
-the package's win) and ``database_url_scheme`` (``postgresql+psycopg`` for an app
-that hands ``DATABASE_URL`` straight to SQLAlchemy).
+the package's win), ``database_url_scheme`` (``postgresql+psycopg`` for an app
+that hands ``DATABASE_URL`` straight to SQLAlchemy) and the layer folders (the root's
+for every package that names none: a repository whose packages keep their tests in
+``tests/`` says ``unit = "tests"`` once).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ __all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
 LAYERS = ("unit", "integration")
 DEFAULT_FAIL_UNDER = 80.0
 DEFAULT_SCHEME = "postgresql"
-_SHARED_KEYS = {"env", "database_url_scheme"}
+_SHARED_KEYS = {"env", "database_url_scheme", *LAYERS}
 _ROOT_KEYS = {
     "packages",
     "python",
@@ -59,7 +61,7 @@ _ROOT_KEYS = {
     "postgres",
     *_SHARED_KEYS,
 }
-_PACKAGE_KEYS = {"unit", "integration", "random_order", "setup", "python", *_SHARED_KEYS}
+_PACKAGE_KEYS = {"random_order", "setup", "python", *_SHARED_KEYS}
 _VERSION = re.compile(r"^3\.\d+$")
 _SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?$")
 #: Variables the toolkit sets itself: an env table may not override them.
@@ -250,19 +252,27 @@ def _shared_options(options: dict[str, Any], where: str) -> dict[str, Any]:
         shared["database_url_scheme"] = _scheme(
             options["database_url_scheme"], f"database_url_scheme in [tool.toolkit] of {where}"
         )
+    for layer in LAYERS:
+        if layer in options:
+            shared[layer] = _layer_value(options[layer], layer, where)
     return shared
 
 
-def _layer_folder(options: dict[str, Any], layer: str, path: Path, where: str) -> Path | None:
-    folder = options.get(layer, f"tests/{layer}")
-    if folder is False:
-        return None
-    if not isinstance(folder, str) or not folder:
-        raise ToolkitError(
-            f"{layer} in [tool.toolkit] of {where} = {folder!r} is not a folder",
-            f'name the folder ({layer} = "tests") or declare the layer absent ({layer} = false)',
-        )
-    return path / folder
+def _layer_value(folder: Any, layer: str, where: str) -> str | bool:
+    if folder is False or (isinstance(folder, str) and folder):
+        return folder
+    raise ToolkitError(
+        f"{layer} in [tool.toolkit] of {where} = {folder!r} is not a folder",
+        f'name the folder ({layer} = "tests") or declare the layer absent ({layer} = false)',
+    )
+
+
+def _layer_folder(
+    shared: dict[str, Any], defaults: dict[str, Any], layer: str, path: Path
+) -> Path | None:
+    """The package's own setting, else the root's (for every package), else the default."""
+    folder = shared.get(layer, defaults.get(layer, f"tests/{layer}"))
+    return None if folder is False else path / folder
 
 
 def _version(value: Any, where: str) -> str:
@@ -318,8 +328,8 @@ def _load_package(
         source = f"{where} [tool.coverage.report]"
     else:
         fail_under, source = default_fail_under, "default"
-    test_dirs = {layer: _layer_folder(options, layer, path, str(where)) for layer in LAYERS}
     shared = _shared_options(options, str(where))
+    test_dirs = {layer: _layer_folder(shared, defaults, layer, path) for layer in LAYERS}
     random_order = options.get("random_order", True)
     if not isinstance(random_order, bool):
         raise ToolkitError(

@@ -66,6 +66,15 @@ def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> P
             f"[tool.toolkit] of {pyproject}) does not exist: create it or fix the path"
         )
     if folder is None or not folder.is_dir():
+        stray = _stray_tests(package)
+        if stray is not None:
+            where = stray.relative_to(package.path)
+            session.error(
+                f"{package.name} has tests in {stray.relative_to(root)} but no unit or "
+                f'integration folder, so none would run: set unit = "{where}" (or '
+                f'integration = "{where}" if they need the database) in [tool.toolkit] of '
+                f"{pyproject}, or once in the root pyproject for every package"
+            )
         run.set_outcome(package, layer, Outcome("absent"))
         why = (
             f"{layer} = false in [tool.toolkit] of {pyproject}"
@@ -75,6 +84,18 @@ def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> P
         )
         session.skip(f"{package.name} has no {layer} tests ({why})")
     return folder
+
+
+def _stray_tests(package: Package) -> Path | None:
+    """The package's ``tests`` folder when it holds test files that no layer runs:
+    skipping every layer of such a package would pass a run that tested nothing."""
+    if package.layers or None in package.test_dirs.values():
+        return None  # a layer runs, or the package declared one absent on purpose
+    folder = package.path / "tests"
+    patterns = ("test_*.py", "*_test.py")
+    if folder.is_dir() and any(next(folder.rglob(p), None) for p in patterns):
+        return folder
+    return None
 
 
 def _coverage_args(package: Package) -> list[str]:

@@ -486,6 +486,29 @@ def test_package_without_the_layer_folder_skips_the_layer_saying_so(
     )
 
 
+def test_a_package_whose_tests_no_layer_runs_is_an_error_naming_the_line_to_add(
+    nox_without_toolkit: Path, repo: Path, full_run
+) -> None:
+    """Skipping every layer of a package that has tests would pass a run that tested
+    nothing."""
+    tests = repo / "apps" / "webhooks" / "tests"
+    moved = {tests / "unit": tests / "api", tests / "integration": tests / "db"}
+    for old, new in moved.items():
+        old.rename(new)
+    try:
+        result = _nox(nox_without_toolkit, repo, "-R", "-s", "unit(webhooks)")
+    finally:
+        for old, new in moved.items():
+            new.rename(old)
+
+    assert result.returncode != 0
+    assert (
+        "webhooks has tests in apps/webhooks/tests but no unit or integration folder, so "
+        'none would run: set unit = "tests"' in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
 def test_a_layer_folder_named_in_config_that_is_missing_is_an_error(
     nox_without_toolkit: Path, repo: Path, full_run
 ) -> None:

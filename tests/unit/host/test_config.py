@@ -248,6 +248,34 @@ def test_a_configured_folder_that_is_missing_stays_a_layer(tmp_path: Path) -> No
     assert not package.needs_database
 
 
+def test_the_roots_layer_folders_apply_to_every_package_without_its_own(tmp_path: Path) -> None:
+    """Packages that keep their tests in ``tests/`` adopt with one root line."""
+    repo = _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["a", "b"]\nunit = "tests"\n'
+            "integration = false\n",
+            "a/pyproject.toml": _package("a"),
+            "a/tests/test_a.py": "",
+            "b/pyproject.toml": _package("b", '[tool.toolkit]\nintegration = "db_tests"'),
+            "b/db_tests/test_b.py": "",
+        },
+    )
+
+    config = load_config(repo)
+
+    assert config.package("a").layers == ("unit",)
+    assert config.package("b").test_dir("integration") == repo / "b" / "db_tests"
+    assert config.package("b").layers == ("integration",)  # no tests/ of its own
+
+
+def test_a_root_layer_that_is_not_a_folder_names_the_root(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "unit = 3\n", "")
+
+    with pytest.raises(ToolkitError, match=r"unit in \[tool.toolkit\] of pyproject.toml = 3"):
+        load_config(repo)
+
+
 def test_env_merges_root_and_package_with_the_package_winning(tmp_path: Path) -> None:
     repo = _repo(
         tmp_path,
