@@ -10,7 +10,17 @@ import os
 import textwrap
 from pathlib import Path
 
-__all__ = ["PLANTED", "misses", "module", "pollutes", "remove_shared_folder", "suite", "victim_of"]
+__all__ = [
+    "PLANTED",
+    "cascade",
+    "flip_flop",
+    "misses",
+    "module",
+    "pollutes",
+    "remove_shared_folder",
+    "suite",
+    "victim_of",
+]
 
 PYPROJECT = '[tool.pytest.ini_options]\nmarkers = ["flaky"]\n'
 
@@ -235,6 +245,26 @@ def cascade(root: Path, victims: int = 4) -> tuple[Path, dict]:
         ["tests/test_e_debug.py::test_enables_debug"]
     ]
     return root, expected
+
+
+FLIPS = """
+import pathlib
+
+
+def test_flips():
+    counter = pathlib.Path(__file__).with_name(".flips-executions")
+    executions = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(executions))
+    assert executions % 2 == 0, "fails on every other execution"
+"""
+
+
+def flip_flop(root: Path) -> tuple[Path, dict]:
+    """A test whose outcome changes on every execution, whatever ran before it: it
+    fails in file order and passes alone next, as an order-dependent test would;
+    only runs repeated one after the other show it flips by itself."""
+    suite(root, {"test_a_flips": module(FLIPS, fillers=5, prefix="a")})
+    return root, {}
 
 
 def fixed_tmp_path(root: Path, tests: int = 12) -> tuple[Path, dict]:
