@@ -96,8 +96,9 @@ class Examiner:
         self.say = say
         self.findings: list[Finding] = []
         self.notes: list[Note] = []
-        self.known: list[list[str]] = []  # polluter sets found so far, tried first
-        self._found_for: list[tuple[list[str], str]] = []  # (set, the victim it fails)
+        # Polluter sets found so far, each with the first victim it was found for:
+        # tried first for the others.
+        self._found_for: list[tuple[list[str], str]] = []
         self._share = float("inf")  # the current group's share of the budget ends here
         self._deferred: list[str] = []  # victims whose group used up its share
         self._failed_again: list[tuple[OrderRun, str]] = []  # failed when their run replayed
@@ -310,13 +311,13 @@ class Examiner:
         runs = [cheapest, *(r for r in replayed[:1] if r is not cheapest)]
         victim.alone = False
         for run in runs:
-            if victim.sets or victim.budget_hit:
-                break
             victim.searched_in = run
             victim.complete = True
             self.say(f"{victim.test}: searching its polluters on its own, in the {run.label} run")
-            failing = any(r is run for r in replayed)
+            failing = any(r is run for r in replayed) and not victim.sets
             self._sets_in([victim], run.prefix(victim.test), failing=failing)
+            if victim.sets or victim.budget_hit:
+                break
 
     def _other_runs(self, victims: list[_Victim], run: OrderRun) -> None:
         """Every other run a victim failed in, with the sets found left out."""
@@ -465,7 +466,7 @@ class Examiner:
         for victim in searching:
             known_set = self._known_set(victim, present, hopeless.get(victim.test, []))
             if known_set is not None:
-                victim.sets.append(known_set)
+                self._found(victim, known_set)
                 again.append(victim)
             else:
                 rest.append(victim)
@@ -518,19 +519,16 @@ class Examiner:
 
     def _found(self, victim: _Victim, found: list[str]) -> None:
         victim.sets.append(found)
-        if found not in self.known:
-            self.known.append(found)
-        self._found_for.append((found, victim.test))
+        if all(found != group for group, _ in self._found_for):
+            self._found_for.append((found, victim.test))
 
     def _known_tries(self, victim: str, present: set[str]) -> list[list[str]]:
-        """Sets found for other victims, the latest first, each preceded by itself
-        followed by the victim it was found for (that victim, failing half-way, may
-        be what fails this one)."""
-        tried: list[list[str]] = []
-        for group, other in reversed(self._found_for):
-            if other != victim and other in present:
-                tried.append([*group, other])
-            tried.append(group)
+        """Sets found for other victims, the latest first, then each followed by the
+        victim it was found for (that victim, failing half-way, may be what fails
+        this one)."""
+        latest = list(reversed(self._found_for))
+        tried = [group for group, _ in latest]
+        tried += [[*group, other] for group, other in latest if other != victim]
         unique = list(dict.fromkeys(tuple(group) for group in tried))
         return [list(group) for group in unique if set(group) <= present]
 
@@ -556,17 +554,20 @@ class Examiner:
         self, victim: _Victim, present: set[str], hopeless: list[list[str]] | None = None
     ) -> list[str] | None:
         """A set found for another victim that fails this one too (see
-        :meth:`_known_tries`), made minimal by leaving out one test at a time."""
+        :meth:`_known_tries`); one followed by the victim it was found for is made
+        minimal by leaving out one test at a time (the others were minimal already)."""
+        found = [group for group, _ in self._found_for]
         for group in self._known_tries(victim.test, present):
             if group in victim.sets or group in (hopeless or []):
                 continue
             if any(set(old) <= set(group) for old in victim.sets):
                 continue
             if self._fails_after(group, victim.test):
-                return self._smaller(group, victim.test)
+                return group if group in found else self._smaller(group, victim.test)
         return None
 
     def _smaller(self, group: list[str], victim: str) -> list[str]:
+        """``group`` without each test it does not need to fail ``victim``."""
         for test in group if len(group) > 1 else ():
             rest = [t for t in group if t != test]
             if self._fails_after(rest, victim):
