@@ -3,8 +3,9 @@
 Whole-suite runs may have gone on at once, or under xdist: what they show is a signal,
 not a finding. Each signal is checked in fresh, sequential pytest runs:
 
-1. The run where most of them failed, replayed exactly (what ran in that process, up
-   to the last of them), one process at a time. Victims that fail again are looked
+1. The run where they failed with the fewest tests before them (ties: the one where
+   most of them failed), replayed exactly (what ran in that process, up to the last
+   of them), one process at a time. Victims that fail again are looked
    at further; the others are tried in the next run they failed in, and once every
    such run was replayed in vain, get two more replays: failing in one makes them
    non-deterministic (failed and passed in the same order), never failing again
@@ -29,10 +30,9 @@ not a finding. Each signal is checked in fresh, sequential pytest runs:
    processes: a test whose outcome flips from one execution to the next is reported
    as non-deterministic, never as order-dependent or brittle.
 
-Runs with the fewest tests to search per victim come first, and each group of victims
-gets a share of the budget in proportion to its size, so one hard group cannot starve
-the others; a group that used up its share is searched again at the end, with what is
-left. Past the deadline, victims not yet searched are listed with the command that
+Each group of victims gets an equal share of the budget left, so one hard group cannot
+starve the others; a group that used up its share is searched again at the end, with
+what is left. Past the deadline, victims not yet searched are listed with the command that
 shows them failing.
 """
 
