@@ -3,8 +3,8 @@
 Whole-suite runs may have gone on at once, or under xdist: what they show is a signal,
 not a finding. Each signal is checked in fresh, sequential pytest runs:
 
-1. The run where they failed with the fewest tests before them (ties: the one where
-   most of them failed), replayed exactly (what ran in that process, up to the last
+1. The run where they failed with the fewest tests before them per victim (ties: the
+   one where most of them failed), replayed exactly (what ran in that process, up to the last
    of them), one process at a time. Victims that fail again are looked
    at further; the others are tried in the next run they failed in, and once every
    such run was replayed in vain, get two more replays: failing in one makes them
@@ -68,6 +68,7 @@ class _Victim:
     budget_hit: bool = False
     searched_in: OrderRun | None = None
     alone: bool = False  # to be searched on its own, other victims as candidates
+    cascade: bool = False  # another victim may be its cause: try sets with it
 
     def used(self) -> frozenset[str]:
         return frozenset(test for group in self.sets for test in group)
@@ -102,6 +103,7 @@ class Examiner:
         self._share = float("inf")  # the current group's share of the budget ends here
         self._deferred: list[str] = []  # victims whose group used up its share
         self._failed_again: list[tuple[OrderRun, str]] = []  # failed when their run replayed
+        self._searched: list[tuple[_Victim, list[str]]] = []  # to confirm and report
         self._cache: dict[tuple[str, ...], list[Execution]] = {}
         self._replayed: dict[str, list[OrderRun]] = {}  # runs replayed for each test
         self.victims: dict[str, _Victim] = {}
@@ -166,10 +168,12 @@ class Examiner:
                 for test in group:
                     self._unsearched(self.victims[test], run)
                 continue
-            self._give_share(1, 1 + self._groups_left(pending) + len(self._deferred))
+            # The deferred victims, searched again at the end, count as one more group.
+            self._give_share(1, 1 + self._groups_left(pending) + bool(self._deferred))
             pending |= set(self._examine_group(run, worker, group))
         self._share = float("inf")
         self._search_deferred()
+        self._report_searched()
 
     def _groups_left(self, pending: set[str]) -> int:
         """How many groups the pending victims will be searched in, at most."""
@@ -187,9 +191,9 @@ class Examiner:
 
     def _next_group(self, pending: set[str]) -> tuple[OrderRun, str | None, list[str]]:
         """The run (and xdist worker) where pending tests, not replayed there yet,
-        failed with the fewest tests before the last of them (the cheapest to search
-        first; ties: the most of them). Its failing tests, in run order."""
-        best: tuple[tuple[int, int], OrderRun, str | None, list[str]] | None = None
+        failed with the fewest tests before the last of them per test (the cheapest
+        to search first; ties: the most of them). Its failing tests, in run order."""
+        best: tuple[tuple[float, int], OrderRun, str | None, list[str]] | None = None
         for run in self.runs:
             by_worker: dict[str | None, list[str]] = {}
             for execution in run.executions:
@@ -203,7 +207,7 @@ class Examiner:
                         members.append(execution.test)
             for worker, members in by_worker.items():
                 size = len(run.prefix(members[-1]))
-                key = (size, -len(members))
+                key = (size / len(members), -len(members))
                 if best is None or key < best[0]:
                     best = (key, run, worker, members)
         assert best is not None
@@ -285,7 +289,7 @@ class Examiner:
             flips = self._flips([*candidates, *tests])
             shared = [v for v in victims if any(flips.get(v.test, []))]
             for victim in victims:
-                victim.alone = victim not in shared
+                victim.alone = victim.cascade = victim not in shared
         if shared:
             self.say(f"{len(shared)} test(s) pass alone: searching their polluters together")
             self._sets_in(shared, candidates, failing=True, together=len(victims) > 1)
@@ -340,20 +344,21 @@ class Examiner:
     def _finish(self, victims: list[_Victim], run: OrderRun, *, defer: bool = True) -> None:
         """Report the victims, or, when only their group's share ran out (and
         ``defer``), search them again at the end."""
-        done = []
         for victim in victims:
             if defer and victim.budget_hit and time.monotonic() <= self.deadline:
                 self._deferred.append(victim.test)
             else:
-                done.append(victim)
-        flaky = self._flip_by_themselves([v for v in done if v.sets])
-        for victim in done:
+                self._searched.append((victim, (victim.searched_in or run).prefix(victim.test)))
+
+    def _report_searched(self) -> None:
+        """Every searched victim, once the runs that confirm them (shared by victims
+        of the same set, whatever group they were searched in) are done."""
+        flaky = self._flip_by_themselves([victim for victim, _ in self._searched if victim.sets])
+        for victim, prefix in self._searched:
             if victim.test in flaky:
                 self._non_deterministic(victim, "failed and passed after the same tests")
             else:
-                self._report_order_dependent(
-                    victim, (victim.searched_in or run).prefix(victim.test)
-                )
+                self._report_order_dependent(victim, prefix)
 
     def _search_deferred(self) -> None:
         """Victims whose group used up its share, cheapest first, each with a fair
@@ -486,7 +491,8 @@ class Examiner:
             if last is not None and self._fails_after([candidates[last]], victim.test):
                 found = [candidates[last]]
             elif together and not victim.sets:
-                victim.alone = True  # the shared probes ran the others too: on its own
+                # The shared probes ran the others too: on its own.
+                victim.alone = victim.cascade = True
                 continue
             else:
                 found = self._search(victim, candidates).minimal_set(candidates, last)
@@ -509,26 +515,29 @@ class Examiner:
             if last is not None and not victim.sets:
                 by_last.setdefault(last, []).append(victim)
         for last, members in by_last.items():
-            if len(members) < 2:
-                continue
+            if len(members) < 3:
+                continue  # confirming each costs no more
             # Reversed: a victim that fails the ones after it in the probes now runs last.
             flips = self._flips([candidates[last], *(v.test for v in reversed(members))])
             for victim in members:
                 if not any(flips.get(victim.test, [])):
-                    victim.alone = True
+                    victim.alone = victim.cascade = True
 
     def _found(self, victim: _Victim, found: list[str]) -> None:
         victim.sets.append(found)
         if all(found != group for group, _ in self._found_for):
             self._found_for.append((found, victim.test))
 
-    def _known_tries(self, victim: str, present: set[str]) -> list[list[str]]:
-        """Sets found for other victims, the latest first, then each followed by the
-        victim it was found for (that victim, failing half-way, may be what fails
-        this one)."""
+    def _known_tries(
+        self, victim: str, present: set[str], *, cascade: bool = False
+    ) -> list[list[str]]:
+        """Sets found for other victims, the latest first; with ``cascade``, then each
+        followed by the victim it was found for (that victim, failing half-way, may
+        be what fails this one)."""
         latest = list(reversed(self._found_for))
         tried = [group for group, _ in latest]
-        tried += [[*group, other] for group, other in latest if other != victim]
+        if cascade:
+            tried += [[*group, other] for group, other in latest if other != victim]
         unique = list(dict.fromkeys(tuple(group) for group in tried))
         return [list(group) for group in unique if set(group) <= present]
 
@@ -557,7 +566,7 @@ class Examiner:
         :meth:`_known_tries`); one followed by the victim it was found for is made
         minimal by leaving out one test at a time (the others were minimal already)."""
         found = [group for group, _ in self._found_for]
-        for group in self._known_tries(victim.test, present):
+        for group in self._known_tries(victim.test, present, cascade=victim.cascade):
             if group in victim.sets or group in (hopeless or []):
                 continue
             if any(set(old) <= set(group) for old in victim.sets):
