@@ -19,7 +19,9 @@ same plugins.
 The two suites with many victims come from the project's planted suites
 (``tests/integration/isolation/suites.py``): ``one_polluter_eight_victims`` (one test
 warms a module-level cache; eight tests in four modules assume it cold; 21 tests) and
-``three_causes`` (the full-stack template's shape: 60 tests, 13 victims of 3 causes).
+``three_causes`` (the full-stack template's shape: 60 tests, 13 victims of 3 causes),
+and ``cascade`` (a test that, failing after another, fails four login tests, whose
+polluter set is both; and a pair only the reverse order shows: 6 victims, 21 tests).
 detect-test-pollution is told each victim in turn (one command per victim, runs and
 time summed); the engine is run once and must find the victims itself. A row says
 how many victims each tool named with the right polluter.
@@ -58,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import Sample, heading, render_table, stats_cells
 
-from tests.integration.isolation.suites import one_polluter_eight_victims, three_causes
+from tests.integration.isolation.suites import cascade, one_polluter_eight_victims, three_causes
 from toolkit.isolation import analyse
 
 REPO = Path(__file__).resolve().parent.parent
@@ -223,6 +225,7 @@ def _many_victims(python: Path, scratch: Path, counter: Path, options) -> None:
     shapes = {
         "one polluter, eight victims (21 tests)": one_polluter_eight_victims,
         "13 victims of 3 causes (60 tests)": three_causes,
+        "cascade: one victim fails the others, one simple pair (21 tests)": cascade,
     }
     for title, build in shapes.items():
         suite, expected = build(scratch / title.split(" ")[0].replace(",", ""))

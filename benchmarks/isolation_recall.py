@@ -3,8 +3,9 @@
 The planted suites (``tests/integration/isolation/suites.py``: a cwd leak with many
 early polluters, an environment variable set in ``setUpClass`` with a cleaning class
 between, a module-level registry with two independent polluters per victim, one
-polluter with eight victims, and a trap of order-independent tests sharing a fixed
-/tmp path) are each analysed with ``--seeds`` base seeds, with the session's defaults
+polluter with eight victims, a cascade where one victim fails the others beside a
+pair only the reverse order shows, and a trap of order-independent tests sharing a
+fixed /tmp path) are each analysed with ``--seeds`` base seeds, with the session's defaults
 (two orders at a time, each with its own TMPDIR and HOME) and with ``-n 2``. A seed
 counts as right when every victim is found with every planted polluter set, the
 search says it is complete, and nothing else is reported (zero findings on the trap).
@@ -15,7 +16,8 @@ The test suite runs the same check on two seeds per suite
     python benchmarks/isolation_recall.py [--seeds 20] [--base 1] [--suite NAME ...]
         [--mode default|xdist ...] [--python PATH]
 
-Each analysis is 15 to 45 pytest runs; the whole sweep takes about an hour on two cores.
+Each analysis is 12 to 45 pytest runs (one to four minutes on a busy two-core
+machine); the whole sweep of 20 seeds takes several hours there.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ The engine (:mod:`toolkit.isolation`, standard library only, so the host may imp
 it) runs the suite in file order and in ``isolation_orders`` random orders, then
 explains every test whose outcome depends on the run: order-dependent (with its
 polluters), brittle (with its state-setters), non-deterministic (marked flaky or
-not), and tests that leave rows in the package's database. This module gives it the
-package's environment, database and seed, logs its progress, writes
-``reports/isolation.json`` and fails the session on any finding.
+not), and tests that leave rows added, removed or changed in the package's database.
+This module gives it the package's environment, database and seed, logs its
+progress, writes ``reports/isolation.json`` and fails the session on any finding.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _verdict(package: Package, report: Report) -> str:
         )
         parts.append(f"{ordered} test(s) fail only in some orders ({breakdown})")
     if by_kind["database-leak"]:
-        parts.append(f"{len(by_kind['database-leak'])} test(s) leave rows in the database")
+        parts.append(f"{len(by_kind['database-leak'])} test(s) leave the database changed")
     return (
         f"{package.name}: "
         + "; ".join(parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.isolation._reportlog import Execution
+from toolkit.isolation._reportlog import Execution, describe_leak
 
 __all__ = ["KINDS", "Finding", "Note", "OrderRun", "Report"]
 
@@ -95,8 +95,7 @@ class Finding:
         if self.kind == "brittle":
             return "passes after " + " + ".join(self.state_setters or ["?"])
         if self.kind == "database-leak":
-            tables = self.details.get("tables", {})
-            return ", ".join(f"{table} {delta:+d} rows" for table, delta in tables.items())
+            return "changed " + describe_leak(self.details.get("tables", {}))
         return "marked flaky" if self.details.get("marked_flaky") else "not marked flaky"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Execution", "read_executions"]
+__all__ = ["Execution", "describe_leak", "read_executions"]
 
 _POSITION = "isolation_position"  # toolkit.testing.order.POSITION (not imported: no pytest here)
 _LEAK = "isolation_leak"  # toolkit.testing.leaks.LEAK
@@ -39,6 +39,18 @@ class Execution:
     @property
     def passed(self) -> bool:
         return self.outcome == "passed"
+
+
+def describe_leak(tables: dict[str, int]) -> str:
+    """The tables a test left changed, in words: the change in their row count when it
+    has one, else that rows changed (an update or a replaced row keeps the count)."""
+
+    def one(table: str, delta: int) -> str:
+        if delta == 0:
+            return f"{table} (rows changed)"
+        return f"{table} ({delta:+d} row{'' if abs(delta) == 1 else 's'})"
+
+    return ", ".join(one(table, delta) for table, delta in tables.items())
 
 
 def _properties(entry: dict[str, Any]) -> dict[str, Any]:

@@ -15,10 +15,13 @@ included), from the start of the session; once the toolkit's ``database_url`` fi
 makes the package's own database, that one is watched instead. It needs psycopg in the
 package's environment; without it (or when the database does not answer) the run goes
 on unwatched and the reason is written to the ``--isolation-info`` file, where the
-engine reads it. Under xdist, workers share ``DATABASE_URL``'s database, so a worker
-could blame its test for another worker's rows: there only the fixture's per-worker
-databases are watched. ``--isolation-leaks=fail`` turns a leak into a teardown error
-naming the tables: the one-line reproduction of a finding.
+engine reads it. Under xdist, a worker watches ``DATABASE_URL`` only when it is the
+worker's own (the sessions give each worker ``<database>_gw<N>``, cloned from the
+package's template); a ``DATABASE_URL`` all workers share would let a worker blame its
+test for another worker's rows, so there only the fixture's per-worker databases are
+watched. ``--isolation-leaks=fail`` turns a leak into a teardown error naming the
+tables: the one-line reproduction of a finding. A table whose rows changed but not
+their number (an update) is named as changed, without a count.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from toolkit.isolation._reportlog import describe_leak
+from toolkit.variables import TEMPLATE
 
 __all__ = ["LEAK"]
 
@@ -127,9 +133,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     url = os.environ.get("DATABASE_URL")
     if not url:
         return
-    if os.environ.get("PYTEST_XDIST_WORKER") or getattr(
-        session.config.option, "numprocesses", None
-    ):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and TEMPLATE in os.environ:
+        # The toolkit's plugin gave this worker a database of its own, before conftests.
+        _watch.start(url, f"DATABASE_URL (worker {worker}'s own database)")
+        return
+    if worker or getattr(session.config.option, "numprocesses", None):
         _watch.status = (
             "only the database_url fixture's databases: xdist workers share DATABASE_URL's"
         )
@@ -170,5 +179,7 @@ def _isolation_leak_watch(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     request.node.user_properties.append((LEAK, changed))
     if request.config.getoption("isolation_leaks") == "fail":
-        tables = ", ".join(f"{table} ({delta:+d} rows)" for table, delta in changed.items())
-        pytest.fail(f"isolation: this test left rows behind in {tables}", pytrace=False)
+        pytest.fail(
+            f"isolation: this test left the database changed: {describe_leak(changed)}",
+            pytrace=False,
+        )

@@ -10,7 +10,17 @@ import os
 import textwrap
 from pathlib import Path
 
-__all__ = ["PLANTED", "misses", "module", "pollutes", "remove_shared_folder", "suite", "victim_of"]
+__all__ = [
+    "PLANTED",
+    "cascade",
+    "flip_flop",
+    "misses",
+    "module",
+    "pollutes",
+    "remove_shared_folder",
+    "suite",
+    "victim_of",
+]
 
 PYPROJECT = '[tool.pytest.ini_options]\nmarkers = ["flaky"]\n'
 
@@ -187,6 +197,76 @@ def one_polluter_eight_victims(root: Path, victims: int = 8) -> tuple[Path, dict
     return root, expected
 
 
+CHANGES_PASSWORD = """
+def test_update_password_me():
+    state.account["password"] = "new"
+    # Fails once another test changed the e-mail: the password is never changed back.
+    assert state.account["email"] == "admin"
+    state.account["password"] = "old"
+"""
+
+
+def cascade(root: Path, victims: int = 4) -> tuple[Path, dict]:
+    """One victim is the others' polluter, as on the FastAPI full-stack template: a test
+    changes the account's e-mail; the password test fails after it and, failing
+    half-way, leaves the password changed; the login tests then fail (their polluter
+    set is both). Apart from them, a simple pair: a late test turns a flag on that an
+    early test expects off, so only orders that put it first (the reverse) fail it."""
+    logins = [
+        f"def test_login_{index}():\n    assert state.account['password'] == 'old'\n"
+        for index in range(victims)
+    ]
+    suite(
+        root,
+        {
+            "test_a_defaults": module(
+                victim_of("debug_is_off", "'debug' in state.flags"), fillers=3, prefix="a"
+            ),
+            "test_b_profile": module(
+                "def test_update_email_me():\n    state.account['email'] = 'changed'\n",
+                fillers=3,
+                prefix="b",
+            ),
+            "test_c_password": module(CHANGES_PASSWORD, fillers=3, prefix="c"),
+            "test_d_login": module(*logins, fillers=2, prefix="d"),
+            "test_e_debug": module(pollutes("enables_debug", "debug"), fillers=2, prefix="e"),
+        },
+    )
+    (root / "tests" / "state.py").write_text(
+        "flags = set()\naccount = {'email': 'admin', 'password': 'old'}\n"
+    )
+    email = "tests/test_b_profile.py::test_update_email_me"
+    password = "tests/test_c_password.py::test_update_password_me"
+    expected = {password: [[email]]}
+    expected.update(
+        {f"tests/test_d_login.py::test_login_{i}": [[email, password]] for i in range(victims)}
+    )
+    expected["tests/test_a_defaults.py::test_debug_is_off"] = [
+        ["tests/test_e_debug.py::test_enables_debug"]
+    ]
+    return root, expected
+
+
+FLIPS = """
+import pathlib
+
+
+def test_flips():
+    counter = pathlib.Path(__file__).with_name(".flips-executions")
+    executions = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(executions))
+    assert executions % 2 == 0, "fails on every other execution"
+"""
+
+
+def flip_flop(root: Path) -> tuple[Path, dict]:
+    """A test whose outcome changes on every execution, whatever ran before it: it
+    fails in file order and passes alone next, as an order-dependent test would;
+    only runs repeated one after the other show it flips by itself."""
+    suite(root, {"test_a_flips": module(FLIPS, fillers=5, prefix="a")})
+    return root, {}
+
+
 def fixed_tmp_path(root: Path, tests: int = 12) -> tuple[Path, dict]:
     """Order-independent tests that all write, wait for and read back one fixed path
     under /tmp: one process at a time they always pass; two at once (concurrent
@@ -253,6 +333,7 @@ PLANTED = {
     "env-in-setupclass": env_in_setupclass,
     "registry": registry,
     "one-polluter-eight-victims": one_polluter_eight_victims,
+    "cascade": cascade,
     "fixed-tmp-path": fixed_tmp_path,
 }
 

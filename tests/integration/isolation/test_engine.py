@@ -65,9 +65,10 @@ def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisecti
     assert finding.details["search_complete"] is True
     # detect-test-pollution needs ceil(log2(255)) + 3 = 11 runs, and the victim's name;
     # past the orders that find the victim, the engine needs the replay, the victim
-    # alone, two probes, the reproduction, and one check per other run it failed in.
+    # alone, two probes, the reproduction, one check per other run it failed in, and
+    # the reproduction twice more before it is reported.
     failing_runs = sum(run.outcome(finding.test) == "failed" for run in report.runs)
-    assert report.pytest_runs - len(report.runs) <= 5 + failing_runs - 1
+    assert report.pytest_runs - len(report.runs) <= 7 + failing_runs - 1
     assert report.pytest_runs - len(report.runs) < 11
     assert _shows_failure(finding.reproduce, "tests/test_m12.py::test_planted_victim")
 

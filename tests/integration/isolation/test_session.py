@@ -151,7 +151,7 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     )
     assert findings["database-leak"]["tables"] == {"public.notes": 1}
     assert (
-        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave rows in the database"
+        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave the database changed"
         in result.stderr
     )
     assert "isolation(notes): order 1/5: file order" in result.stderr

@@ -9,7 +9,9 @@ come back one process at a time).
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
+from toolkit.isolation import _examine as examine_module
 from toolkit.isolation._examine import Examiner
 from toolkit.isolation._report import OrderRun
 from toolkit.isolation._reportlog import Execution
@@ -118,9 +120,10 @@ def test_victims_of_one_polluter_are_searched_together() -> None:
     )
 
     assert _order_dependent(examiner) == {victim: [["t05"]] for victim in victims}
-    # the replay, 8 alone, one shared probe for all, 8 confirmations, one check
-    # without t05; searched one by one, each victim would cost about five.
-    assert runner.runs == 19
+    # the replay, 8 alone, one shared probe for all, one run of t05 and all of them,
+    # 8 confirmations, one check without t05, two fresh runs of t05 and all of them
+    # before the report; searched one by one, each victim would cost about five.
+    assert runner.runs == 22
 
 
 def test_polluter_found_for_one_victim_is_tried_first_for_the_next() -> None:
@@ -187,3 +190,103 @@ def test_victim_not_failing_again_in_one_run_is_tried_in_the_next_it_failed_in()
         ("unconfirmed", "t11"),
         ("unconfirmed", "t12"),
     ]
+
+
+class CascadeRunner(FakeRunner):
+    """``spreads``: tests that pollute only when they fail (they stop half-way and
+    leave their state changed), as a password test that never changes it back."""
+
+    def __init__(self, causes: dict[str, list[set[str]]], spreads: set[str], clock: list[float]):
+        super().__init__(causes)
+        self.spreads = spreads
+        self.clock = clock
+
+    def explicit(self, order: list[str]) -> list[Execution]:
+        self.clock[0] += 10.0  # each run takes ten seconds
+        executions = super().explicit(order)
+        ran: set[str] = set()
+        for execution in executions:
+            execution.outcome = (
+                "failed"
+                if any(group <= ran for group in self.causes.get(execution.test, []))
+                else "passed"
+            )
+            if execution.test not in self.spreads or execution.failed:
+                ran.add(execution.test)
+        return executions
+
+
+def _template(monkeypatch) -> tuple[CascadeRunner, list[OrderRun], list[float], list[str]]:
+    """The full-stack template's shape: 60 tests; t05 changes the account's e-mail,
+    t20 (the password test) then fails and leaves the password changed, and twelve
+    login tests after it fail; apart from them t08 fails after t57, which only the
+    reverse order runs first."""
+    clock = [0.0]
+    monkeypatch.setattr(examine_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    tests = [f"t{index:02d}" for index in range(60)]
+    logins = ["t30", "t31", "t33", "t35", "t40", "t41", "t44", "t47", "t50", "t52", "t55", "t58"]
+    causes = {"t20": [{"t05"}], "t08": [{"t57"}], **{login: [{"t20"}] for login in logins}}
+    runner = CascadeRunner(causes, {"t20"}, clock)
+    runs = [
+        _run(tests, {"t20", *logins}),
+        _run(tests[::-1], {"t08"}, None, "reverse"),
+    ]
+    return runner, runs, clock, logins
+
+
+def test_victim_that_fails_the_others_of_its_run_is_found_with_them(monkeypatch) -> None:
+    runner, runs, clock, logins = _template(monkeypatch)
+
+    examiner = _examine(runner, runs, deadline=clock[0] + 10_000)
+
+    assert _order_dependent(examiner) == {
+        "t08": [["t57"]],
+        "t20": [["t05"]],
+        **{login: [["t05", "t20"]] for login in logins},
+    }
+    assert all(finding.details["search_complete"] for finding in examiner.findings)
+    # The shared search that assumed the logins fail after t05 took 195 runs.
+    assert runner.runs <= 60
+
+
+def test_victims_of_one_run_cannot_use_up_the_budget_of_the_others(monkeypatch) -> None:
+    # Thirty runs' worth of budget: the simple victim of the reverse order gets its
+    # share before the login tests, which take four runs each, use it up.
+    runner, runs, clock, logins = _template(monkeypatch)
+
+    examiner = _examine(runner, runs, deadline=clock[0] + 300)
+
+    found = _order_dependent(examiner)
+    assert found["t08"] == [["t57"]]
+    assert found["t20"] == [["t05"]]
+    unsearched = {note.test for note in examiner.notes if note.kind == "unsearched"}
+    assert unsearched | set(found) == {"t08", "t20", *logins}
+    assert all(note.command.startswith("pytest --order") for note in examiner.notes)
+
+
+class FlipFlopRunner(FakeRunner):
+    """``flipper`` fails on every other execution, whatever ran before it."""
+
+    def __init__(self, flipper: str):
+        super().__init__({})
+        self.flipper = flipper
+        self.executions = 0
+
+    def explicit(self, order: list[str]) -> list[Execution]:
+        executions = super().explicit(order)
+        for execution in executions:
+            if execution.test == self.flipper:
+                self.executions += 1
+                execution.outcome = "failed" if self.executions % 2 else "passed"
+        return executions
+
+
+def test_test_that_flips_on_every_execution_is_non_deterministic_not_order_dependent() -> None:
+    for first in (0, 1):  # its first execution in the examination fails, or passes
+        runner = FlipFlopRunner("t20")
+        runner.executions = first
+        runs = [_run(TESTS, {"t20"}), _run(TESTS[::-1], set(), None, "reverse")]
+
+        examiner = _examine(runner, runs)
+
+        assert [(f.kind, f.test) for f in examiner.findings] == [("non-deterministic", "t20")]

@@ -193,3 +193,17 @@ def test_xdist_is_recognised_in_every_spelling_the_sessions_pass_on() -> None:
     for args in (["-n", "2"], ["-n2"], ["--numprocesses=auto"], ["--dist", "loadfile", "-n", "2"]):
         assert uses_xdist(args), args
     assert not uses_xdist(["-x", "-k", "name"])
+
+
+def test_leak_is_told_by_its_row_count_change_or_as_changed_rows_when_the_count_holds() -> None:
+    finding = Finding(
+        "database-leak",
+        "t::x",
+        None,
+        "cd . && pytest t::x",
+        details={"tables": {"public.notes": 0, "public.tags": 2, "public.users": -1}},
+    )
+
+    assert finding.cause() == (
+        "changed public.notes (rows changed), public.tags (+2 rows), public.users (-1 row)"
+    )
