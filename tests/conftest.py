@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,12 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["pytester"]
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # Started in the background by a non-interactive shell (``cmd &``, nohup): every
+    # child would inherit an ignored Ctrl-C, and the tests that press it would test
+    # nothing but that. A terminal's Ctrl-C is what they are about.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _ENV_PREFIXES = ("TOOLKIT_", "PG")
 _ENV_NAMES = ("DATABASE_URL", "DOCKER_HOST")
