@@ -319,7 +319,8 @@ def _load_package(
     if not isinstance(name, str) or not name:
         raise ToolkitError(f"{where} has no [project] name", "add one: every package needs a name")
     options = _table(data, "tool.toolkit", where)
-    _check_keys(options, _PACKAGE_KEYS, f"[tool.toolkit] of {where}")
+    known = _PACKAGE_KEYS | _ROOT_KEYS if path == root else _PACKAGE_KEYS
+    _check_keys(options, known, f"[tool.toolkit] of {where}")
     coverage_report = _table(data, "tool.coverage.report", where)
     if "fail_under" in coverage_report:
         fail_under = _threshold(
@@ -370,9 +371,11 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     root = Path(root).resolve()
     data = _read_toml(root / "pyproject.toml")
     options = _table(data, "tool.toolkit", "pyproject.toml")
-    _check_keys(options, _ROOT_KEYS, "[tool.toolkit] of pyproject.toml")
+    # A root that is also a package (a one-package repository) holds both kinds.
+    _check_keys(options, _ROOT_KEYS | _PACKAGE_KEYS, "[tool.toolkit] of pyproject.toml")
     workspace = _table(data, "tool.uv", "pyproject.toml").get("workspace")
-    globs, excluded = _package_globs(options, workspace, root)
+    root_is_project = bool(_table(data, "project", "pyproject.toml"))
+    globs, excluded = _package_globs(options, workspace, root, root_is_project)
     fail_under = _threshold(
         options.get("fail_under", DEFAULT_FAIL_UNDER), "fail_under in [tool.toolkit]"
     )
@@ -398,6 +401,13 @@ def load_config(root: Path | str = ".") -> RepoConfig:
                 "fix the glob or remove it",
             )
         folders.extend(match for match in matches if match not in folders)
+    misplaced = sorted(set(options) & (_PACKAGE_KEYS - _ROOT_KEYS - _SHARED_KEYS))
+    if misplaced and root not in folders:
+        raise ToolkitError(
+            f"{misplaced[0]} in [tool.toolkit] of pyproject.toml is a package's setting "
+            "and the root is not one of the packages",
+            "move it to the [tool.toolkit] of the package's own pyproject.toml",
+        )
     defaults = _shared_options(options, "pyproject.toml")
     packages = [_load_package(folder, root, fail_under, defaults) for folder in folders]
     _check_unique(packages, root)
@@ -420,12 +430,13 @@ def load_config(root: Path | str = ".") -> RepoConfig:
 
 
 def _package_globs(
-    options: dict[str, Any], workspace: Any, root: Path
+    options: dict[str, Any], workspace: Any, root: Path, root_is_project: bool
 ) -> tuple[list[tuple[str, str]], set[Path]]:
     """The package globs, each with where it was written, and the folders excluded.
 
     ``[tool.toolkit] packages`` wins; without it, a uv workspace's ``members`` (minus
-    its ``exclude``) are the packages.
+    its ``exclude``) are the packages; without either, a root with a ``[project]`` is
+    the repository's one package.
     """
     if "packages" in options:
         where = "packages in [tool.toolkit]"
@@ -437,6 +448,8 @@ def _package_globs(
         exclude = _string_list(exclude, "exclude in [tool.uv.workspace]") if exclude else []
         excluded = {Path(match) for pattern in exclude for match in glob.glob(str(root / pattern))}
         return [(pattern, where) for pattern in members], excluded
+    if root_is_project:
+        return [(".", "the root's [project] (no packages named)")], set()
     raise ToolkitError(
         "pyproject.toml names no packages",
         'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',

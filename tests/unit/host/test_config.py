@@ -98,7 +98,12 @@ def test_names_are_compared_normalized() -> None:
 @pytest.mark.parametrize(
     ("root_toml", "fragment"),
     [
-        pytest.param("[project]\nname = 'x'\n", "names no packages", id="no-table"),
+        pytest.param("[tool.ruff]\nline-length = 99\n", "names no packages", id="no-table"),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nsetup = ["make db"]\n',
+            "setup in [tool.toolkit] of pyproject.toml is a package's setting",
+            id="package-setting-at-a-root-that-is-no-package",
+        ),
         pytest.param("[tool.toolkit]\nfail_under = 80\n", "names no packages", id="no-packages"),
         pytest.param(
             '[tool.toolkit]\npackages = ["p"]\nconstraints = "nope.txt"\n',
@@ -274,6 +279,27 @@ def test_a_root_layer_that_is_not_a_folder_names_the_root(tmp_path: Path) -> Non
 
     with pytest.raises(ToolkitError, match=r"unit in \[tool.toolkit\] of pyproject.toml = 3"):
         load_config(repo)
+
+
+def test_a_root_with_a_project_and_no_packages_is_the_one_package(tmp_path: Path) -> None:
+    """A one-package repository adopts with its own pyproject, root and package keys in
+    one table."""
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": _package(
+                "solo", '[tool.toolkit]\nfail_under = 70\nunit = "tests"\nrandom_order = false'
+            ),
+            "tests/test_solo.py": "",
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    (package,) = config.packages
+    assert (package.name, package.path) == ("solo", tmp_path.resolve())
+    assert package.layers == ("unit",) and not package.random_order
+    assert package.fail_under == 70
 
 
 def test_env_merges_root_and_package_with_the_package_winning(tmp_path: Path) -> None:
