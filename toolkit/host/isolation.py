@@ -85,7 +85,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     seed = run.seed()
     name = f"isolation({package.name})"
     session.log(
-        f"{name}: file order, its reverse, then {config.isolation_orders} random orders "
+        f"{name}: file order, its reverse, an interleaved order, then "
+        f"{config.isolation_orders} random orders "
         f"from seed {seed} (replay: TOOLKIT_SEED={seed}); "
         f"pytest output in {work_dir.relative_to(config.root)}"
     )

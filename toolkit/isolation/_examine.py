@@ -114,10 +114,7 @@ class Examiner:
         """An explicit run, one process, nothing else running (cached unless ``fresh``)."""
         key = tuple(order)
         if fresh or key not in self._cache:
-            self.say(
-                f"explicit run of {len(order)} test executions ({self.runner.runs + 1} pytest "
-                "runs so far)"
-            )
+            self.say(f"search run {self.runner.runs + 1}: {len(order)} tests in a set order")
             self._cache[key] = self.runner.explicit(order)
         return self._cache[key]
 

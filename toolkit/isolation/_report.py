@@ -143,9 +143,8 @@ class Report:
             "runs": [run.as_json() for run in self.runs],
             "findings": [finding.as_json() for finding in self.findings],
         }
-        for kind in ("fails alone", "unconfirmed", "unsearched"):
-            if self.noted(kind):
-                document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
+        for kind in ("fails alone", "unconfirmed", "unsearched"):  # present, even empty
+            document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
         return document
 
     def summary(self) -> list[str]:

@@ -141,12 +141,13 @@ def test_report_json_lists_failing_tests_that_are_not_findings() -> None:
             {"test": "t::c", "reason": "fails alone", "command": "cd . && pytest t::c"}
         ],
         "unconfirmed": [{"test": "t::d", "reason": "failed once", "command": "cd . && pytest"}],
+        "unsearched": [],
     }
     assert report.always_failing == ["t::c"]
     assert report.summary()[0].startswith("1 test(s) fail(s) even alone")
 
 
-def test_report_json_has_runs_and_findings_only() -> None:
+def test_report_json_lists_every_kind_of_note_even_when_empty() -> None:
     runs = [
         OrderRun(None, [Execution("t::a"), Execution("t::b", outcome="failed")]),
         OrderRun(4, []),
@@ -177,6 +178,9 @@ def test_report_json_has_runs_and_findings_only() -> None:
                 "polluter_sets": [["t::a"]],
             }
         ],
+        "fails_alone": [],
+        "unconfirmed": [],
+        "unsearched": [],
     }
 
 
