@@ -133,7 +133,8 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
     package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
     findings = {finding["kind"]: finding for finding in package["findings"]}
     assert result.returncode != 0
-    assert set(package) == {"runs", "findings"}
+    assert set(package) == {"runs", "findings", "fails_alone", "unconfirmed", "unsearched"}
+    assert package["fails_alone"] == package["unconfirmed"] == package["unsearched"] == []
     assert [(run["order"], run["seed"]) for run in package["runs"]] == [
         ("file", None),
         ("reverse", None),
