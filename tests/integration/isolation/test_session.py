@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,10 +106,19 @@ def _repo(root: Path) -> Path:
     return root
 
 
-def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: Path) -> None:
+@pytest.fixture
+def runtime() -> Iterator[Path]:
+    """The servers' runtime folder: short (socket paths), and removed even on failure."""
+    folder = Path(tempfile.mkdtemp(prefix="toolkit-isolation-run-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
+    tmp_path: Path, runtime: Path
+) -> None:
     repo = _repo(tmp_path / "repo")
-    runtime = Path(tempfile.mkdtemp(prefix="toolkit-isolation-run-"))
-    runtime.chmod(0o755)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -164,4 +174,3 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(tmp_path: P
         and "FAILED tests/unit/test_a_memory.py::test_starts_empty" in replay.stdout
     )
     assert leftovers(runtime) == []
-    shutil.rmtree(runtime, ignore_errors=True)
