@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,13 @@ def toolkit_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder of our own outside pytest's private ones, reachable by the server's user
+    (short enough for socket paths); removed after the test, even when it fails."""
+    path = Path(tempfile.mkdtemp(prefix="toolkit-test-open-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,12 +104,9 @@ def _repo(root: Path) -> Path:
 
 
 @pytest.fixture
-def runtime() -> Iterator[Path]:
-    """The servers' runtime folder: short (socket paths), and removed even on failure."""
-    folder = Path(tempfile.mkdtemp(prefix="toolkit-isolation-run-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def runtime(open_folder: Path) -> Path:
+    """The servers' files go here, where leftovers can be counted."""
+    return open_folder
 
 
 def test_isolation_session_names_the_polluter_and_the_leak_and_fails(

@@ -12,10 +12,8 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -87,15 +85,6 @@ def test_other_user_gets_no_way_in_without_the_password(runtime_dir: Path) -> No
 
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout) == {"tcp": "sasl", "socket": "PermissionError"}
-
-
-@pytest.fixture
-def open_folder() -> Iterator[Path]:
-    """A root-owned folder other accounts can reach (pytest's own are private)."""
-    path = Path(tempfile.mkdtemp(prefix="toolkit-hostile-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _server_account() -> pwd.struct_passwd:

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -292,12 +289,9 @@ def app_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def runtime() -> Iterator[Path]:
-    """A folder of our own for the servers' files, reachable by the server's user."""
-    folder = Path(tempfile.mkdtemp(prefix="toolkit-app-run-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def runtime(open_folder: Path) -> Path:
+    """The servers' files go here, where leftovers can be counted."""
+    return open_folder
 
 
 def _junit_databases(repo: Path) -> set[str]:
