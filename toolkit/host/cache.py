@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import toolkit
 from toolkit import variables
 from toolkit.errors import ToolkitError
-from toolkit.host import environment, reports
+from toolkit.host import environment
 from toolkit.host.run import NO_CACHE_OPTION, pytest_args
 from toolkit.host.shards import DURATIONS_FILE
 from toolkit.postgres._paths import owned_folder
@@ -54,7 +54,7 @@ from toolkit.postgres._paths import owned_folder
 if TYPE_CHECKING:
     import nox
 
-    from toolkit.host.config import Package, RepoConfig
+    from toolkit.host.config import Package
     from toolkit.host.run import Run
     from toolkit.host.shards import Shard
 
@@ -69,8 +69,6 @@ __all__ = [
     "folder",
     "lookup",
     "package_digest",
-    "reports_current",
-    "reports_made",
 ]
 
 SWITCH = "TOOLKIT_CACHE"
@@ -84,8 +82,6 @@ _OFF = ("0", "false", "no", "off")
 _JUNIT = "junit.xml"
 _COVERAGE = "data.coverage"
 _ENTRY = "entry.json"
-#: Beside a package's coverage reports: what they were combined from.
-_COMBINED_FROM = ".coverage-combined-from"
 #: Folders no result depends on: tools' caches and environments, and the toolkit's own.
 _TOOL_FOLDERS = frozenset(
     {
@@ -333,39 +329,6 @@ def _prune(cache: Path, keep: int = KEEP) -> None:
         entries.append((used, path))
     for _, path in sorted(entries, reverse=True)[keep:]:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _combined_from(config: RepoConfig, package: Package, parts: list[Path]) -> str:
-    digest = hashlib.sha256(_toolkit_identity().encode())
-    digest.update(package_digest(package.path, config.root).encode())
-    for part in parts:
-        digest.update(part.name.encode() + b"\0" + hashlib.sha256(part.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def reports_current(
-    session: nox.Session, config: RepoConfig, package: Package, parts: list[Path]
-) -> bool:
-    """Whether the package's coverage reports were combined from these very data files
-    (byte for byte, as a replay leaves them) and the same sources: combining again would
-    write the same reports, and costs an interpreter with coverage."""
-    if not enabled(session):
-        return False
-    folder = reports.package_dir(config, package)
-    outputs = (".coverage", "coverage.json", "coverage.xml", "htmlcov/index.html")
-    if not all((folder / name).is_file() for name in outputs):
-        return False
-    try:
-        recorded = (folder / _COMBINED_FROM).read_text()
-    except OSError:
-        return False
-    return recorded == _combined_from(config, package, parts)
-
-
-def reports_made(config: RepoConfig, package: Package, parts: list[Path]) -> None:
-    """Note which data files the package's coverage reports were just combined from."""
-    stamp = reports.package_dir(config, package) / _COMBINED_FROM
-    stamp.write_text(_combined_from(config, package, parts))
 
 
 def lookup(

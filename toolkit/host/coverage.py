@@ -13,7 +13,7 @@ import shutil
 from typing import TYPE_CHECKING
 
 from toolkit.coverage_inputs import INPUTS_FILE, reports_current
-from toolkit.host import cache, environment, reports
+from toolkit.host import environment, reports
 from toolkit.host.config import Package
 from toolkit.host.run import Run
 
@@ -42,13 +42,10 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
             f"run nox -s unit or nox -s integration first"
         )
     if reports_current(folder, data, package.path / "pyproject.toml"):
-        # The layer's pytest run combined and reported these very data files.
-        session.log(f"{package.name}: reports written by the layer run, from the same data")
-    elif cache.reports_current(session, config, package, data):
-        session.log(f"{package.name}: coverage reports already combined from the same data")
+        # A layer's pytest run, or an earlier coverage session, reported these very data.
+        session.log(f"{package.name}: reports already written from the same data")
     else:
         _combine(session, run, package, python, data)
-        cache.reports_made(config, package, data)
     totals = json.loads((folder / "coverage.json").read_text())["totals"]
     percent = float(totals["percent_covered"])
     layers = [path.stem for path in data]

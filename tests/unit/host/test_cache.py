@@ -405,32 +405,3 @@ def test_the_cache_folder_can_be_moved(
     monkeypatch.setenv("TOOLKIT_RESULT_CACHE_DIR", str(tmp_path / "ci-cache" / "results"))
 
     assert _slot(repo).cache == tmp_path / "ci-cache" / "results"
-
-
-def test_coverage_reports_are_reused_only_for_the_very_same_data(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from toolkit.host import reports
-
-    config = load_config(repo)
-    api = config.package("api")
-    folder = reports.package_dir(config, api)
-    for name in (".coverage", "coverage.json", "coverage.xml", "htmlcov/index.html"):
-        (folder / name).parent.mkdir(exist_ok=True)
-        (folder / name).write_text("written by combine")
-    parts = [folder / "unit.coverage", folder / "integration.coverage"]
-    for part in parts:
-        part.write_bytes(b"data of " + part.name.encode())
-
-    assert not cache.reports_current(_Session(), config, api, parts)  # never combined
-    cache.reports_made(config, api, parts)
-    assert cache.reports_current(_Session(), config, api, parts)
-    assert not cache.reports_current(_Session(), config, api, parts[:1])
-    assert not cache.reports_current(_Session("--no-cache"), config, api, parts)
-
-    parts[0].write_bytes(b"a rerun's data")
-    assert not cache.reports_current(_Session(), config, api, parts)
-
-    cache.reports_made(config, api, parts)
-    (folder / "htmlcov/index.html").unlink()
-    assert not cache.reports_current(_Session(), config, api, parts)
