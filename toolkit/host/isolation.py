@@ -116,6 +116,7 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
         for line in report.table().splitlines():
             session.log(line)
         for finding in report.findings:
-            session.log(f"{finding.kind}: {finding.test}: {finding.reproduce}")
+            for command in finding.details.get("reproduce_sets") or [finding.reproduce]:
+                session.log(f"{finding.kind}: {finding.test}: {command}")
         session.error(_verdict(package, report))
     session.log(f"{name}: no findings in {len(report.runs)} orders")

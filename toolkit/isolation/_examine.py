@@ -622,6 +622,8 @@ class Examiner:
         )
         details = {
             "polluter_sets": sets,
+            # One command per set: each set alone makes the victim fail.
+            "reproduce_sets": [self.runner.replay([*group, victim.test]) for group in sets],
             "search_complete": victim.complete and not victim.budget_hit,
             "order": run.order,
         }

@@ -123,6 +123,13 @@ def test_each_independent_polluter_of_one_victim_is_reported(tmp_path: Path) -> 
         "tests/test_a.py::test_one_polluter",
         "tests/test_b.py::test_other_polluter",
     ]
+    # each set has a command of its own that shows the victim failing after it alone
+    commands = finding.details["reproduce_sets"]
+    assert finding.reproduce == commands[0]
+    for command, polluter, other in zip(commands, ("one", "other"), ("other", "one"), strict=True):
+        assert f"::test_{polluter}_polluter" in command
+        assert f"::test_{other}_polluter" not in command
+        assert _shows_failure(command, "tests/test_z.py::test_victim")
 
 
 def test_brittle_test_and_its_state_setter_are_named(tmp_path: Path) -> None:
