@@ -56,12 +56,16 @@ def test_requires_python_picks_the_newest_installed_interpreter_it_admits(
         assert interpreters.choose(config, below, None, None).minor == older[0].minor
 
 
-def _fake_python(folder: Path, name: str, version: str, log: Path) -> Path:
-    """An executable that answers the probe as CPython ``version`` and logs each call."""
-    folder.mkdir(exist_ok=True)
+def _fake_python(
+    folder: Path, name: str, version: str, log: Path, base: Path | None = None
+) -> Path:
+    """An executable that answers the probe as CPython ``version`` and logs each call;
+    with ``base``, it says it stands for that installation (as a venv or a shim does)."""
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     major, minor, micro = version.split(".")
-    path.write_text(f'#!/bin/sh\necho probed >> "{log}"\necho CPython {major} {minor} {micro}\n')
+    answer = f"echo CPython {major} {minor} {micro}\n" + (f"echo {base}\n" if base else "")
+    path.write_text(f'#!/bin/sh\necho probed >> "{log}"\n{answer}')
     path.chmod(0o755)
     return path
 
@@ -85,6 +89,59 @@ def _discover(record: Path) -> list[str]:
 
     interpreters.installed.cache_clear()  # a new nox run
     return [i.minor for i in interpreters.installed(None, record)]
+
+
+def test_every_version_pyenv_installed_is_found_not_only_the_selected_one(
+    discovery, tmp_path: Path, monkeypatch
+) -> None:
+    folder, log, record = discovery
+    pyenv = tmp_path / "pyenv"
+    _fake_python(pyenv / "versions" / "3.96.2" / "bin", "python3.96", "3.96.2", log)
+    monkeypatch.setenv("PYENV_ROOT", str(pyenv))
+
+    assert {"3.98", "3.96"} <= set(_discover(record))
+
+
+def test_a_pyenv_folder_others_can_write_is_never_run(
+    discovery, tmp_path: Path, monkeypatch
+) -> None:
+    folder, log, record = discovery
+    pyenv = tmp_path / "pyenv"
+    _fake_python(pyenv / "versions" / "3.96.2" / "bin", "python3.96", "3.96.2", log)
+    (pyenv / "versions").chmod(0o777)
+    monkeypatch.setenv("PYENV_ROOT", str(pyenv))
+
+    assert "3.96" not in _discover(record)
+    assert log.read_text().count("probed") == 1  # only the PATH one
+
+
+def test_several_names_for_one_installation_are_listed_once(discovery, tmp_path: Path) -> None:
+    from toolkit.host import interpreters
+
+    folder, log, record = discovery
+    base = _fake_python(tmp_path / "install" / "bin", "python3.95", "3.95.0", log)
+    for shim in ("python3", "python3.95"):  # what pyenv's shims look like
+        _fake_python(folder, shim, "3.95.0", log, base=base)
+
+    _discover(record)
+
+    found = [i for i in interpreters.installed(None, record) if i.minor == "3.95"]
+    assert [i.path for i in found] == [str(base)]
+
+
+def test_requires_python_nothing_admits_names_the_fixes(config: RepoConfig) -> None:
+    from dataclasses import replace
+
+    from toolkit.errors import ToolkitError
+    from toolkit.host import interpreters
+
+    package = replace(config.package("api"), requires_python="==3.99.*")
+    with pytest.raises(ToolkitError) as caught:
+        interpreters.choose(config, package, None, None)
+
+    message = str(caught.value)
+    assert "no installed Python satisfies api's requires-python '==3.99.*'" in message
+    assert "python3.N on PATH" in message and "found: 3." in message
 
 
 def test_a_later_run_reuses_what_discovery_found(discovery) -> None:

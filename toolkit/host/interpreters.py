@@ -6,7 +6,8 @@ else the root ``[tool.toolkit] python``, else the one running nox. A root list o
 several versions is a matrix: every package runs on each version it admits.
 
 Interpreters are found the way uv finds them (``uv python list --only-installed``),
-plus every ``python3.N`` on ``PATH`` and the one running nox; each must start. That
+plus every ``python3.N`` on ``PATH``, every version pyenv installed and the one running
+nox; each must start. That
 takes seconds where pyenv's shims answer (each is a shell script), on every run, so
 what was found is remembered in ``.nox/toolkit-interpreters.json`` under a key of
 everything that decides it: ``PATH`` and each of its folders' modification times,
@@ -101,11 +102,35 @@ def _path_pythons() -> list[str]:
     return found
 
 
+def _pyenv_root() -> Path:
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+
+
+def _ours(path: Path) -> bool:
+    """Owned by us or root and writable by no one else: safe to run from."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid in (0, os.getuid()) and not info.st_mode & 0o022
+
+
+def _pyenv_pythons() -> list[str]:
+    """Every version pyenv installed, not only the one its shims select here: a package
+    asking for 3.13 must find it where the shell's default is 3.11."""
+    versions = _pyenv_root() / "versions"
+    found = []
+    for folder in sorted(versions.glob("*/bin")) if _ours(versions) else []:
+        names = sorted(p.name for p in folder.iterdir() if _PYTHON_NAME.match(p.name))
+        found += [str(folder / name) for name in names if _ours(folder / name)]
+    return found
+
+
 def _discovery_key(uv: str | None) -> str:
     """Everything that decides what discovery finds, hashed."""
     home = Path.home()
     data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    pyenv = Path(os.environ.get("PYENV_ROOT") or home / ".pyenv")
+    pyenv = _pyenv_root()
     # pyenv's shims answer with the version its files select, from here upwards.
     selected = [str(folder / ".python-version") for folder in [Path.cwd(), *Path.cwd().parents]]
     folders = [
@@ -182,14 +207,17 @@ def installed(uv: str | None, record: Path | None = None) -> tuple[Interpreter, 
 
 
 def _discover(uv: str | None) -> tuple[Interpreter, ...]:
+    probed: set[str] = set()
     seen: dict[str, Interpreter] = {}
-    for path in [sys.executable, *_uv_paths(uv), *_path_pythons()]:
+    for path in [sys.executable, *_uv_paths(uv), *_path_pythons(), *_pyenv_pythons()]:
         real = os.path.realpath(path)
-        if real in seen or not shutil.which(path):
+        if real in probed or not shutil.which(path):
             continue
+        probed.add(real)
         interpreter = _probe(path)
+        # Several names (pyenv's shims, python3 and python3.N) answer for one install.
         if interpreter is not None:
-            seen[real] = interpreter
+            seen.setdefault(os.path.realpath(interpreter.path), interpreter)
     # Newest first; among equals, the one running nox.
     running = getattr(sys, "_base_executable", "") or sys.executable
     ranked = sorted(seen.values(), key=lambda i: (i.version, i.path == running), reverse=True)
@@ -253,8 +281,8 @@ def choose(
             raise ToolkitError(
                 f"no installed Python satisfies {package.name}'s requires-python "
                 f"{package.requires_python!r}",
-                "install one (uv python install ...) or set [tool.toolkit] python in "
-                f"{where}; " + _found(interpreters),
+                "install one it admits (uv python install <version>) or put its "
+                f"python3.N on PATH; {_found(interpreters)}",
             )
     if config.python:
         return choose(config, package, config.python[0], uv)
