@@ -13,6 +13,9 @@ Root ``pyproject.toml``::
     isolation_orders = 3                  # random orders tried by the isolation session
     isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
     isolation_max_sets = 5                # independent polluter sets searched per victim
+    isolation_jobs = 2                    # whole-suite orders run side by side (default:
+                                          # 2, or 1 on one CPU); 1 for suites that share
+                                          # something fixed (a database name, a path)
 
 A package's ``pyproject.toml`` may add ``[tool.toolkit]`` with ``unit`` and
 ``integration`` (test folders, default ``tests/unit`` and ``tests/integration``; a
@@ -57,6 +60,7 @@ _ROOT_KEYS = {
     "isolation_orders",
     "isolation_budget",
     "isolation_max_sets",
+    "isolation_jobs",
     "constraints",
     "postgres",
     *_SHARED_KEYS,
@@ -125,6 +129,8 @@ class RepoConfig:
     isolation_orders: int
     isolation_budget: float = DEFAULT_BUDGET
     isolation_max_sets: int = DEFAULT_MAX_SETS
+    #: Whole-suite orders run at once by the isolation session; None: the default.
+    isolation_jobs: int | None = None
     env: dict[str, str] = field(default_factory=dict)
     database_url_scheme: str = DEFAULT_SCHEME
     #: The uv lock every package environment is synced from, when the repository has one.
@@ -381,12 +387,8 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     )
     python = options.get("python")
     versions = tuple(_string_list(python, "python in [tool.toolkit]")) if python else None
-    orders = options.get("isolation_orders", 3)
-    if isinstance(orders, bool) or not isinstance(orders, int) or orders < 1:
-        raise ToolkitError(
-            f"isolation_orders in [tool.toolkit] = {orders!r} is not a positive whole number",
-            "use e.g. isolation_orders = 3",
-        )
+    orders = _positive_int(options, "isolation_orders", 3) or 3
+    jobs = _positive_int(options, "isolation_jobs", 1)
 
     folders: list[Path] = []
     for pattern, where in globs:
@@ -419,6 +421,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         python=versions,
         fail_under=fail_under,
         isolation_orders=orders,
+        isolation_jobs=jobs,
         isolation_budget=parse_budget(options.get("isolation_budget", DEFAULT_BUDGET)),
         isolation_max_sets=parse_max_sets(options.get("isolation_max_sets", DEFAULT_MAX_SETS)),
         env=defaults.get("env", {}),
@@ -427,6 +430,19 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         constraints=_constraints(options, root),
         postgres=_postgres_major(options.get("postgres")),
     )
+
+
+def _positive_int(options: dict[str, Any], key: str, example: int) -> int | None:
+    """The root setting ``key`` when it is given (None otherwise), checked."""
+    if key not in options:
+        return None
+    value = options[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ToolkitError(
+            f"{key} in [tool.toolkit] = {value!r} is not a positive whole number",
+            f"use e.g. {key} = {example}",
+        )
+    return value
 
 
 def _package_globs(

@@ -80,8 +80,8 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     shutil.rmtree(work_dir, ignore_errors=True)
     args = pytest_args(session)
     # Whole-suite orders run two at a time (each on a database of its own), unless the
-    # user already spreads each run over workers with xdist.
-    jobs = 1 if uses_xdist(args) else min(2, os.cpu_count() or 1)
+    # user already spreads each run over workers with xdist or says otherwise.
+    jobs = 1 if uses_xdist(args) else config.isolation_jobs or min(2, os.cpu_count() or 1)
     seed = run.seed()
     name = f"isolation({package.name})"
     session.log(
@@ -112,6 +112,12 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     session.log(f"{name}: {report.pytest_runs} pytest runs")
     for line in report.summary():
         session.log(f"{name}: {line}")
+    if jobs > 1 and report.noted("unconfirmed"):
+        session.warn(
+            f"{name}: tests that failed only while another order ran beside them may "
+            "collide on something the orders share (a fixed database name, port or path): "
+            "isolation_jobs = 1 in [tool.toolkit] of pyproject.toml runs one order at a time"
+        )
     if report.findings:
         for line in report.table().splitlines():
             session.log(line)

@@ -109,10 +109,8 @@ def runtime(open_folder: Path) -> Path:
     return open_folder
 
 
-def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
-    tmp_path: Path, runtime: Path
-) -> None:
-    repo = _repo(tmp_path / "repo")
+def _isolation(repo: Path, runtime: Path) -> subprocess.CompletedProcess[str]:
+    """``nox -s isolation`` as a user runs it: no toolkit, PG or nox settings inherited."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -123,8 +121,7 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
     )
     if "TOOLKIT_CACHE_DIR" in os.environ:
         env["TOOLKIT_CACHE_DIR"] = os.environ["TOOLKIT_CACHE_DIR"]
-
-    result = subprocess.run(
+    return subprocess.run(
         [str(BIN / "nox"), "-s", "isolation"],
         cwd=repo,
         env=env,
@@ -133,6 +130,14 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
         timeout=900,
         check=False,
     )
+
+
+def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
+    tmp_path: Path, runtime: Path
+) -> None:
+    repo = _repo(tmp_path / "repo")
+
+    result = _isolation(repo, runtime)
 
     package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
     findings = {finding["kind"]: finding for finding in package["findings"]}
@@ -168,3 +173,68 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
         and "FAILED tests/unit/test_a_memory.py::test_starts_empty" in replay.stdout
     )
     assert leftovers(runtime) == []
+
+
+COLLIDING = {
+    "pyproject.toml": """\
+        [tool.toolkit]
+        packages = ["packages/*"]
+        isolation_orders = 1
+    """,
+    "noxfile.py": "import toolkit.sessions\n",
+    "packages/shared/pyproject.toml": """\
+        [project]
+        name = "shared"
+        version = "0.1"
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+        [tool.toolkit]
+        unit = "tests"
+    """,
+    "packages/shared/src/shared/__init__.py": "",
+    # Each test holds one fixed file for a while: alone or one after the other they
+    # pass; two orders running at once overwrite each other's.
+    "packages/shared/tests/test_fixed_file.py": """\
+        import time
+        from pathlib import Path
+
+        FIXED = Path(__file__).parent / "fixed.txt"
+
+        def _hold(mine):
+            FIXED.write_text(mine)
+            time.sleep(3)
+            assert FIXED.read_text() == mine
+
+        def test_first():
+            _hold("first")
+
+        def test_second():
+            _hold("second")
+    """,
+}
+
+
+def test_orders_that_collide_side_by_side_are_told_to_run_one_at_a_time(
+    tmp_path: Path, runtime: Path
+) -> None:
+    repo = tmp_path / "repo"
+    for relative, content in COLLIDING.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(textwrap.dedent(content))
+
+    side_by_side = _isolation(repo, runtime)
+
+    package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["shared"]
+    assert side_by_side.returncode == 0, side_by_side.stderr
+    assert package["findings"] == [] and package["unconfirmed"] != []
+    assert "isolation_jobs = 1 in [tool.toolkit] of pyproject.toml" in side_by_side.stderr
+
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "isolation_jobs = 1\n")
+    one_at_a_time = _isolation(repo, runtime)
+
+    package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["shared"]
+    assert one_at_a_time.returncode == 0, one_at_a_time.stderr
+    assert package["findings"] == package["unconfirmed"] == []
+    assert "isolation_jobs" not in one_at_a_time.stderr

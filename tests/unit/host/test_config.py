@@ -146,6 +146,11 @@ def test_names_are_compared_normalized() -> None:
             "not a positive whole number",
             id="orders",
         ),
+        pytest.param(
+            '[tool.toolkit]\npackages = ["p"]\nisolation_jobs = "2"\n',
+            "isolation_jobs in [tool.toolkit] = '2' is not a positive whole number",
+            id="jobs",
+        ),
         pytest.param("[tool.toolkit\n", "is not valid TOML", id="bad-toml"),
     ],
 )
@@ -470,3 +475,12 @@ def test_the_postgres_major_is_read_and_checked(tmp_path: Path) -> None:
     )
     with pytest.raises(ToolkitError, match="is not a PostgreSQL major version"):
         load_config(tmp_path)
+
+
+def test_isolation_jobs_is_the_sessions_choice_unless_set(tmp_path: Path) -> None:
+    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n'})
+    _write(tmp_path, {"p/pyproject.toml": _package("p")})
+    assert load_config(tmp_path).isolation_jobs is None
+
+    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\nisolation_jobs = 1\n'})
+    assert load_config(tmp_path).isolation_jobs == 1
