@@ -7,12 +7,11 @@ several versions is a matrix: every package runs on each version it admits.
 
 Interpreters are found the way uv finds them (``uv python list --only-installed``),
 plus every ``python3.N`` on ``PATH``, every version pyenv installed and the one running
-nox; each must start. That
-takes seconds where pyenv's shims answer (each is a shell script), on every run, so
-what was found is remembered in ``.nox/toolkit-interpreters.json`` under a key of
-everything that decides it: ``PATH`` and each of its folders' modification times,
-uv's and pyenv's install folders and version files, their settings, and each
-interpreter file itself.
+nox; each must start. That takes seconds where pyenv's shims answer (each is a shell
+script), on every run, so what was found is remembered in
+``.nox/toolkit-interpreters.json`` under a key of everything that decides it:
+``PATH`` and each of its folders' modification times, uv's and pyenv's install
+folders and version files, their settings, and each interpreter file itself.
 Installing or removing a Python changes one of these, and discovery runs again.
 """
 
@@ -121,7 +120,10 @@ def _pyenv_pythons() -> list[str]:
     versions = _pyenv_root() / "versions"
     found = []
     for folder in sorted(versions.glob("*/bin")) if _ours(versions) else []:
-        names = sorted(p.name for p in folder.iterdir() if _PYTHON_NAME.match(p.name))
+        try:
+            names = sorted(name for name in os.listdir(folder) if _PYTHON_NAME.match(name))
+        except OSError:
+            continue
         found += [str(folder / name) for name in names if _ours(folder / name)]
     return found
 
