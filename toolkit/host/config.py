@@ -423,7 +423,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         isolation_max_sets=parse_max_sets(options.get("isolation_max_sets", DEFAULT_MAX_SETS)),
         env=defaults.get("env", {}),
         database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
-        lock=root / "uv.lock" if (root / "uv.lock").is_file() and workspace else None,
+        lock=_lock(root, workspace, folders),
         constraints=_constraints(options, root),
         postgres=_postgres_major(options.get("postgres")),
     )
@@ -454,6 +454,15 @@ def _package_globs(
         "pyproject.toml names no packages",
         'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',
     )
+
+
+def _lock(root: Path, workspace: Any, folders: list[Path]) -> Path | None:
+    """The root's ``uv.lock`` when it pins the packages: a workspace's members, or the
+    root project of a one-package repository (uv locks it alone)."""
+    lock = root / "uv.lock"
+    if not lock.is_file():
+        return None
+    return lock if workspace or folders == [root] else None
 
 
 def _postgres_major(value: Any) -> str | None:

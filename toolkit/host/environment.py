@@ -224,14 +224,20 @@ def _uv_or_error(session: nox.Session, config: RepoConfig) -> str:
     return uv
 
 
-def _locked_versions(session: nox.Session, config: RepoConfig, package: Package) -> str:
+def _locked_versions(
+    session: nox.Session, config: RepoConfig, package: Package, interpreter: str
+) -> str:
     """The lock's requirements for the package and its test dependencies, as pins
-    (workspace members left out): the stamp's input and the toolkit's constraints."""
+    (workspace members left out): the stamp's input and the toolkit's constraints.
+
+    uv reads the project with an interpreter: given the package's, it neither looks
+    for one its ``requires-python`` admits nor downloads one."""
     uv = _uv_or_error(session, config)
     result = subprocess.run(
         [
             *(uv, "export", "--locked", "--quiet", *_lock_selection(package)),
             *("--no-hashes", "--no-emit-workspace", "--format", "requirements-txt"),
+            *("--python", interpreter),
         ],
         cwd=config.root,
         capture_output=True,
@@ -338,7 +344,7 @@ def _choose(
 def _wanted(
     session: nox.Session, config: RepoConfig, package: Package, interpreter: str
 ) -> _Wanted:
-    pins = _locked_versions(session, config, package) if config.lock else None
+    pins = _locked_versions(session, config, package, interpreter) if config.lock else None
     requirements = toolkit_requirement() if pins is not None else _requirements(config, package)
     if pins is None and config.constraints is not None:
         requirements = ["-c", str(config.constraints), *requirements]

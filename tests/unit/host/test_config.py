@@ -470,3 +470,23 @@ def test_the_postgres_major_is_read_and_checked(tmp_path: Path) -> None:
     )
     with pytest.raises(ToolkitError, match="is not a PostgreSQL major version"):
         load_config(tmp_path)
+
+
+def test_a_one_package_repository_is_synced_from_its_uv_lock(tmp_path: Path) -> None:
+    """uv locks a project that is no workspace too: its lock pins the one package."""
+    _write(tmp_path, {"pyproject.toml": _package("solo"), "uv.lock": "version = 1\n"})
+
+    assert load_config(tmp_path).lock == tmp_path / "uv.lock"
+
+
+def test_a_root_projects_lock_does_not_pin_packages_in_other_folders(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": _package("root", '[tool.toolkit]\npackages = ["p"]'),
+            "p/pyproject.toml": _package("p"),
+            "uv.lock": "version = 1\n",
+        },
+    )
+
+    assert load_config(tmp_path).lock is None
