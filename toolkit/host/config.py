@@ -27,7 +27,9 @@ Both levels accept ``[tool.toolkit.env]`` (strings for every session of the pack
 the package's win), ``database_url_scheme`` (``postgresql+psycopg`` for an app
 that hands ``DATABASE_URL`` straight to SQLAlchemy) and the layer folders (the root's
 for every package that names none: a repository whose packages keep their tests in
-``tests/`` says ``unit = "tests"`` once).
+``tests/`` says ``unit = "tests"`` once) and ``test_groups`` (the PEP 735 dependency
+groups a package's environment holds; default its ``test`` group, else its ``test``
+extra).
 """
 
 from __future__ import annotations
@@ -47,12 +49,12 @@ from toolkit.isolation.budget import (
     parse_max_sets,
 )
 
-__all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name"]
+__all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name", "requirement_name"]
 
 LAYERS = ("unit", "integration")
 DEFAULT_FAIL_UNDER = 80.0
 DEFAULT_SCHEME = "postgresql"
-_SHARED_KEYS = {"env", "database_url_scheme", *LAYERS}
+_SHARED_KEYS = {"env", "database_url_scheme", "test_groups", *LAYERS}
 _ROOT_KEYS = {
     "packages",
     "python",
@@ -99,8 +101,19 @@ class Package:
     requires_python: str | None = None
     dependencies: tuple[str, ...] = ()
     workspace_dependencies: tuple[str, ...] = field(default=())
-    has_test_group: bool = False
-    has_test_extra: bool = False
+    #: The dependency groups its environment holds: ``[tool.toolkit] test_groups``,
+    #: else ``test`` when it declares that group.
+    test_groups: tuple[str, ...] = ()
+    #: Whether its ``test`` extra is installed (no ``test`` group, no test_groups).
+    test_extra: bool = False
+    #: Every dependency group it declares, to name when none of them is installed.
+    dependency_groups: tuple[str, ...] = ()
+    #: Whether ``test_groups`` was set for it (its own or the root's), even to none.
+    test_groups_set: bool = False
+    #: Whether it is built and installed, as uv decides: ``[tool.uv] package``, else a
+    #: ``[build-system]`` or a legacy ``setup.py``/``setup.cfg``. An app that is none
+    #: gets its dependencies only, and its tests import it from its folder.
+    installable: bool = True
 
     def test_dir(self, layer: str) -> Path | None:
         """The layer's folder, or None when the package has no tests in that layer."""
@@ -261,7 +274,20 @@ def _shared_options(options: dict[str, Any], where: str) -> dict[str, Any]:
     for layer in LAYERS:
         if layer in options:
             shared[layer] = _layer_value(options[layer], layer, where)
+    if "test_groups" in options:
+        shared["test_groups"] = _group_names(options["test_groups"], where)
     return shared
+
+
+def _group_names(value: Any, where: str) -> tuple[tuple[str, ...], str]:
+    """``test_groups`` as written, with where it was written (its groups are checked
+    against each package's own)."""
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return tuple(value), where
+    raise ToolkitError(
+        f"test_groups in [tool.toolkit] of {where} must be a list of dependency group names",
+        f'got {value!r}; e.g. test_groups = ["testing"]',
+    )
 
 
 def _layer_value(folder: Any, layer: str, where: str) -> str | bool:
@@ -304,14 +330,15 @@ def _list(value: Any, where: object) -> list[Any]:
     return value
 
 
+def requirement_name(requirement: str) -> str | None:
+    """The normalised name a PEP 508 requirement starts with (None if it has none)."""
+    match = _REQUIREMENT_NAME.match(requirement)
+    return normalize_name(match.group(1)) if match else None
+
+
 def _requirement_names(requirements: list[Any]) -> tuple[str, ...]:
-    names = []
-    for requirement in requirements:
-        if isinstance(requirement, str):
-            match = _REQUIREMENT_NAME.match(requirement)
-            if match:
-                names.append(normalize_name(match.group(1)))
-    return tuple(names)
+    names = (requirement_name(item) for item in requirements if isinstance(item, str))
+    return tuple(name for name in names if name)
 
 
 def _load_package(
@@ -367,8 +394,52 @@ def _load_package(
             project["requires-python"] if isinstance(project.get("requires-python"), str) else None
         ),
         dependencies=_requirement_names(_list(project.get("dependencies", []), where)),
-        has_test_group="test" in _table(data, "dependency-groups", where),
-        has_test_extra="test" in _table(data, "project.optional-dependencies", where),
+        installable=_installable(data, path, where),
+        **_test_dependencies(data, shared, defaults, where),
+    )
+
+
+def _test_dependencies(
+    data: dict[str, Any], shared: dict[str, Any], defaults: dict[str, Any], where: object
+) -> dict[str, Any]:
+    """Which of its dependency groups (or its ``test`` extra) the package's environment
+    holds: ``test_groups`` (its own, else the root's), else ``test``."""
+    groups = tuple(_table(data, "dependency-groups", where))
+    has_extra = "test" in _table(data, "project.optional-dependencies", where)
+    chosen = shared.get("test_groups", defaults.get("test_groups"))
+    if chosen is None:
+        test = ("test",) if "test" in groups else ()
+        return {
+            "test_groups": test,
+            "test_extra": has_extra and not test,
+            "dependency_groups": groups,
+        }
+    names, written = chosen
+    unknown = [name for name in names if name not in groups]
+    if unknown:
+        raise ToolkitError(
+            f"test_groups in [tool.toolkit] of {written} names {unknown[0]!r}, "
+            f"which is not a dependency group of {where}",
+            f"name some of its [dependency-groups]: {', '.join(groups)}"
+            if groups
+            else "it has no [dependency-groups]: declare the group there",
+        )
+    return {
+        "test_groups": names,
+        "dependency_groups": groups,
+        "test_groups_set": True,
+    }
+
+
+def _installable(data: dict[str, Any], path: Path, where: object) -> bool:
+    """Whether the project is built and installed, by uv's rule: ``[tool.uv] package``
+    when set, else whether it has a ``[build-system]``; a legacy ``setup.py`` or
+    ``setup.cfg`` without one still is (pip builds it with setuptools)."""
+    package = _table(data, "tool.uv", where).get("package")
+    if isinstance(package, bool):
+        return package
+    return bool(_table(data, "build-system", where)) or any(
+        (path / name).is_file() for name in ("setup.py", "setup.cfg")
     )
 
 
@@ -426,7 +497,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         isolation_max_sets=parse_max_sets(options.get("isolation_max_sets", DEFAULT_MAX_SETS)),
         env=defaults.get("env", {}),
         database_url_scheme=defaults.get("database_url_scheme", DEFAULT_SCHEME),
-        lock=root / "uv.lock" if (root / "uv.lock").is_file() and workspace else None,
+        lock=_lock(root, workspace, folders),
         constraints=_constraints(options, root),
         postgres=_postgres_major(options.get("postgres")),
     )
@@ -470,6 +541,15 @@ def _package_globs(
         "pyproject.toml names no packages",
         'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',
     )
+
+
+def _lock(root: Path, workspace: Any, folders: list[Path]) -> Path | None:
+    """The root's ``uv.lock`` when it pins the packages: a workspace's members, or the
+    root project of a one-package repository (uv locks it alone)."""
+    lock = root / "uv.lock"
+    if not lock.is_file():
+        return None
+    return lock if workspace or folders == [root] else None
 
 
 def _postgres_major(value: Any) -> str | None:

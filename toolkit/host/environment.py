@@ -19,18 +19,19 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import toolkit
 from toolkit.errors import ToolkitError
 from toolkit.host import interpreters
-from toolkit.host.config import Package, RepoConfig
+from toolkit.host.config import Package, RepoConfig, requirement_name
 
 if TYPE_CHECKING:
     import nox
@@ -100,18 +101,33 @@ def is_toolkit_source(folder: Path) -> bool:
 
 
 def _requirements(config: RepoConfig, package: Package) -> list[str]:
-    """pip arguments: workspace dependencies from their folders, then the package."""
+    """pip arguments: workspace dependencies from their folders, then the package (or,
+    for an app that is no installable package, its own dependencies), then its test
+    groups."""
     import nox.project
 
     args: list[str] = []
     for dependency in config.local_dependencies(package):
         args += ["-e", str(dependency.path)]
-    extra = "[test]" if package.has_test_extra and not package.has_test_group else ""
-    args += ["-e", f"{package.path}{extra}"]
-    if package.has_test_group:
-        pyproject = nox.project.load_toml(package.path / "pyproject.toml")
-        args += list(nox.project.dependency_groups(pyproject, "test"))
+    pyproject = nox.project.load_toml(package.path / "pyproject.toml")
+    if package.installable:
+        args += ["-e", f"{package.path}{'[test]' if package.test_extra else ''}"]
+    else:
+        args += _own_requirements(package, pyproject)
+    if package.test_groups:
+        args += list(nox.project.dependency_groups(pyproject, *package.test_groups))
     return args + toolkit_requirement()
+
+
+def _own_requirements(package: Package, pyproject: dict[str, Any]) -> list[str]:
+    """What a project that is not installed would have brought: its dependencies (and
+    its ``test`` extra), less the workspace packages installed from their folders."""
+    project = pyproject.get("project", {})
+    wanted = list(project.get("dependencies", []))
+    if package.test_extra:
+        wanted += project.get("optional-dependencies", {}).get("test", [])
+    local = set(package.workspace_dependencies)
+    return [item for item in wanted if requirement_name(item) not in local]
 
 
 def _stamp(config: RepoConfig, package: Package, interpreter: str, requirements: list[str]) -> str:
@@ -181,6 +197,33 @@ def _install_error(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
+_FLAT_LAYOUT = re.compile(
+    r"Multiple top-level (?:packages|modules) discovered in a flat-layout: \[([^\]]*)\]"
+)
+
+
+def _failure(package: Package, result: subprocess.CompletedProcess[str]) -> str:
+    """Why installing the package failed, in one line: setuptools' refusal of a flat
+    layout is told with its fix (the toolkit's own ``reports/`` folder, in the package
+    folder of a one-package repository, is one of the names it lists)."""
+    flat = _FLAT_LAYOUT.search(result.stderr + result.stdout)
+    if flat is None:
+        return _install_error(result.stderr or result.stdout)
+    names = re.findall(r"'([^']+)'", flat.group(1))
+    reason = (
+        f"setuptools finds several top-level packages in {package.path} "
+        f"({', '.join(names)}) and builds none"
+    )
+    if "reports" in names:
+        reason += "; reports/ is the toolkit's report folder, not a package"
+    own = [name for name in names if name != "reports"] or ["app"]
+    listed = ", ".join(f'"{name}*"' for name in own)
+    return (
+        f"{reason}: name yours in its pyproject.toml, [tool.setuptools.packages.find] "
+        f"include = [{listed}], or move them under src/"
+    )
+
+
 def _install(
     session: nox.Session, package: Package, env: PackageEnv, requirements: list[str]
 ) -> None:
@@ -198,17 +241,18 @@ def _install(
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         session.error(
-            f"{package.name}: its environment could not be installed: "
-            f"{_install_error(result.stderr or result.stdout)}"
+            f"{package.name}: its environment could not be installed: {_failure(package, result)}"
         )
 
 
 def _lock_selection(package: Package) -> list[str]:
-    """uv options picking the package and its test dependencies out of the lock."""
-    selection = ["--package", package.name]
-    if package.has_test_group:
-        selection += ["--group", "test"]
-    elif package.has_test_extra:
+    """uv options picking the package and its test dependencies out of the lock: the
+    same groups the pip path installs, and not uv's default groups (``dev``) unless
+    named, so a lock and no lock give one environment."""
+    selection = ["--package", package.name, "--no-default-groups"]
+    for group in package.test_groups:
+        selection += ["--group", group]
+    if package.test_extra:
         selection += ["--extra", "test"]
     return selection
 
@@ -224,14 +268,20 @@ def _uv_or_error(session: nox.Session, config: RepoConfig) -> str:
     return uv
 
 
-def _locked_versions(session: nox.Session, config: RepoConfig, package: Package) -> str:
+def _locked_versions(
+    session: nox.Session, config: RepoConfig, package: Package, interpreter: str
+) -> str:
     """The lock's requirements for the package and its test dependencies, as pins
-    (workspace members left out): the stamp's input and the toolkit's constraints."""
+    (workspace members left out): the stamp's input and the toolkit's constraints.
+
+    uv reads the project with an interpreter: given the package's, it neither looks
+    for one its ``requires-python`` admits nor downloads one."""
     uv = _uv_or_error(session, config)
     result = subprocess.run(
         [
             *(uv, "export", "--locked", "--quiet", *_lock_selection(package)),
             *("--no-hashes", "--no-emit-workspace", "--format", "requirements-txt"),
+            *("--python", interpreter),
         ],
         cwd=config.root,
         capture_output=True,
@@ -273,7 +323,7 @@ def _sync_locked(
         sys.stderr.write(result.stdout + result.stderr)
         session.error(
             f"{package.name}: its environment could not be synced from uv.lock: "
-            f"{_install_error(result.stderr or result.stdout)}"
+            f"{_failure(package, result)}"
         )
     constraints = env.location / "toolkit-constraints.txt"
     constraints.write_text(pins)
@@ -292,6 +342,7 @@ def prepare(
 ) -> PackageEnv:
     """The package's environment (its Python: see :mod:`toolkit.host.interpreters`),
     created or brought up to date: from the lock when the repository has one."""
+    _name_uninstalled_groups(session, package)
     if _no_install(session):
         existing = _existing(config, package, version or package.python)
         if existing is not None:
@@ -316,6 +367,20 @@ def prepare(
     return env
 
 
+def _name_uninstalled_groups(session: nox.Session, package: Package) -> None:
+    """One line for a package whose test dependencies are likely in a group the
+    toolkit does not install: one not named ``test`` (uv's ``dev``, ``testing``)."""
+    if package.test_groups or package.test_extra or package.test_groups_set:
+        return
+    if package.dependency_groups:
+        listed = ", ".join(f'"{group}"' for group in package.dependency_groups)
+        session.log(
+            f"{package.name}: no dependency group is installed (it has no test group or "
+            f"extra); if its tests need some, name them in [tool.toolkit] of its "
+            f"pyproject.toml: test_groups = [{listed}]"
+        )
+
+
 @dataclass(frozen=True)
 class _Wanted:
     """What a package's environment is to hold, decided from its inputs alone."""
@@ -338,7 +403,7 @@ def _choose(
 def _wanted(
     session: nox.Session, config: RepoConfig, package: Package, interpreter: str
 ) -> _Wanted:
-    pins = _locked_versions(session, config, package) if config.lock else None
+    pins = _locked_versions(session, config, package, interpreter) if config.lock else None
     requirements = toolkit_requirement() if pins is not None else _requirements(config, package)
     if pins is None and config.constraints is not None:
         requirements = ["-c", str(config.constraints), *requirements]

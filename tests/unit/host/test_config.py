@@ -78,7 +78,7 @@ def test_package_options_override_test_folders_and_order(repo: Path) -> None:
     assert api.test_dir("unit") == repo / "apps" / "api" / "checks" / "fast"
     assert api.test_dirs["integration"] == repo / "apps" / "api" / "tests" / "integration"
     assert api.random_order is False
-    assert api.has_test_group
+    assert api.test_groups == ("test",)
 
 
 def test_workspace_dependencies_are_transitive_and_ordered(repo: Path) -> None:
@@ -484,3 +484,126 @@ def test_isolation_jobs_is_the_sessions_choice_unless_set(tmp_path: Path) -> Non
 
     _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["p"]\nisolation_jobs = 1\n'})
     assert load_config(tmp_path).isolation_jobs == 1
+
+
+def test_a_one_package_repository_is_synced_from_its_uv_lock(tmp_path: Path) -> None:
+    """uv locks a project that is no workspace too: its lock pins the one package."""
+    _write(tmp_path, {"pyproject.toml": _package("solo"), "uv.lock": "version = 1\n"})
+
+    assert load_config(tmp_path).lock == tmp_path / "uv.lock"
+
+
+def test_a_root_projects_lock_does_not_pin_packages_in_other_folders(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": _package("root", '[tool.toolkit]\npackages = ["p"]'),
+            "p/pyproject.toml": _package("p"),
+            "uv.lock": "version = 1\n",
+        },
+    )
+
+    assert load_config(tmp_path).lock is None
+
+
+@pytest.mark.parametrize(
+    ("package_toml", "files", "installable"),
+    [
+        pytest.param("", {}, False, id="no-build-system"),
+        pytest.param(
+            '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"',
+            {},
+            True,
+            id="build-system",
+        ),
+        pytest.param(
+            '[build-system]\nrequires = ["hatchling"]\n[tool.uv]\npackage = false',
+            {},
+            False,
+            id="uv-package-false",
+        ),
+        pytest.param("[tool.uv]\npackage = true", {}, True, id="uv-package-true"),
+        pytest.param(
+            "", {"p/setup.py": "from setuptools import setup\nsetup()\n"}, True, id="setup-py"
+        ),
+        pytest.param("", {"p/setup.cfg": "[metadata]\nname = p\n"}, True, id="setup-cfg"),
+    ],
+)
+def test_a_package_is_installed_only_when_it_can_be_built(
+    tmp_path: Path, package_toml: str, files: dict[str, str], installable: bool
+) -> None:
+    repo = _repo(tmp_path, "", package_toml, files)
+
+    assert load_config(repo).package("p").installable is installable
+
+
+def test_test_groups_come_from_the_package_then_the_root(tmp_path: Path) -> None:
+    groups = '[dependency-groups]\ntest = ["pytest"]\ntesting = ["httpx"]\nci = ["tox"]\n'
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["a", "b"]\ntest_groups = ["testing"]\n',
+            "a/pyproject.toml": _package("a", groups),
+            "b/pyproject.toml": _package(
+                "b", groups + '[tool.toolkit]\ntest_groups = ["ci", "test"]'
+            ),
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    assert config.package("a").test_groups == ("testing",)
+    assert config.package("b").test_groups == ("ci", "test")
+
+
+def test_the_test_group_is_the_default_and_else_the_test_extra(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["a", "b"]\n',
+            "a/pyproject.toml": _package(
+                "a",
+                '[project.optional-dependencies]\ntest = ["pytest"]\n'
+                '[dependency-groups]\ntest = ["pytest"]\ndev = ["ruff"]',
+            ),
+            "b/pyproject.toml": _package(
+                "b",
+                '[project.optional-dependencies]\ntest = ["pytest"]\n[dependency-groups]\ndev = ["ruff"]',
+            ),
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    a, b = config.package("a"), config.package("b")
+    assert (a.test_groups, a.test_extra) == (("test",), False)
+    assert (b.test_groups, b.test_extra, b.dependency_groups) == ((), True, ("dev",))
+
+
+def test_an_unknown_test_group_names_the_file_and_the_groups_it_has(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path,
+        'test_groups = ["tests"]\n',
+        '[dependency-groups]\ndev = ["ruff"]\ntesting = ["httpx"]',
+    )
+
+    with pytest.raises(ToolkitError) as caught:
+        load_config(repo)
+
+    assert str(caught.value) == (
+        "test_groups in [tool.toolkit] of pyproject.toml names 'tests', which is not a "
+        "dependency group of p/pyproject.toml; name some of its [dependency-groups]: dev, testing"
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ['"testing"', "[1]", '[""]'], ids=["string", "not-names", "empty-name"]
+)
+def test_test_groups_must_be_a_list_of_names(tmp_path: Path, value: str) -> None:
+    repo = _repo(tmp_path, "", f"[tool.toolkit]\ntest_groups = {value}")
+
+    with pytest.raises(
+        ToolkitError,
+        match=re.escape("test_groups in [tool.toolkit] of p/pyproject.toml must be a list"),
+    ):
+        load_config(repo)

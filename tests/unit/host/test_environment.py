@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
+from tests.unit.host.test_config import _package, _write
 from toolkit.host import environment
-from toolkit.host.config import RepoConfig
+from toolkit.host.config import RepoConfig, load_config
 
 
 def test_the_stamp_changes_with_the_packages_pyproject(config: RepoConfig) -> None:
@@ -76,3 +81,114 @@ def test_a_toolkit_installed_by_copy_is_reinstalled_when_its_files_change(
     assert environment._stamp(config, api, "/usr/bin/python3.12", spec) == before
     (checkout / "toolkit" / "cli.py").write_text("VERSION = 2\n")
     assert environment._stamp(config, api, "/usr/bin/python3.12", spec) != before
+
+
+def _one_package(root: Path, pyproject: str, files: dict[str, str] | None = None) -> RepoConfig:
+    _write(root, {"pyproject.toml": pyproject, **(files or {})})
+    return load_config(root)
+
+
+APP = """\
+[project]
+name = "app"
+version = "0"
+dependencies = ["fastapi>=0.115", "sqlalchemy[asyncio]>=2"]
+
+[dependency-groups]
+testing = ["httpx", {include-group = "lint"}]
+lint = ["ruff"]
+dev = ["ipython"]
+
+[tool.toolkit]
+test_groups = ["testing"]
+"""
+
+
+def test_an_app_without_a_build_system_gets_its_dependencies_not_itself(tmp_path: Path) -> None:
+    config = _one_package(tmp_path, APP)
+    (app,) = config.packages
+
+    requirements = environment._requirements(config, app)
+
+    assert str(tmp_path) not in " ".join(requirements)  # nothing installed from its folder
+    assert requirements[:4] == ["fastapi>=0.115", "sqlalchemy[asyncio]>=2", "httpx", "ruff"]
+    assert "ipython" not in requirements  # only the groups named
+
+
+def test_a_legacy_setup_py_project_is_still_installed(tmp_path: Path) -> None:
+    config = _one_package(tmp_path, APP, {"setup.py": "from setuptools import setup\n\nsetup()\n"})
+    (app,) = config.packages
+
+    requirements = environment._requirements(config, app)
+
+    assert requirements[:2] == ["-e", str(tmp_path)]
+
+
+def test_an_app_without_a_build_system_gets_its_test_extra_and_siblings_from_folders(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["lib", "app"]\n',
+            "lib/pyproject.toml": _package("lib", '[build-system]\nrequires = ["hatchling"]'),
+            "app/pyproject.toml": _package(
+                "app",
+                'dependencies = ["lib", "six"]\n'
+                '[project.optional-dependencies]\ntest = ["pytest-mock"]',
+            ),
+        },
+    )
+    config = load_config(tmp_path)
+
+    requirements = environment._requirements(config, config.package("app"))
+
+    assert requirements[:4] == ["-e", str(tmp_path / "lib"), "six", "pytest-mock"]
+
+
+def test_the_lock_path_installs_the_same_groups_as_the_pip_path(tmp_path: Path) -> None:
+    config = _one_package(tmp_path, APP)
+    (app,) = config.packages
+
+    selection = environment._lock_selection(app)
+
+    # uv's default groups (dev) are not synced unless named, as pip would not install them
+    assert selection == ["--package", "app", "--no-default-groups", "--group", "testing"]
+
+
+def test_a_package_with_groups_but_none_for_tests_is_told_which_setting_to_add(
+    tmp_path: Path,
+) -> None:
+    config = _one_package(tmp_path, APP.replace('test_groups = ["testing"]', ""))
+    (app,) = config.packages
+    lines: list[str] = []
+
+    environment._name_uninstalled_groups(SimpleNamespace(log=lines.append), app)  # type: ignore[arg-type]
+
+    assert lines == [
+        "app: no dependency group is installed (it has no test group or extra); if its "
+        "tests need some, name them in [tool.toolkit] of its pyproject.toml: "
+        'test_groups = ["testing", "lint", "dev"]'
+    ]
+
+
+def test_a_flat_layout_that_setuptools_refuses_is_one_line_naming_reports(
+    config: RepoConfig,
+) -> None:
+    output = (
+        "  × Getting requirements to build editable did not run successfully.\n"
+        "      error: Multiple top-level packages discovered in a flat-layout: "
+        "['app', 'migrations', 'reports'].\n"
+        "      To avoid accidental inclusion of unwanted files or directories,\n"
+        "error: subprocess-exited-with-error\n"
+    )
+    api = config.package("api")
+
+    reason = environment._failure(api, subprocess.CompletedProcess([], 1, "", output))
+
+    assert reason == (
+        f"setuptools finds several top-level packages in {api.path} (app, migrations, "
+        "reports) and builds none; reports/ is the toolkit's report folder, not a package: "
+        "name yours in its pyproject.toml, [tool.setuptools.packages.find] "
+        'include = ["app*", "migrations*"], or move them under src/'
+    )
