@@ -538,8 +538,9 @@ def _package_globs(
     if root_is_project:
         return [(".", "the root's [project] (no packages named)")], set()
     raise ToolkitError(
-        "pyproject.toml names no packages",
-        'add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] members)',
+        "pyproject.toml names no packages and has no [project] table",
+        'for a monorepo add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] '
+        "members); if the repository is one package, add [project] with its name and version",
     )
 
 

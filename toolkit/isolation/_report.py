@@ -93,7 +93,8 @@ class Finding:
             sets = self.details.get("polluter_sets", [self.polluters or []])
             return "; ".join(" + ".join(group) for group in sets) or "?"
         if self.kind == "brittle":
-            return "passes after " + " + ".join(self.state_setters or ["?"])
+            sets = self.details.get("state_setter_sets", [self.state_setters or []])
+            return "passes after " + ("; ".join(" + ".join(group) for group in sets) or "?")
         if self.kind == "database-leak":
             return "changed " + describe_leak(self.details.get("tables", {}))
         return "marked flaky" if self.details.get("marked_flaky") else "not marked flaky"

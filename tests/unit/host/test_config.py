@@ -104,7 +104,11 @@ def test_names_are_compared_normalized() -> None:
             "setup in [tool.toolkit] of pyproject.toml is a package's setting",
             id="package-setting-at-a-root-that-is-no-package",
         ),
-        pytest.param("[tool.toolkit]\nfail_under = 80\n", "names no packages", id="no-packages"),
+        pytest.param(
+            "[tool.toolkit]\nfail_under = 80\n",
+            "if the repository is one package, add [project]",
+            id="no-packages",
+        ),
         pytest.param(
             '[tool.toolkit]\npackages = ["p"]\nconstraints = "nope.txt"\n',
             "constraints in [tool.toolkit] = 'nope.txt' is not a file",

@@ -211,3 +211,16 @@ def test_leak_is_told_by_its_row_count_change_or_as_changed_rows_when_the_count_
     assert finding.cause() == (
         "changed public.notes (rows changed), public.tags (+2 rows), public.users (-1 row)"
     )
+
+
+def test_alternative_state_setter_sets_are_told_apart_not_joined() -> None:
+    finding = Finding(
+        "brittle",
+        "t::victim",
+        None,
+        "cd . && pytest t::victim",
+        state_setters=["t::a", "t::b", "t::c"],
+        details={"state_setter_sets": [["t::a", "t::b"], ["t::c"]]},
+    )
+
+    assert finding.cause() == "passes after t::a + t::b; t::c"
