@@ -149,6 +149,10 @@ class Search:
                 return [test]
             # Not alone: the others it needs ran before it (Zeller's dd, ``test`` as context).
             found = [*self._dd(candidates[:last], [test]), test]
+            if len(found) > 1 and self.flips(found[:-1]):
+                # The probes ran the victim between chunks; one that changes state itself
+                # can flip later than the tests it needs, and then ``test`` is not one.
+                found = self._dd(found[:-1], [])
             if not self.flips(found):
                 if not self.flips(candidates):
                     return None

@@ -56,6 +56,30 @@ def test_two_polluters_harmful_only_together_are_reported_together() -> None:
     assert found == ["test_007", "test_031"]
 
 
+def test_a_victim_that_changes_state_itself_gets_no_test_it_does_not_need() -> None:
+    """A victim that fails after the polluter only on its odd executions: the probes run
+    it between chunks, so it first flips after a test that plays no part."""
+    calls: list[list[str]] = []
+
+    def oracle(order: list[str]) -> list[bool]:
+        calls.append(order)
+        polluted, executions, flips = False, 0, []
+        for test in order:
+            if test == VICTIM:
+                executions += 1
+                flips.append(polluted and executions % 2 == 1)
+            polluted = polluted or test == "test_001"
+        return flips
+
+    tests = TESTS[:4]
+    search = Search(VICTIM, oracle, {test: index for index, test in enumerate(tests)})
+
+    found = search.minimal_set(tests)
+
+    assert found == ["test_001"]
+    assert oracle([*found, VICTIM]) == [True]
+
+
 def test_independent_polluters_are_each_reported() -> None:
     search, _ = _search(TESTS[:40], [{"test_012"}, {"test_030"}])
 
