@@ -132,6 +132,39 @@ def test_each_independent_polluter_of_one_victim_is_reported(tmp_path: Path) -> 
         assert _shows_failure(command, "tests/test_z.py::test_victim")
 
 
+def test_a_victim_that_leaves_state_itself_is_reported_with_its_polluter_only(
+    tmp_path: Path,
+) -> None:
+    # The victim fails after the polluter on its odd executions only: the search's
+    # probes, which run it between chunks of tests, see it flip after a later test.
+    root = suite(
+        tmp_path,
+        {
+            "test_m": """\
+                def test_a():
+                    pass
+
+                def test_b_polluter():
+                    state.flags.add("polluted")
+
+                def test_c_other():
+                    pass
+
+                def test_d_victim():
+                    state.runs = getattr(state, "runs", 0) + 1
+                    assert not (state.runs % 2 == 1 and "polluted" in state.flags)
+            """
+        },
+    )
+
+    report = _analyse(root, seed=2)  # before the fix, seeds 2 to 4 named test_c_other too
+
+    assert _kinds(report) == [("order-dependent", "tests/test_m.py::test_d_victim")]
+    finding = report.findings[0]
+    assert finding.details["polluter_sets"] == [["tests/test_m.py::test_b_polluter"]]
+    assert _shows_failure(finding.reproduce, "tests/test_m.py::test_d_victim")
+
+
 def test_brittle_test_and_its_state_setter_are_named(tmp_path: Path) -> None:
     # The setter's module runs first in file order; a random order puts the brittle
     # test's module first with odds 1 in 2.
