@@ -91,25 +91,27 @@ def _discover(record: Path) -> list[str]:
     return [i.minor for i in interpreters.installed(None, record)]
 
 
+@pytest.fixture
+def pyenv(discovery, tmp_path: Path, monkeypatch) -> Path:
+    """A pyenv root with 3.96 installed, which no shim on PATH selects."""
+    _, log, _ = discovery
+    root = tmp_path / "pyenv"
+    _fake_python(root / "versions" / "3.96.2" / "bin", "python3.96", "3.96.2", log)
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    return root
+
+
 def test_every_version_pyenv_installed_is_found_not_only_the_selected_one(
-    discovery, tmp_path: Path, monkeypatch
+    discovery, pyenv: Path
 ) -> None:
     folder, log, record = discovery
-    pyenv = tmp_path / "pyenv"
-    _fake_python(pyenv / "versions" / "3.96.2" / "bin", "python3.96", "3.96.2", log)
-    monkeypatch.setenv("PYENV_ROOT", str(pyenv))
 
     assert {"3.98", "3.96"} <= set(_discover(record))
 
 
-def test_a_pyenv_folder_others_can_write_is_never_run(
-    discovery, tmp_path: Path, monkeypatch
-) -> None:
+def test_a_pyenv_folder_others_can_write_is_never_run(discovery, pyenv: Path) -> None:
     folder, log, record = discovery
-    pyenv = tmp_path / "pyenv"
-    _fake_python(pyenv / "versions" / "3.96.2" / "bin", "python3.96", "3.96.2", log)
     (pyenv / "versions").chmod(0o777)
-    monkeypatch.setenv("PYENV_ROOT", str(pyenv))
 
     assert "3.96" not in _discover(record)
     assert log.read_text().count("probed") == 1  # only the PATH one

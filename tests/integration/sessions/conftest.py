@@ -61,6 +61,19 @@ def run_nox(
     )
 
 
+def run_nox_after_edit(
+    nox: Path, repo: Path, file: Path, old: str, new: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``run_nox`` with ``old`` replaced by ``new`` in ``file`` for the run only."""
+    original = file.read_text()
+    assert old in original
+    file.write_text(original.replace(old, new))
+    try:
+        return run_nox(nox, repo, *args)
+    finally:
+        file.write_text(original)
+
+
 @pytest.fixture(scope="session")
 def nox_without_toolkit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A nox in its own venv, without the toolkit (uv makes this cheap)."""

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from tests.integration.sessions.conftest import NOXFILE, run_nox, user_environ, write_files
+from tests.integration.sessions.conftest import (
+    NOXFILE,
+    run_nox,
+    run_nox_after_edit,
+    user_environ,
+    write_files,
+)
 from tests.integration.sessions.test_package_environments import UV, _in_env
 
 pytestmark = pytest.mark.slow
@@ -148,12 +154,15 @@ def test_a_one_package_repository_is_synced_from_its_uv_lock(
 def test_a_stale_lock_of_a_one_package_repository_is_one_line(
     nox_without_toolkit: Path, locked: Path
 ) -> None:
-    pyproject = locked / "pyproject.toml"
-    pyproject.write_text(LOCKED.replace('dependencies = ["packaging"]', 'dependencies = ["idna"]'))
-    try:
-        result = run_nox(nox_without_toolkit, locked, "-s", "unit")
-    finally:
-        pyproject.write_text(LOCKED)
+    result = run_nox_after_edit(
+        nox_without_toolkit,
+        locked,
+        locked / "pyproject.toml",
+        'dependencies = ["packaging"]',
+        'dependencies = ["idna"]',
+        "-s",
+        "unit",
+    )
 
     assert result.returncode != 0
     assert "uv.lock does not match the pyprojects: run uv lock" in result.stderr

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sessions.conftest import BIN, NOXFILE, run_nox, user_environ, write_files
+from tests.integration.sessions.conftest import (
+    BIN,
+    NOXFILE,
+    run_nox,
+    run_nox_after_edit,
+    user_environ,
+    write_files,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -125,14 +132,15 @@ def test_a_lock_that_does_not_match_the_pyprojects_is_one_line(
     nox_without_toolkit: Path, workspace: Path
 ) -> None:
     pyproject = workspace / "packages" / "alpha" / "pyproject.toml"
-    original = pyproject.read_text()
-    pyproject.write_text(
-        original.replace('dependencies = ["six"]', 'dependencies = ["six", "idna"]')
+    result = run_nox_after_edit(
+        nox_without_toolkit,
+        workspace,
+        pyproject,
+        'dependencies = ["six"]',
+        'dependencies = ["six", "idna"]',
+        "-s",
+        "unit(alpha)",
     )
-    try:
-        result = run_nox(nox_without_toolkit, workspace, "-s", "unit(alpha)")
-    finally:
-        pyproject.write_text(original)
 
     assert result.returncode != 0
     assert "uv.lock does not match the pyprojects: run uv lock" in result.stderr
