@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -139,3 +140,19 @@ def test_env_prints_the_exports_without_touching_anything(
     assert f"export DOCKER_HOST=unix://{tmp_path}/run/podman.sock\n" in out
     assert "export TOOLKIT_POSTGRES_IMAGE=localhost/x:1\n" in out
     assert not (tmp_path / "state").exists()
+
+
+def test_a_service_working_in_a_removed_folder_is_told_apart(tmp_path: Path) -> None:
+    from tools.podman.service import cwd_gone
+
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    process = subprocess.Popen(["sleep", "30"], cwd=folder)
+    try:
+        assert not cwd_gone(process.pid)
+        folder.rmdir()
+        assert cwd_gone(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+    assert not cwd_gone(os.getpid())

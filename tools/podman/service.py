@@ -21,7 +21,7 @@ from toolkit.errors import ToolkitError
 from toolkit.postgres.engine_probe import engine_answers
 from tools.podman.layout import Layout, containers_conf, storage_conf
 
-__all__ = ["ensure_service", "service_pid", "stop_service", "write_configuration"]
+__all__ = ["cwd_gone", "ensure_service", "service_pid", "stop_service", "write_configuration"]
 
 _START_TIMEOUT = 30.0
 
@@ -93,6 +93,7 @@ def _start(layout: Layout) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env=layout.podman_env(),
+            cwd="/",  # conmon inherits it: a removed checkout would fail every start
         )
     layout.service_pid.write_text(str(process.pid))
     deadline = time.monotonic() + _START_TIMEOUT
@@ -115,9 +116,22 @@ def _start(layout: Layout) -> int:
     )
 
 
+def cwd_gone(pid: int) -> bool:
+    """Whether the process works in a folder since removed: podman's conmon then fails
+    every container start ("write child: broken pipe", "Failed to get working directory")."""
+    try:
+        return os.readlink(f"/proc/{pid}/cwd").endswith(" (deleted)")
+    except OSError:
+        return False
+
+
 def ensure_service(layout: Layout, log: Log, *, restart: bool = False) -> str:
     """Make the API answer on the layout's socket; says whether it was reused or started."""
     if engine_answers(layout.docker_host):
+        pid = service_pid(layout)
+        if pid is not None and cwd_gone(pid):
+            log(f"service: pid {pid} works in a removed folder and cannot start containers")
+            restart = True
         if not restart:
             log(f"service: reusing the one answering on {layout.docker_host}")
             return "reused"

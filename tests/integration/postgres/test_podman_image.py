@@ -41,15 +41,15 @@ def run_image(engine_client: Any, local_image: str) -> Iterator[Run]:
     started: list[Any] = []
 
     def run(environment: dict[str, str], **kwargs: Any) -> Any:
-        container = engine_client.containers.run(
+        container = engine_client.containers.create(
             local_image,
-            detach=True,
             environment=environment,
             ports={"5432/tcp": ("127.0.0.1", None)},
             name=f"toolkit-image-test-{uuid.uuid4().hex[:8]}",
             **kwargs,
         )
-        started.append(container)
+        started.append(container)  # removed below even when it cannot start
+        container.start()
         return container
 
     yield run
