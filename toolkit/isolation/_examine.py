@@ -620,10 +620,11 @@ class Examiner:
         self.say(
             f"{victim.test}: order-dependent, polluted by {' ; '.join(' + '.join(s) for s in sets)}"
         )
+        # One command per set: each set alone makes the victim fail.
+        commands = [self.runner.replay([*group, victim.test]) for group in sets]
         details = {
             "polluter_sets": sets,
-            # One command per set: each set alone makes the victim fail.
-            "reproduce_sets": [self.runner.replay([*group, victim.test]) for group in sets],
+            "reproduce_sets": commands,
             "search_complete": victim.complete and not victim.budget_hit,
             "order": run.order,
         }
@@ -634,7 +635,7 @@ class Examiner:
                 "order-dependent",
                 victim.test,
                 run.seed,
-                self.runner.replay([*sets[0], victim.test]),
+                commands[0],
                 polluters=list(dict.fromkeys(test for group in sets for test in group)),
                 details=details,
             )
