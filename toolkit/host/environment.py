@@ -37,10 +37,9 @@ if TYPE_CHECKING:
     import nox
 
 __all__ = [
-    "Fingerprint",
     "PackageEnv",
     "built_on",
-    "fingerprint",
+    "contents",
     "is_toolkit_source",
     "prepare",
     "toolkit_requirement",
@@ -437,34 +436,35 @@ def _python_version(env: PackageEnv) -> str | None:
     return found.get("version_info") or found.get("version") or None
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What decides a package environment's contents, for keys of results made in it."""
+def contents(env: PackageEnv) -> dict[str, Any]:
+    """What the environment holds, for keys of results made in it: the interpreter it
+    was built on and its version, its stamp, and every installed distribution's name
+    and version (read from the folder names in ``site-packages``, no interpreter
+    started) with the contents of its ``.pth`` files, which run at every start.
 
-    #: The interpreter it is (or would be) built on, and that interpreter's version.
-    interpreter: str
-    python: str
-    #: The environment's stamp: requirements, lock pins, the pyprojects they come from.
-    stamp: str
-
-
-def fingerprint(
-    session: nox.Session, config: RepoConfig, package: Package, version: str | None
-) -> Fingerprint:
-    """The stamp the package's environment has or would have, without building it.
-
-    Finding interpreters starts every Python on the machine (seconds with pyenv
-    shims), so an existing environment's own interpreter is taken as the one it would
-    be built on; only a package without one looks. Under ``nox -R`` the environment is
-    used as it is, so its recorded stamp is what counts.
+    Without a lock, requirements resolve to whatever the index has when the
+    environment is built: the stamp alone would call two builds a month apart equal.
     """
-    existing = _existing(config, package, version or package.python)
-    recorded = _recorded(existing) if existing is not None else {}
-    python = _python_version(existing) if existing is not None else None
-    interpreter = recorded.get("interpreter")
-    if _no_install(session) and interpreter and python and recorded.get("stamp"):
-        return Fingerprint(interpreter, python, recorded["stamp"])
-    if not (interpreter and python and os.path.exists(interpreter)):
-        chosen = _choose(session, config, package, version)
-        interpreter, python = chosen.path, ".".join(map(str, chosen.version))
-    return Fingerprint(interpreter, python, _wanted(session, config, package, interpreter).stamp)
+    recorded = _recorded(env)
+    installed: dict[str, str] = {}
+    for site in sorted(env.location.glob("lib/python*/site-packages")):
+        try:
+            names = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if dot and suffix in ("dist-info", "egg-info"):
+                distribution, _, version = stem.rpartition("-")
+                installed[distribution.lower().replace("_", "-")] = version
+            elif suffix == "pth":
+                try:
+                    installed[name] = hashlib.sha256((site / name).read_bytes()).hexdigest()
+                except OSError:
+                    installed[name] = "unreadable"
+    return {
+        "interpreter": recorded.get("interpreter"),
+        "python": _python_version(env),
+        "stamp": recorded.get("stamp"),
+        "installed": installed,
+    }

@@ -213,12 +213,15 @@ def run_layer(
         run.notify(session, "coverage", package)
     else:
         session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
-    slot = cache.lookup(session, run, package, python, layer, shard)
-    if slot is not None and slot.replay(junit, coverage_data):
-        session.log(f"{part}: cached (key {slot.short})")
-        run.set_outcome(package, layer, Outcome("cached", f"key {slot.short}"))
-        return
+    # Built (or found current) first: what it holds is part of the result's key.
     env = environment.prepare(session, config, package, python)
+    slot = cache.lookup(session, run, package, env, python, layer, shard)
+    if slot is not None:
+        if slot.replay(junit, coverage_data):
+            session.log(f"{part}: cached (key {slot.short})")
+            run.set_outcome(package, layer, Outcome("cached", f"key {slot.short}"))
+            return
+        session.log(f"{part}: not cached: {slot.why_not()}")
     seed = run.seed()
     environ = package_environ(
         session, run, package, env, layer, with_database=layer == "integration"
@@ -254,5 +257,5 @@ def run_layer(
         run.set_outcome(package, layer, Outcome("failed", "tests failed"))
         session.error(f"{part}: tests failed")
     run.set_outcome(package, layer, Outcome("passed"))
-    if slot is not None:
-        slot.store(junit, coverage_data, environment.built_on(env))
+    if slot is not None and not slot.store(junit, coverage_data, environment.built_on(env)):
+        session.log(f"{part}: result not cached: {slot.note}")

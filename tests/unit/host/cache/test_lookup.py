@@ -16,7 +16,9 @@ import pytest
 import toolkit
 from tests.unit.host.test_config import _write
 from toolkit.host import cache
+from toolkit.host.cache import entries
 from toolkit.host.config import load_config
+from toolkit.host.environment import PackageEnv
 from toolkit.host.run import Run
 from toolkit.host.shards import Shard
 
@@ -107,8 +109,9 @@ def _key(
     root: Path, layer: str = "unit", *posargs: str, shard: Shard | None = None, **kwargs: bool
 ) -> str:
     config = load_config(root)
+    env = PackageEnv(root / ".nox" / "toolkit-api-py3.12")
     slot = cache.lookup(
-        _Session(*posargs, **kwargs), Run(config), config.package("api"), None, layer, shard
+        _Session(*posargs, **kwargs), Run(config), config.package("api"), env, None, layer, shard
     )
     assert slot is not None
     return slot.key
@@ -130,16 +133,38 @@ def test_a_changed_test_file_changes_the_key_even_uncommitted(repo: Path) -> Non
     assert _key(repo) != before
 
 
-def test_a_new_untracked_file_changes_the_key_an_ignored_one_does_not(repo: Path) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "apps/api/tests/unit/test_new.py",
+        "apps/api/debug.log",  # ignored by .gitignore: pytest may still read it
+        "apps/api/tests/unit/test_ignored.py",  # ignored by .git/info/exclude
+    ],
+)
+def test_a_new_file_changes_the_key_whatever_git_ignores(repo: Path, name: str) -> None:
+    (repo / ".git/info/exclude").write_text("test_ignored.py\n")
     before = _key(repo)
 
-    (repo / "apps/api/debug.log").write_text("ignored by .gitignore\n")
+    (repo / name).write_text("def test_new():\n    assert False\n")
+
+    assert _key(repo) != before
+
+
+def test_tool_folders_and_compiled_files_are_left_out(repo: Path) -> None:
+    before = _key(repo)
+
     (repo / "apps/api/src/api/__pycache__").mkdir()
     (repo / "apps/api/src/api/__pycache__/x.cpython-312.pyc").write_bytes(b"\0")
-    assert _key(repo) == before
+    (repo / "apps/api/.pytest_cache").mkdir()
+    (repo / "apps/api/.pytest_cache/v").write_text("written by every run\n")
+    (repo / "apps/api/.coverage").write_text("")
+    (repo / "apps/api/src/api.egg-info").mkdir()
+    (repo / "apps/api/src/api.egg-info/PKG-INFO").write_text("Name: api\n")
+    (repo / "apps/api/env-of-mine").mkdir()  # a virtual environment under any name
+    (repo / "apps/api/env-of-mine/pyvenv.cfg").write_text("home = /usr/bin\n")
+    (repo / "apps/api/env-of-mine/lib.py").write_text("x = 1\n")
 
-    (repo / "apps/api/tests/unit/test_new.py").write_text("def test_new():\n    pass\n")
-    assert _key(repo) != before
+    assert _key(repo) == before
 
 
 def test_times_do_not_change_the_key_contents_do(repo: Path) -> None:
@@ -169,13 +194,27 @@ def test_the_constraints_file_changes_the_key(repo: Path) -> None:
     assert _key(repo) != before
 
 
-def test_a_changed_requirement_changes_the_key_through_the_environment_stamp(
-    repo: Path,
-) -> None:
+def test_a_changed_requirement_changes_the_key(repo: Path) -> None:
     before = _key(repo)
 
     _edit(repo / "libs/core/pyproject.toml", 'dependencies = ["httpx"]\n')
 
+    assert _key(repo) != before
+
+
+def test_the_installed_versions_change_the_key(repo: Path) -> None:
+    """Without a lock, a rebuilt environment may hold a newer release: what is
+    installed counts, not only what was asked for."""
+    site = repo / ".nox/toolkit-api-py3.12/lib/python3.12/site-packages"
+    (site / "httpx-0.27.0.dist-info").mkdir(parents=True)
+    before = _key(repo)
+
+    (site / "httpx-0.27.0.dist-info").rename(site / "httpx-0.28.1.dist-info")
+    assert _key(repo) != before
+    (site / "httpx-0.28.1.dist-info").rename(site / "httpx-0.27.0.dist-info")
+    assert _key(repo) == before
+
+    (site / "coverage_hook.pth").write_text("import sitecustom_hook\n")  # runs at every start
     assert _key(repo) != before
 
 
@@ -218,13 +257,13 @@ def test_the_interpreter_version_changes_the_key(repo: Path) -> None:
     assert _key(repo) != before
 
 
-def test_under_nox_r_the_environment_as_it_is_counts(repo: Path) -> None:
-    before = _key(repo, no_install=True)
+def test_the_environment_stamp_changes_the_key(repo: Path) -> None:
+    before = _key(repo)
 
-    (repo / "constraints.txt").write_text("six==1.17.0\n")  # not installed under -R
+    stamp = repo / ".nox/toolkit-api-py3.12/.toolkit-stamp"
+    stamp.write_text(stamp.read_text().replace("recorded", "rebuilt"))
 
-    assert _key(repo, no_install=True) == before
-    assert _key(repo) != _key(repo, no_install=True)
+    assert _key(repo) != before
 
 
 def test_pytest_arguments_change_the_key_the_toolkits_own_do_not(repo: Path) -> None:
@@ -262,21 +301,6 @@ def test_each_shard_has_its_own_key(repo: Path) -> None:
     assert _key(repo, shard=Shard(1, 2)) != _key(repo, shard=Shard(2, 2))
 
 
-def test_outside_git_tool_folders_are_left_out(repo: Path) -> None:
-    import shutil
-
-    shutil.rmtree(repo / ".git")
-    before = _key(repo)
-
-    (repo / "apps/api/.pytest_cache").mkdir()
-    (repo / "apps/api/.pytest_cache/v").write_text("written by every run\n")
-    (repo / "apps/api/.coverage").write_text("")
-    assert _key(repo) == before
-
-    _edit(repo / "apps/api/tests/unit/test_api.py", "# changed\n")
-    assert _key(repo) != before
-
-
 @pytest.mark.parametrize(
     ("posargs", "environ"),
     [
@@ -292,14 +316,18 @@ def test_the_cache_can_be_turned_off(
         monkeypatch.setenv(name, value)
     config = load_config(repo)
 
-    slot = cache.lookup(_Session(*posargs), Run(config), config.package("api"), None, "unit", None)
+    env = PackageEnv(repo / ".nox" / "toolkit-api-py3.12")
+    slot = cache.lookup(
+        _Session(*posargs), Run(config), config.package("api"), env, None, "unit", None
+    )
 
     assert slot is None
 
 
 def _slot(repo: Path) -> cache.Slot:
     config = load_config(repo)
-    slot = cache.lookup(_Session(), Run(config), config.package("api"), None, "unit", None)
+    env = PackageEnv(repo / ".nox" / "toolkit-api-py3.12")
+    slot = cache.lookup(_Session(), Run(config), config.package("api"), env, None, "unit", None)
     assert slot is not None
     return slot
 
@@ -320,7 +348,8 @@ def test_a_stored_result_is_replayed_into_the_reports(repo: Path) -> None:
     assert _slot(repo).replay(junit, data)
     assert junit.read_text() == '<testsuites><testsuite tests="1"/></testsuites>'
     assert data.read_bytes() == b"coverage data"
-    assert [path.name for path in slot.cache.iterdir()] == [slot.key]  # no staging left
+    stored = sorted(path.name for path in slot.cache.iterdir())
+    assert stored == sorted([slot.key, "heads"])  # no staging left
 
 
 @pytest.mark.parametrize(
@@ -369,7 +398,7 @@ def test_the_cache_keeps_the_most_recently_used_entries(repo: Path) -> None:
         entry.mkdir()
         os.utime(entry, (index, index))
 
-    cache._prune(slot.cache, keep=2)
+    entries.prune(slot.cache, keep=2)
 
     assert sorted(path.name for path in slot.cache.iterdir()) == [
         f"{3:064x}",
