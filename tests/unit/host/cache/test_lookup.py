@@ -434,3 +434,176 @@ def test_the_cache_folder_can_be_moved(
     monkeypatch.setenv("TOOLKIT_RESULT_CACHE_DIR", str(tmp_path / "ci-cache" / "results"))
 
     assert _slot(repo).cache == tmp_path / "ci-cache" / "results"
+
+
+def test_a_symlinked_test_file_counts_by_its_targets_content(repo: Path) -> None:
+    """The link's text stays the same when its target outside the package fails."""
+    target = repo / "shared/test_shared.py"
+    target.parent.mkdir()
+    target.write_text("def test_shared():\n    assert True\n")
+    (repo / "apps/api/tests/unit/test_shared.py").symlink_to(target)
+    before = _key(repo)
+
+    target.write_text("def test_shared():\n    assert False\n")
+
+    assert _key(repo) != before
+
+
+def test_a_symlinked_folder_counts_by_its_files_and_a_loop_ends(repo: Path) -> None:
+    outside = repo.parent / "outside-tests"
+    outside.mkdir()
+    (outside / "test_outside.py").write_text("def test_x():\n    assert True\n")
+    (outside / "loop").symlink_to(outside)  # a folder linking to itself
+    (repo / "apps/api/tests/unit/linked").symlink_to(outside)
+    before = _key(repo)
+
+    (outside / "test_outside.py").write_text("def test_x():\n    assert False\n")
+
+    assert _key(repo) != before
+
+
+@pytest.mark.parametrize(
+    "name", ["conftest.py", "pytest.ini", "apps/conftest.py", "apps/setup.cfg", ".coveragerc"]
+)
+def test_configuration_above_the_package_changes_the_key(repo: Path, name: str) -> None:
+    before = _key(repo)
+
+    (repo / name).write_text("# pytest reads this for every package below it\n")
+
+    assert _key(repo) != before
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PYTEST_ADDOPTS",
+        "PYTEST_PLUGINS",
+        "PYTHONPATH",
+        "PYTHONHASHSEED",
+        "COVERAGE_CORE",
+        "COV_CORE_SOURCE",
+        "LANG",
+        "TZ",
+        "CI",
+    ],
+)
+def test_variables_that_change_a_run_change_the_key(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.delenv(name, raising=False)
+    before = _key(repo)
+
+    monkeypatch.setenv(name, "1")
+
+    assert _key(repo) != before
+
+
+def test_other_variables_leave_the_key_alone(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _key(repo)
+
+    monkeypatch.setenv("GITHUB_RUN_ID", "123")
+    monkeypatch.setenv("TERM", "dumb")
+
+    assert _key(repo) == before
+
+
+def _reports(repo: Path) -> tuple[Path, Path]:
+    reports = repo / "reports"
+    reports.mkdir(exist_ok=True)
+    junit, data = reports / "junit-unit.xml", reports / "unit.coverage"
+    junit.write_text('<testsuites><testsuite tests="1"/></testsuites>')
+    data.write_bytes(b"coverage data")
+    return junit, data
+
+
+def test_what_a_run_writes_in_its_package_does_not_change_the_next_key(repo: Path) -> None:
+    """An app's own addopts writing coverage.xml, a log, egg-info: no .gitignore line
+    is needed to get a hit."""
+    junit, data = _reports(repo)
+    (repo / "apps/api/coverage.xml").write_text("<coverage at='1'/>")  # from an earlier run
+    slot = _slot(repo)
+
+    (repo / "apps/api/coverage.xml").write_text("<coverage at='2'/>")  # the run writes...
+    (repo / "apps/api/logs").mkdir()
+    (repo / "apps/api/logs/run.log").write_text("run 2\n")
+    assert slot.store(junit, data, interpreter=sys.executable)
+
+    again = _slot(repo)
+    assert again.replay(junit, data)
+    assert set(again.previous.outputs if again.previous else ()) == {
+        "apps/api/coverage.xml",
+        "apps/api/logs/run.log",
+    }
+
+
+def test_an_output_edited_after_its_run_changes_the_key(repo: Path) -> None:
+    """A snapshot file the run wrote, then edited by hand: pytest would read it."""
+    junit, data = _reports(repo)
+    slot = _slot(repo)
+    (repo / "apps/api/tests/unit/snapshot.json").write_text('{"total": 3}')
+    assert slot.store(junit, data, interpreter=sys.executable)
+
+    (repo / "apps/api/tests/unit/snapshot.json").write_text('{"total": 4}')
+    again = _slot(repo)
+
+    assert not again.replay(junit, data)
+    assert again.why_not() == "apps/api/tests/unit/snapshot.json changed since the run wrote it"
+
+
+def test_a_run_during_which_a_test_file_changed_is_not_stored(repo: Path) -> None:
+    """Someone saving a test while the tests run: the result is of the old file."""
+    junit, data = _reports(repo)
+    slot = _slot(repo)
+
+    _edit(repo / "apps/api/tests/unit/test_api.py", "\ndef test_new():\n    assert False\n")
+
+    assert not slot.store(junit, data, interpreter=sys.executable)
+    assert slot.note == "apps/api/tests/unit/test_api.py changed while the tests ran"
+    assert not _slot(repo).replay(junit, data)
+
+
+def test_a_miss_names_what_changed_since_the_newest_entry(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    junit, data = _reports(repo)
+    assert _slot(repo).store(junit, data, interpreter=sys.executable)
+
+    _edit(repo / "apps/api/tests/unit/test_api.py", "# edited\n")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--deselect=tests/unit/test_api.py::test_answer")
+    (repo / "apps/api/tests/unit/test_new.py").write_text("")
+    (repo / "apps/api/src/api/__init__.py").unlink()
+    slot = _slot(repo)
+
+    assert not slot.replay(junit, data)
+    assert slot.why_not() == (
+        "apps/api/src/api/__init__.py removed, apps/api/tests/unit/test_api.py changed, "
+        "apps/api/tests/unit/test_new.py added and 1 more"
+    )
+    monkeypatch.undo()
+
+
+def test_a_first_run_says_nothing_is_stored_yet(repo: Path) -> None:
+    slot = _slot(repo)
+
+    assert not slot.replay(*_reports(repo))
+    assert slot.why_not() == "no passing run of it is stored yet"
+
+
+def test_a_cache_folder_git_tracks_is_not_used(repo: Path) -> None:
+    """A repository that committed entries: a fresh clone must not replay them."""
+    junit, data = _reports(repo)
+    assert _slot(repo).store(junit, data, interpreter=sys.executable)
+    _git(repo, "add", "-f", ".nox/toolkit-results")
+    cache._tracked_by_git.cache_clear()
+
+    config = load_config(repo)
+    env = PackageEnv(repo / ".nox" / "toolkit-api-py3.12")
+    logged: list[str] = []
+    session = _Session()
+    session.log = logged.append  # type: ignore[method-assign]
+
+    assert (
+        cache.lookup(session, Run(config), config.package("api"), env, None, "unit", None) is None
+    )
+    assert "holds files git tracks" in logged[0]
+    assert "git rm -r --cached .nox/toolkit-results" in logged[0]
