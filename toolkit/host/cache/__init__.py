@@ -159,20 +159,15 @@ class _Scope:
     above: tuple[Path, ...]
     skip: tuple[Path, ...]
 
-    def states(self) -> dict[str, inputs.FileState]:
+    def states(self) -> dict[str, str]:
+        """Each file that counts -> the digest of its content."""
         return inputs.file_states(self.folders, self.root, self.above, self.skip)
 
-    def signatures(self) -> dict[str, tuple[int, ...]]:
-        return inputs.file_signatures(self.folders, self.root, self.above, self.skip)
 
-    def paths(self) -> dict[str, str]:
-        return inputs.file_paths(self.folders, self.root, self.above, self.skip)
-
-
-def _files(states: dict[str, inputs.FileState], previous: entries.Entry | None) -> dict[str, str]:
+def _files(states: dict[str, str], previous: entries.Entry | None) -> dict[str, str]:
     """The key's files: each by its digest, but a file the newest run wrote counts as
     that run's output while it is still as that run left it."""
-    files = {name: state.digest for name, state in states.items()}
+    files = dict(states)
     for name, left in (previous.outputs if previous else {}).items():
         if files.get(name, "missing") == left:
             files[name] = _AS_LEFT
@@ -192,7 +187,7 @@ class Slot:
     made_from: dict[str, Any]
     previous: entries.Entry | None
     scope: _Scope
-    before: dict[str, inputs.FileState]
+    before: dict[str, str]
     secret: bytes = field(repr=False)
     #: Why the last replay or store did not happen, when it was not the key.
     note: str = ""
@@ -266,17 +261,14 @@ class Slot:
         if interpreter != self.interpreter or not junit.is_file():
             self.note = "the environment was rebuilt on another interpreter"
             return False
-        written = inputs.changed_during(self.before, self.scope.signatures())
+        after = self.scope.states()
+        written = inputs.changed_during(self.before, after)
         code = [name for name in written if inputs.code_like(name)]
         if code:
             self.note = f"{code[0]} changed while the tests ran"
             return False
-        paths = self.scope.paths()
-        outputs = {
-            name: inputs.content_digest(paths[name]) if name in paths else "missing"
-            for name in written
-        }
-        files = {name: state.digest for name, state in self.before.items()}
+        outputs = {name: after.get(name, "missing") for name in written}
+        files = dict(self.before)
         files.update(dict.fromkeys(outputs, _AS_LEFT))
         ran_from = {**self.made_from, "files": files}
         entry = entries.Entry(entries.key_of(ran_from), self.head, ran_from, outputs)

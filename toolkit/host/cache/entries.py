@@ -149,7 +149,7 @@ def newest(cache: Path, head: str, secret: bytes) -> Entry | None:
 
 def write(cache: Path, entry: Entry, reports: Mapping[str, Path], secret: bytes) -> bool:
     """Store ``entry`` with copies of its ``reports``, whole or not at all, and make it
-    its head's newest; False when another run stored the same key first."""
+    its head's newest."""
     staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=cache))
     try:
         files = {}
@@ -162,15 +162,32 @@ def write(cache: Path, entry: Entry, reports: Mapping[str, Path], secret: bytes)
         document = {"entry": asdict(signed), "mac": _mac(secret, signed)}
         (staging / _ENTRY).write_text(json.dumps(document) + "\n")
         os.chmod(staging, 0o700)
-        try:
-            staging.rename(cache / entry.key)
-            stored = True
-        except OSError:
-            stored = (cache / entry.key).is_dir()
+        stored = _into_place(staging, cache / entry.key)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if stored:
         _set_head(cache, entry.head, entry.key)
+    return stored
+
+
+def _into_place(staging: Path, final: Path) -> bool:
+    """Rename ``staging`` to ``final``. An entry already there under the same key was
+    made from the same inputs, but its outputs are an older run's: it is replaced, or
+    the next key would count this run's outputs as edits."""
+    retired = None
+    if final.is_dir():
+        retired = final.with_name(f"{_STAGING}{final.name[:12]}-{os.getpid()}-{time.time_ns()}")
+        try:
+            final.rename(retired)
+        except OSError:
+            retired = None
+    try:
+        staging.rename(final)
+        stored = True
+    except OSError:
+        stored = final.is_dir()  # another run stored the same key at the same moment
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
     return stored
 
 

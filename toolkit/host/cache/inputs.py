@@ -21,19 +21,15 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "ABOVE_PACKAGE",
     "TOOL_FOLDERS",
-    "FileState",
     "changed_during",
     "code_like",
     "above_package",
     "content_digest",
-    "file_paths",
-    "file_signatures",
     "file_states",
     "variables",
 ]
@@ -88,15 +84,6 @@ _CODE_SUFFIXES = (".py", ".pyi", ".pth", ".toml", ".cfg", ".ini", ".coveragerc")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class FileState:
-    """A file as the key sees it: its content's digest, and a cheap signature that
-    tells whether anything wrote it since (modification time, size, inode)."""
-
-    digest: str
-    signature: tuple[int, ...]
-
-
 def _skipped_file(name: str) -> bool:
     return name.endswith((".pyc", ".pyo")) or name == ".coverage" or name.startswith(".coverage.")
 
@@ -109,27 +96,19 @@ def _skipped_folder(entry: os.DirEntry[str]) -> bool:
     return os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
 
 
-def _content(path: str) -> tuple[str, tuple[int, ...]]:
-    """The digest of what ``path`` holds (through symlinks) and its signature."""
+def content_digest(path: str) -> str:
+    """The digest of what ``path`` holds now, through symlinks (``missing`` when
+    nothing does)."""
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return f"not a file ({stat.filemode(info.st_mode)})", ()
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                return f"not a file ({stat.filemode(info.st_mode)})"
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except FileNotFoundError:
-        return "missing", ()
+        return "missing"
     except OSError as error:
-        return f"unreadable ({error.strerror})", ()
-    return digest, (info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev)
-
-
-def _signature(path: str) -> tuple[int, ...]:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return ()
-    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev)
+        return f"unreadable ({error.strerror})"
 
 
 def _walk(
@@ -189,34 +168,11 @@ def _files(
     return found
 
 
-def file_paths(
-    folders: Iterable[Path], root: Path, above: Iterable[Path], skip: Iterable[Path]
-) -> dict[str, str]:
-    """Each file that counts -> the path to open it by."""
-    return _files(folders, root, above, skip)
-
-
-def content_digest(path: str) -> str:
-    """The digest of what ``path`` holds now (``missing`` when nothing does)."""
-    return _content(path)[0]
-
-
 def file_states(
     folders: Iterable[Path], root: Path, above: Iterable[Path], skip: Iterable[Path]
-) -> dict[str, FileState]:
+) -> dict[str, str]:
     """Each file that counts (see :func:`_files`) with its content's digest."""
-    return {
-        name: FileState(*_content(path))
-        for name, path in _files(folders, root, above, skip).items()
-    }
-
-
-def file_signatures(
-    folders: Iterable[Path], root: Path, above: Iterable[Path], skip: Iterable[Path]
-) -> dict[str, tuple[int, ...]]:
-    """Each file that counts with its signature only: cheap, for telling what a run
-    wrote."""
-    return {name: _signature(path) for name, path in _files(folders, root, above, skip).items()}
+    return {name: content_digest(path) for name, path in _files(folders, root, above, skip).items()}
 
 
 def above_package(package: Path, root: Path) -> list[Path]:
@@ -232,19 +188,10 @@ def above_package(package: Path, root: Path) -> list[Path]:
         folder = folder.parent
 
 
-def changed_during(
-    before: Mapping[str, FileState], after: Mapping[str, tuple[int, ...]]
-) -> list[str]:
-    """Names whose file appeared, went, or was written between two looks."""
-    names = set(before) | set(after)
-    return sorted(
-        name
-        for name in names
-        if name not in before
-        or name not in after
-        or before[name].signature != after[name]
-        or not before[name].signature
-    )
+def changed_during(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    """Names whose file appeared, went, or holds other bytes between two looks (by
+    content: a rewrite within one tick of the clock keeps its modification time)."""
+    return sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
 
 
 def code_like(name: str) -> bool:
