@@ -7,9 +7,10 @@ for a file, its target's files for a folder (wherever the target lives, outside 
 repository too). Only tool folders (environments, caches, version control) and the
 toolkit's own outputs are left out.
 
-Above the package, up to the repository root, the files that configure pytest,
-coverage or the sessions count too (``conftest.py``, ``pytest.ini``, ``pyproject.toml``,
-``setup.cfg``, ``tox.ini``, ``.coveragerc``, ``noxfile.py``, the lock files).
+Above the package, up to the repository root, the files that configure pytest or
+coverage count too (``conftest.py``, ``pytest.ini``, ``setup.cfg``, ``tox.ini``,
+``.coveragerc``, and a ``pyproject.toml`` by its ``[tool.pytest]`` and
+``[tool.coverage]`` tables).
 
 Standard library only: the nox host imports this.
 """
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 import stat
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -52,7 +55,10 @@ TOOL_FOLDERS = frozenset(
         "node_modules",
     }
 )
-#: Files in the folders above a package (up to the root) that configure its run.
+#: Files in the folders above a package (up to the root) that configure its run. A
+#: ``pyproject.toml`` there counts by its pytest and coverage tables only: the rest
+#: (dependencies, other packages' settings, a lock beside it) reaches a run through
+#: the environment, which counts by what it holds, and the sessions' settings.
 ABOVE_PACKAGE = (
     "conftest.py",
     "pytest.ini",
@@ -61,13 +67,6 @@ ABOVE_PACKAGE = (
     "setup.cfg",
     "tox.ini",
     ".coveragerc",
-    "noxfile.py",
-    "uv.lock",
-    "poetry.lock",
-    "pdm.lock",
-    "requirements.txt",
-    "constraints.txt",
-    ".python-version",
 )
 #: Variables that change pytest, its plugins, coverage or the interpreter, by prefix...
 _VARIABLE_PREFIXES = ("PYTEST_", "PYTHON", "COVERAGE_", "COV_CORE_", "LC_", "HYPOTHESIS_")
@@ -168,11 +167,27 @@ def _files(
     return found
 
 
+def _pyproject_digest(path: str) -> str:
+    """A ``pyproject.toml`` above the package, by what pytest and coverage read of it."""
+    try:
+        with open(path, "rb") as handle:
+            tool = tomllib.load(handle).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return content_digest(path)  # unreadable: the bytes decide
+    read = {name: tool.get(name) for name in ("pytest", "coverage")}
+    return hashlib.sha256(json.dumps(read, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def file_states(
     folders: Iterable[Path], root: Path, above: Iterable[Path], skip: Iterable[Path]
 ) -> dict[str, str]:
     """Each file that counts (see :func:`_files`) with its content's digest."""
-    return {name: content_digest(path) for name, path in _files(folders, root, above, skip).items()}
+    above = tuple(above)
+    configured = {str(path) for path in above if path.name == "pyproject.toml"}
+    return {
+        name: _pyproject_digest(path) if path in configured else content_digest(path)
+        for name, path in _files(folders, root, above, skip).items()
+    }
 
 
 def above_package(package: Path, root: Path) -> list[Path]:

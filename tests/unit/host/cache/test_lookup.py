@@ -186,11 +186,18 @@ def test_a_changed_dependency_source_changes_the_key(repo: Path) -> None:
     assert _key(repo) != before
 
 
-def test_the_constraints_file_changes_the_key(repo: Path) -> None:
+def test_root_files_count_by_what_reaches_the_run(repo: Path) -> None:
+    """A lock or constraints file reaches a run through the environment it builds (what
+    is installed counts); a root pyproject through its pytest and coverage tables and
+    the sessions' settings. Another package's pins or a comment rerun nothing."""
     before = _key(repo)
 
     (repo / "constraints.txt").write_text("six==1.17.0\n")
+    (repo / "uv.lock").write_text("version = 1\n")
+    _edit(repo / "pyproject.toml", "\n[tool.ruff]\nline-length = 100\n")
+    assert _key(repo) == before
 
+    _edit(repo / "pyproject.toml", '\n[tool.pytest.ini_options]\naddopts = "-p no:cacheprovider"\n')
     assert _key(repo) != before
 
 

@@ -43,7 +43,9 @@ FILES = {
     "apps/api/tests/unit/local_checks.py": "def test_local():\n    assert True\n",
 }
 #: Files of each kind a user edits: each edit must rerun the layer.
-INPUT_FILES = sorted(name for name in FILES if name != ".gitignore")
+INPUT_FILES = sorted(
+    name for name in FILES if name not in (".gitignore", "pyproject.toml", "uv.lock")
+)
 VARIABLES = ["PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONHASHSEED", "COVERAGE_CORE"]
 #: What runs write: the run's own outputs, tool folders, compiled files.
 OUTPUT_WRITES = [
@@ -124,6 +126,25 @@ def _installed(version: str) -> Edit:
     return edit
 
 
+def _root_pytest_options(text: str) -> Edit:
+    def edit(root: Path) -> None:
+        options = f"\n[tool.pytest.ini_options]\naddopts = {text!r}\n".replace("\\", "")
+        (root / "pyproject.toml").write_text(FILES["pyproject.toml"] + options)
+
+    return edit
+
+
+def _relocked(version: str) -> Edit:
+    """A lock that pins the package's dependency anew: the sessions sync the
+    environment from it before the key is made."""
+
+    def edit(root: Path) -> None:
+        (root / "uv.lock").write_text(f"version = 1\n# six {version}\n")
+        _installed(version)(root)
+
+    return edit
+
+
 def _created(name: str, text: str) -> Edit:
     def edit(root: Path) -> None:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +168,9 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\0"), min_size=
 
 input_edits = st.one_of(
     st.builds(_appended, st.sampled_from(INPUT_FILES), _TEXT),
-    st.builds(_deleted, st.sampled_from(INPUT_FILES)),
+    st.builds(
+        _deleted, st.sampled_from([n for n in INPUT_FILES if n != "apps/api/pyproject.toml"])
+    ),
     st.builds(
         _created,
         st.sampled_from(
@@ -161,6 +184,8 @@ input_edits = st.one_of(
     ),
     st.builds(_variable, st.sampled_from(VARIABLES), _TEXT),
     st.builds(_installed, st.sampled_from(["1.17.0", "1.16.1"])),
+    st.builds(_root_pytest_options, _TEXT),
+    st.builds(_relocked, st.sampled_from(["1.17.0", "1.16.1"])),
 )
 output_only_edits = st.one_of(
     st.builds(_created, st.sampled_from(OUTPUT_WRITES[3:]), _TEXT),
