@@ -247,6 +247,8 @@ def run_layer(
     else:
         session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
     code, reason = run_pytest(session, env.python, args, environ, package.path)
+    if slot is not None:
+        slot.record_outputs()  # a failing run's own reports are outputs too
     result = reports.layer_result([junit])
     if code == _TESTS_FAILED and result is not None and result.failed:
         reason = ""  # tests failed: the counts say it all

@@ -23,6 +23,7 @@ folder that must be ours and writable by no one else; entries are trusted only a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -164,13 +165,16 @@ class _Scope:
         return inputs.file_states(self.folders, self.root, self.above, self.skip)
 
 
-def _files(states: dict[str, str], previous: entries.Entry | None) -> dict[str, str]:
-    """The key's files: each by its digest, but a file the newest run wrote counts as
-    that run's output while it is still as that run left it."""
+def _as_left(states: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
+    """The outputs still as their run left them."""
+    return {name: left for name, left in outputs.items() if states.get(name, "missing") == left}
+
+
+def _files(states: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
+    """The key's files: each by its digest, but a file a run wrote counts as that run's
+    output while it is still as that run left it."""
     files = dict(states)
-    for name, left in (previous.outputs if previous else {}).items():
-        if files.get(name, "missing") == left:
-            files[name] = _AS_LEFT
+    files.update(dict.fromkeys(_as_left(states, outputs), _AS_LEFT))
     return files
 
 
@@ -186,11 +190,15 @@ class Slot:
     head: str
     made_from: dict[str, Any]
     previous: entries.Entry | None
+    #: What earlier runs wrote and is still as they left it.
+    outputs: dict[str, str]
     scope: _Scope
     before: dict[str, str]
     secret: bytes = field(repr=False)
     #: Why the last replay or store did not happen, when it was not the key.
     note: str = ""
+    #: What the run wrote, once :meth:`record_outputs` looked.
+    written: list[str] | None = None
 
     @property
     def short(self) -> str:
@@ -254,6 +262,16 @@ class Slot:
         more = len(changes) - _NAMED
         return named + (f" and {more} more" if more > 0 else "")
 
+    def record_outputs(self) -> None:
+        """After a run, passing or not: what it wrote joins the outputs (and what an
+        earlier run wrote stays one while it is as that run left it)."""
+        after = self.scope.states()
+        self.written = inputs.changed_during(self.before, after)
+        kept = {n: d for n, d in _as_left(after, self.outputs).items() if n not in self.written}
+        self.outputs = {**kept, **{name: after.get(name, "missing") for name in self.written}}
+        with contextlib.suppress(OSError):
+            entries.write_outputs(self.cache, self.head, self.outputs, self.secret)
+
     def store(self, junit: Path, coverage: Path, interpreter: str | None) -> bool:
         """Keep a passing result (whole or not at all) under the key of what it ran
         from, with what it wrote as its outputs; False, with :attr:`note` saying why,
@@ -261,17 +279,15 @@ class Slot:
         if interpreter != self.interpreter or not junit.is_file():
             self.note = "the environment was rebuilt on another interpreter"
             return False
-        after = self.scope.states()
-        written = inputs.changed_during(self.before, after)
-        code = [name for name in written if inputs.code_like(name)]
+        if self.written is None:
+            self.record_outputs()
+        code = [name for name in self.written or () if inputs.code_like(name)]
         if code:
             self.note = f"{code[0]} changed while the tests ran"
             return False
-        outputs = {name: after.get(name, "missing") for name in written}
-        files = dict(self.before)
-        files.update(dict.fromkeys(outputs, _AS_LEFT))
+        files = {**self.before, **dict.fromkeys(self.outputs, _AS_LEFT)}
         ran_from = {**self.made_from, "files": files}
-        entry = entries.Entry(entries.key_of(ran_from), self.head, ran_from, outputs)
+        entry = entries.Entry(entries.key_of(ran_from), self.head, ran_from, self.outputs)
         reports = {entries.JUNIT: junit}
         if coverage.is_file():
             reports[entries.COVERAGE] = coverage
@@ -382,6 +398,10 @@ def lookup(
         skip=tuple(path for path in own if path.is_relative_to(config.root)),
     )
     before = scope.states()
+    recorded = entries.read_outputs(cache, head, signing)
+    outputs = _as_left(
+        before, recorded if recorded is not None else previous.outputs if previous else {}
+    )
     test_dir = package.test_dirs[layer]
     durations = package.path / DURATIONS_FILE
     key_inputs: dict[str, Any] = {
@@ -389,7 +409,7 @@ def lookup(
         "root": str(config.root),
         "package": package.name,
         "layer": layer,
-        "files": _files(before, previous),
+        "files": _files(before, outputs),
         "variables": inputs.variables(os.environ),
         "environment": environment.contents(env),
         "toolkit": _toolkit_identity(),
@@ -419,6 +439,7 @@ def lookup(
         head=head,
         made_from=key_inputs,
         previous=previous,
+        outputs=outputs,
         scope=scope,
         before=before,
         secret=signing,

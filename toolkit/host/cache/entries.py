@@ -42,7 +42,9 @@ __all__ = [
     "newest",
     "prune",
     "read",
+    "read_outputs",
     "write",
+    "write_outputs",
 ]
 
 JUNIT = "junit.xml"
@@ -189,6 +191,32 @@ def _into_place(staging: Path, final: Path) -> bool:
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
     return stored
+
+
+def _outputs_mac(secret: bytes, head: str, outputs: Mapping[str, str]) -> str:
+    return hmac.new(secret, canonical(["outputs", head, outputs]), hashlib.sha256).hexdigest()
+
+
+def write_outputs(cache: Path, head: str, outputs: Mapping[str, str], secret: bytes) -> None:
+    """Remember what the head's latest run (passing or not) wrote, signed: a failing
+    run rewrites an app's report too, and that must not cost the next hit."""
+    heads = cache / _HEADS
+    heads.mkdir(mode=0o700, exist_ok=True)
+    document = {"outputs": dict(outputs), "mac": _outputs_mac(secret, head, outputs)}
+    with tempfile.NamedTemporaryFile("w", dir=heads, prefix=_STAGING, delete=False) as handle:
+        handle.write(json.dumps(document) + "\n")
+    os.replace(handle.name, heads / f"{head}.outputs")
+
+
+def read_outputs(cache: Path, head: str, secret: bytes) -> dict[str, str] | None:
+    """What the head's latest run wrote, if recorded and signed by this user."""
+    try:
+        document = json.loads((cache / _HEADS / f"{head}.outputs").read_text())
+        outputs = {str(name): str(digest) for name, digest in document["outputs"].items()}
+        mac = str(document["mac"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return outputs if hmac.compare_digest(mac, _outputs_mac(secret, head, outputs)) else None
 
 
 def _set_head(cache: Path, head: str, key: str) -> None:
