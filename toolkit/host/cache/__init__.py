@@ -276,7 +276,10 @@ class Slot:
         """Keep a passing result (whole or not at all) under the key of what it ran
         from, with what it wrote as its outputs; False, with :attr:`note` saying why,
         when it is not stored."""
-        if interpreter != self.interpreter or not junit.is_file():
+        if not junit.is_file():
+            self.note = f"pytest wrote no {junit.name}"
+            return False
+        if interpreter != self.interpreter:
             self.note = "the environment was rebuilt on another interpreter"
             return False
         if self.written is None:
@@ -311,27 +314,31 @@ def _drop(entry: Path) -> None:
         shutil.rmtree(entry, ignore_errors=True)
 
 
+def _changed(
+    old: dict[str, Any], new: dict[str, Any], words: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """Each name whose value differs, with the word for how (new, gone, changed)."""
+    found = []
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            found.append((name, words[0]))
+        elif name not in new:
+            found.append((name, words[1]))
+        elif old[name] != new[name]:
+            found.append((name, "changed"))
+    return found
+
+
 def _differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between two keys' inputs, in words: files first, then variables,
     then installed distributions, then the rest by name."""
     found: list[str] = []
     old_files, new_files = before.get("files", {}), now.get("files", {})
-    for name in sorted(set(old_files) | set(new_files)):
-        if name not in new_files:
-            found.append(f"{name} removed")
-        elif name not in old_files:
-            found.append(f"{name} added")
-        elif old_files[name] != new_files[name]:
-            since = " since the run wrote it" if old_files[name] == _AS_LEFT else ""
-            found.append(f"{name} changed{since}")
+    for name, change in _changed(old_files, new_files, ("added", "removed")):
+        since = " since the run wrote it" if old_files.get(name) == _AS_LEFT else ""
+        found.append(f"{name} {change}{since if change == 'changed' else ''}")
     old_vars, new_vars = before.get("variables", {}), now.get("variables", {})
-    for name in sorted(set(old_vars) | set(new_vars)):
-        if name not in old_vars:
-            found.append(f"{name} set")
-        elif name not in new_vars:
-            found.append(f"{name} unset")
-        elif old_vars[name] != new_vars[name]:
-            found.append(f"{name} changed")
+    found += [f"{name} {change}" for name, change in _changed(old_vars, new_vars, ("set", "unset"))]
     old_env, new_env = before.get("environment", {}), now.get("environment", {})
     old_installed, new_installed = old_env.get("installed", {}), new_env.get("installed", {})
     for name in sorted(set(old_installed) | set(new_installed)):

@@ -21,12 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.host.cache.test_lookup import _environment, _Session
+from tests.unit.host.cache.test_lookup import _environment, _slot
 from tests.unit.host.test_config import _write
-from toolkit.host import cache
-from toolkit.host.config import load_config
-from toolkit.host.environment import PackageEnv
-from toolkit.host.run import Run
 
 FILES = {
     "pyproject.toml": '[tool.toolkit]\npackages = ["apps/*"]\n',
@@ -71,14 +67,6 @@ def _repository() -> Iterator[Path]:
         site = root / ".nox/toolkit-api-py3.12/lib/python3.12/site-packages"
         (site / "six-1.16.0.dist-info").mkdir(parents=True)
         yield root
-
-
-def _slot(root: Path) -> cache.Slot:
-    config = load_config(root)
-    env = PackageEnv(root / ".nox" / "toolkit-api-py3.12")
-    slot = cache.lookup(_Session(), Run(config), config.package("api"), env, None, "unit", None)
-    assert slot is not None
-    return slot
 
 
 def _passing_run(root: Path, run: int) -> None:
