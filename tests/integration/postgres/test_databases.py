@@ -175,3 +175,42 @@ def test_a_throwaway_server_clones_by_copying_files(postgres_server: Server) -> 
         assert _requested_checkpoints(postgres_server) >= before + 1
     finally:
         databases.drop_database(postgres_server, name)
+
+
+def test_a_database_another_session_recreated_is_left_to_it(postgres_server: Server) -> None:
+    """Before: a process dropped every database it had once created under that name
+    WITH (FORCE), even after another session had dropped it and made its own there,
+    killing that session's connections."""
+    template = databases.ensure_template(postgres_server, EmptySchema())
+    name = databases.clone_database(postgres_server, template, f"mine_{uuid.uuid4().hex[:8]}")
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f"drop database {name}")
+        admin.execute(f"create database {name}")  # theirs now, same name
+    try:
+        with psycopg.connect(postgres_server.dsn(name)) as theirs:
+            note = databases.drop_database(postgres_server, name)
+
+            assert theirs.execute("select 1").fetchone() == (1,)
+        assert note is not None
+        assert note == (
+            f"database {name!r} on {postgres_server.host}:{postgres_server.port} is no longer "
+            "the one this process created (another session made its own under that name); "
+            "it was left alone"
+        )
+        assert name in _databases(postgres_server)
+    finally:
+        with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+            admin.execute(f"drop database if exists {name} with (force)")
+
+
+def test_its_own_database_is_replaced_even_while_in_use(postgres_server: Server) -> None:
+    """The very database this process created (same OID) is still replaced at once."""
+    template = databases.ensure_template(postgres_server, EmptySchema())
+    name = databases.clone_database(postgres_server, template, f"mine_{uuid.uuid4().hex[:8]}")
+    with psycopg.connect(postgres_server.dsn(name)) as stale:
+        databases.clone_database(postgres_server, template, name)
+
+        with pytest.raises(psycopg.OperationalError):
+            stale.execute("select 1")
+    assert databases.drop_database(postgres_server, name) is None
+    assert name not in _databases(postgres_server)
