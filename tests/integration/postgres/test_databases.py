@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import Column, MetaData, String, Table, event
 
 from tests.integration.postgres._schemas import package_metadata
 from toolkit.postgres import databases
-from toolkit.postgres.schema import EmptySchema, MetadataSchema
+from toolkit.postgres.schema import AlembicSchema, EmptySchema, MetadataSchema
 from toolkit.postgres.server import Server
 
 
@@ -214,3 +216,77 @@ def test_its_own_database_is_replaced_even_while_in_use(postgres_server: Server)
             stale.execute("select 1")
     assert databases.drop_database(postgres_server, name) is None
     assert name not in _databases(postgres_server)
+
+
+def _rows(server: Server, database: str, query: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(server.dsn(database)) as connection:
+        return connection.execute(query).fetchall()
+
+
+def _seeded(*names: str) -> MetaData:
+    metadata = MetaData()
+    roles = Table("roles", metadata, Column("name", String(20), primary_key=True))
+    event.listen(
+        roles,
+        "after_create",
+        lambda target, connection, **_kw: connection.execute(
+            target.insert(), [{"name": name} for name in names]
+        ),
+    )
+    return metadata
+
+
+def test_other_listener_rows_rebuild_the_template(postgres_server: Server) -> None:
+    """Before: rows an ``after_create`` listener inserted were not fingerprinted; a
+    long-lived server kept handing out the template with the old rows."""
+    first = databases.ensure_template(postgres_server, MetadataSchema(_seeded("admin")))
+    second = databases.ensure_template(postgres_server, MetadataSchema(_seeded("admin", "viewer")))
+
+    assert second != first
+    assert _rows(postgres_server, second, "select name from roles order by name") == [
+        ("admin",),
+        ("viewer",),
+    ]
+
+
+ENV_PY = """
+from alembic import context
+context.configure(connection=context.config.attributes["connection"])
+with context.begin_transaction():
+    context.run_migrations()
+"""
+
+#: A migration that runs a SQL file kept outside the script folder.
+READS_SQL = """
+from pathlib import Path
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+def upgrade():
+    op.execute((Path(__file__).parents[2] / "sql" / "schema.sql").read_text())
+"""
+
+
+def test_an_edited_sql_file_a_migration_reads_rebuilds_the_template(
+    postgres_server: Server, tmp_path: Path
+) -> None:
+    """Before: only the script folder was fingerprinted; editing ``sql/schema.sql``
+    beside it kept the stale template on a long-lived server."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0"\n')
+    (tmp_path / "migrations" / "versions").mkdir(parents=True)
+    (tmp_path / "migrations" / "env.py").write_text(ENV_PY)
+    (tmp_path / "migrations" / "versions" / "0001_schema.py").write_text(READS_SQL)
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "schema.sql").write_text("CREATE TABLE notes (id int);")
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("[alembic]\nscript_location = %(here)s/migrations\n")
+    first = databases.ensure_template(postgres_server, AlembicSchema(ini))
+
+    (tmp_path / "sql" / "schema.sql").write_text("CREATE TABLE notes (id int, body text);")
+    second = databases.ensure_template(postgres_server, AlembicSchema(ini))
+
+    assert second != first
+    columns = "select column_name from information_schema.columns where table_name = 'notes'"
+    assert sorted(_rows(postgres_server, second, columns)) == [("body",), ("id",)]
