@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from toolkit import variables
 from toolkit.errors import ToolkitError
-from toolkit.postgres import extensions
+from toolkit.postgres import _process_marks, extensions
 
 if TYPE_CHECKING:
     import psycopg
@@ -31,6 +31,7 @@ __all__ = [
     "InUse",
     "clone_database",
     "database_name",
+    "drop_abandoned",
     "drop_database",
     "ensure_template",
     "run_database_name",
@@ -250,12 +251,14 @@ def _copy_strategy(connection: psycopg.Connection) -> sql.Composable:
     return sql.SQL(" STRATEGY FILE_COPY") if row and row[0] == "off" else sql.SQL("")
 
 
-def clone_database(server: Server, template: str, name: str) -> str:
+def clone_database(server: Server, template: str, name: str, *, mark_owner: bool = False) -> str:
     """(Re)create database ``name`` as a copy of ``template``; returns ``name``.
 
     An existing ``name`` is replaced at once only if it is still the very database this
     process created (same OID); any other only if nobody is connected to it: on a
-    server other runs share, it may be theirs (:class:`InUse`, one line).
+    server other runs share, it may be theirs (:class:`InUse`, one line). With
+    ``mark_owner`` (a name of this process's own) the database names this process,
+    so that :func:`drop_abandoned` can remove it if the process is killed outright.
     """
     import psycopg
     from psycopg import sql
@@ -282,9 +285,42 @@ def clone_database(server: Server, template: str, name: str) -> str:
             )
         )
         created = _oid(connection, name)
+        owner = _process_marks.mark() if mark_owner else None
+        if owner is not None:
+            connection.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(_quote(name), sql.Literal(owner))
+            )
     if created is not None:
         _created[key] = created
     return name
+
+
+def drop_abandoned(server: Server) -> list[str]:
+    """Drop the databases of processes on this machine that were killed before they
+    could (see ``mark_owner``); returns their names. Only databases nobody is
+    connected to go, never with FORCE."""
+    import psycopg
+    from psycopg import sql
+
+    prefix = _process_marks.local_prefix()
+    if prefix is None:
+        return []
+    dropped = []
+    with _admin(server) as connection:
+        rows = connection.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE NOT datistemplate AND shobj_description(oid, 'pg_database') LIKE %s",
+            (prefix.replace("%", r"\%").replace("_", r"\_") + "%",),
+        ).fetchall()
+        for name, found in rows:
+            if _process_marks.alive(found):
+                continue
+            try:
+                connection.execute(sql.SQL("DROP DATABASE {}").format(_quote(name)))
+            except psycopg.Error:
+                continue  # in use after all, or gone already
+            dropped.append(name)
+    return dropped
 
 
 def drop_database(server: Server, name: str) -> str | None:

@@ -184,14 +184,13 @@ def database_url(
     parts = ("test", base, *([worker] if worker else []))
     # Anywhere else on a server others may use, a process takes a name of its own:
     # TOOLKIT_RUN_ID's, else a random one (two plain pytest runs of one package).
-    name = (
-        databases.run_database_name(*parts)
-        if shared and TEMPLATE not in os.environ
-        else databases.database_name(*parts)
-    )
+    own_name = shared and TEMPLATE not in os.environ
+    name = databases.run_database_name(*parts) if own_name else databases.database_name(*parts)
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
-        databases.clone_database(postgres_server, template, name)
+        if own_name:  # such names are never reused: sweep up after killed runs instead
+            databases.drop_abandoned(postgres_server)
+        databases.clone_database(postgres_server, template, name, mark_owner=own_name)
     except ToolkitError as error:
         _exit(error)
     yield postgres_server.url(name)

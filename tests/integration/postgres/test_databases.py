@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -290,3 +292,46 @@ def test_an_edited_sql_file_a_migration_reads_rebuilds_the_template(
     assert second != first
     columns = "select column_name from information_schema.columns where table_name = 'notes'"
     assert sorted(_rows(postgres_server, second, columns)) == [("body",), ("id",)]
+
+
+#: Clones a marked database of its own, reports its name, and dies without cleaning up.
+KILLED_OWNER = """
+import os, sys
+from toolkit.postgres import databases
+from toolkit.postgres.urls import parse_url
+
+server = parse_url(sys.argv[1], source="test")
+name = databases.clone_database(server, sys.argv[2], sys.argv[3], mark_owner=True)
+print(name, flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_databases_of_killed_processes_are_swept_and_live_ones_kept(
+    postgres_server: Server,
+) -> None:
+    """Per-process names are never reused, so a run killed outright would leave its
+    database on a long-lived server for good: the next process drops it."""
+    template = databases.ensure_template(postgres_server, EmptySchema())
+    killed = f"killed_{uuid.uuid4().hex[:8]}"
+    mine = databases.clone_database(
+        postgres_server, template, f"live_{uuid.uuid4().hex[:8]}", mark_owner=True
+    )
+    unmarked = databases.clone_database(postgres_server, template, f"plain_{uuid.uuid4().hex[:8]}")
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_OWNER, postgres_server.dsn(), template, killed],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert child.stdout.strip() == killed, child.stderr
+    assert killed in _databases(postgres_server)
+
+    try:
+        assert killed in databases.drop_abandoned(postgres_server)
+        assert killed not in _databases(postgres_server)
+        assert {mine, unmarked} <= _databases(postgres_server)
+    finally:
+        for name in (mine, unmarked):
+            databases.drop_database(postgres_server, name)
