@@ -192,6 +192,8 @@ def _drop_older_templates(connection: psycopg.Connection, family: str, keep: str
         (f"{_TEMPLATE_PREFIX}%", keep, _family_comment(family)),
     ).fetchall()
     for (old,) in rows:
+        if _others_connected(connection, old):
+            continue  # kept for later, without waiting the 5 s a busy DROP takes
         try:
             connection.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(_quote(old)))
             connection.execute(sql.SQL("DROP DATABASE {}").format(_quote(old)))
@@ -345,9 +347,12 @@ def drop_database(server: Server, name: str) -> str | None:
                 f"{where} is no longer the one this process created (another session "
                 "made its own under that name); it was left alone"
             )
+        in_use = f"{where} is in use by another session; it was left alone"
+        if ours is None and _others_connected(connection, name):
+            return in_use  # without waiting the 5 s PostgreSQL gives a busy database
         force = sql.SQL(" WITH (FORCE)") if ours is not None else sql.SQL("")
         try:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(_quote(name), force))
         except psycopg.errors.ObjectInUse:
-            return f"{where} is in use by another session; it was left alone"
+            return in_use
     return None
