@@ -29,7 +29,7 @@ import pytest
 from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
-from toolkit.variables import COVERAGE_PARTS, COVERAGE_REPORT, LAYER, RUN_ID, TEMPLATE
+from toolkit.variables import COVERAGE_PARTS, COVERAGE_REPORT, LAYER, TEMPLATE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -176,23 +176,29 @@ def database_url(
     from toolkit.postgres import databases
 
     rootdir = Path(pytestconfig.rootpath)
-    base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
-    # Under a session, DATABASE_URL already names this xdist worker's own database.
+    shared = bool(os.environ.get("DATABASE_URL"))  # a server this plugin did not start
+    base = postgres_server.database if shared else _project_name(rootdir)
+    # Under a session, DATABASE_URL already names this process's own database (the
+    # package's, this xdist worker's, this isolation run's): a name no other has.
     worker = None if TEMPLATE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
     parts = ("test", base, *([worker] if worker else []))
-    # A run on a shared server names its databases apart from other runs'.
-    name = (
-        databases.run_database_name(*parts)
-        if RUN_ID in os.environ and TEMPLATE not in os.environ
-        else databases.database_name(*parts)
-    )
+    # Anywhere else on a server others may use, a process takes a name of its own:
+    # TOOLKIT_RUN_ID's, else a random one (two plain pytest runs of one package).
+    own_name = shared and TEMPLATE not in os.environ
+    name = databases.run_database_name(*parts) if own_name else databases.database_name(*parts)
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
-        databases.clone_database(postgres_server, template, name)
+        if own_name:  # such names are never reused: sweep up after killed runs instead
+            databases.drop_abandoned(postgres_server)
+        databases.clone_database(postgres_server, template, name, mark_owner=own_name)
     except ToolkitError as error:
         _exit(error)
     yield postgres_server.url(name)
-    databases.drop_database(postgres_server, name)
+    note = databases.drop_database(postgres_server, name)
+    if note:
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"toolkit: {note}")
 
 
 def _require_sqlalchemy_2() -> None:
