@@ -99,7 +99,8 @@ def content_digest(path: str) -> str:
     """The digest of what ``path`` holds now, through symlinks (``missing`` when
     nothing does)."""
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking: a FIFO (or a link to one) must not hang the run; it is no file.
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 return f"not a file ({stat.filemode(info.st_mode)})"

@@ -614,3 +614,10 @@ def test_a_cache_folder_git_tracks_is_not_used(repo: Path) -> None:
     )
     assert "holds files git tracks" in logged[0]
     assert "git rm -r --cached .nox/toolkit-results" in logged[0]
+
+
+def test_a_fifo_or_device_in_the_package_does_not_hang_the_key(repo: Path) -> None:
+    os.mkfifo(repo / "apps/api/tests/unit/pipe")
+    (repo / "apps/api/tests/unit/zeros").symlink_to("/dev/zero")
+
+    assert _key(repo)
