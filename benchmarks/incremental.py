@@ -8,7 +8,7 @@ a temporary folder, side by side in one run:
    environment is built (uv's cache and the toolkit's initdb cache stay as warm as
    this machine has them), every test runs, results are stored;
 2. nothing changed: the same command again; every layer of every package should be
-   replayed (``cached (key ...)``), target <= 5 % of the first run and under 3 s;
+   replayed (``cached (key ...)``), target <= 5 % of the first run and under 1 s;
 3. one source file of ``projects`` changed (a function appended to a module): only
    ``projects`` and the packages that depend on it should run their tests again.
 
