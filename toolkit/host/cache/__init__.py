@@ -164,6 +164,18 @@ class _Scope:
         """Each file that counts -> the digest of its content."""
         return inputs.file_states(self.folders, self.root, self.above, self.skip)
 
+    def covers(self, name: str) -> bool:
+        """Whether a file of that name (from the root) would count."""
+        named = [folder.relative_to(self.root).as_posix() for folder in self.folders]
+        return any(prefix == "." or name.startswith(f"{prefix}/") for prefix in named) or any(
+            name == path.relative_to(self.root).as_posix() for path in self.above
+        )
+
+    @property
+    def outputs_record(self) -> str:
+        """The name of the record of what runs wrote: one per repository."""
+        return entries.head_id(str(self.root))
+
 
 def _as_left(states: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
     """The outputs still as their run left them."""
@@ -269,8 +281,12 @@ class Slot:
         self.written = inputs.changed_during(self.before, after)
         kept = {n: d for n, d in _as_left(after, self.outputs).items() if n not in self.written}
         self.outputs = {**kept, **{name: after.get(name, "missing") for name in self.written}}
+        record = self.scope.outputs_record
+        # Read again: another package's run may have added to it meanwhile.
+        others = entries.read_outputs(self.cache, record, self.secret) or {}
+        merged = {n: d for n, d in others.items() if not self.scope.covers(n)}
         with contextlib.suppress(OSError):
-            entries.write_outputs(self.cache, self.head, self.outputs, self.secret)
+            entries.write_outputs(self.cache, record, {**merged, **self.outputs}, self.secret)
 
     def store(self, junit: Path, coverage: Path, interpreter: str | None) -> bool:
         """Keep a passing result (whole or not at all) under the key of what it ran
@@ -405,10 +421,10 @@ def lookup(
         skip=tuple(path for path in own if path.is_relative_to(config.root)),
     )
     before = scope.states()
-    recorded = entries.read_outputs(cache, head, signing)
-    outputs = _as_left(
-        before, recorded if recorded is not None else previous.outputs if previous else {}
-    )
+    recorded = entries.read_outputs(cache, scope.outputs_record, signing)
+    if recorded is None:
+        recorded = previous.outputs if previous else {}
+    outputs = _as_left(before, {n: d for n, d in recorded.items() if scope.covers(n)})
     test_dir = package.test_dirs[layer]
     durations = package.path / DURATIONS_FILE
     key_inputs: dict[str, Any] = {

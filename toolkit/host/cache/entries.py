@@ -193,30 +193,31 @@ def _into_place(staging: Path, final: Path) -> bool:
     return stored
 
 
-def _outputs_mac(secret: bytes, head: str, outputs: Mapping[str, str]) -> str:
-    return hmac.new(secret, canonical(["outputs", head, outputs]), hashlib.sha256).hexdigest()
+def _outputs_mac(secret: bytes, name: str, outputs: Mapping[str, str]) -> str:
+    return hmac.new(secret, canonical(["outputs", name, outputs]), hashlib.sha256).hexdigest()
 
 
-def write_outputs(cache: Path, head: str, outputs: Mapping[str, str], secret: bytes) -> None:
-    """Remember what the head's latest run (passing or not) wrote, signed: a failing
-    run rewrites an app's report too, and that must not cost the next hit."""
+def write_outputs(cache: Path, name: str, outputs: Mapping[str, str], secret: bytes) -> None:
+    """Remember what layer runs (passing or not) wrote, signed, under ``name`` (one per
+    repository): a failing run rewrites an app's report too, and a package's two
+    layers often write the same one; neither may cost the next hit."""
     heads = cache / _HEADS
     heads.mkdir(mode=0o700, exist_ok=True)
-    document = {"outputs": dict(outputs), "mac": _outputs_mac(secret, head, outputs)}
+    document = {"outputs": dict(outputs), "mac": _outputs_mac(secret, name, outputs)}
     with tempfile.NamedTemporaryFile("w", dir=heads, prefix=_STAGING, delete=False) as handle:
         handle.write(json.dumps(document) + "\n")
-    os.replace(handle.name, heads / f"{head}.outputs")
+    os.replace(handle.name, heads / f"{name}.outputs")
 
 
-def read_outputs(cache: Path, head: str, secret: bytes) -> dict[str, str] | None:
-    """What the head's latest run wrote, if recorded and signed by this user."""
+def read_outputs(cache: Path, name: str, secret: bytes) -> dict[str, str] | None:
+    """What layer runs wrote, if recorded under ``name`` and signed by this user."""
     try:
-        document = json.loads((cache / _HEADS / f"{head}.outputs").read_text())
+        document = json.loads((cache / _HEADS / f"{name}.outputs").read_text())
         outputs = {str(name): str(digest) for name, digest in document["outputs"].items()}
         mac = str(document["mac"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return outputs if hmac.compare_digest(mac, _outputs_mac(secret, head, outputs)) else None
+    return outputs if hmac.compare_digest(mac, _outputs_mac(secret, name, outputs)) else None
 
 
 def _set_head(cache: Path, head: str, key: str) -> None:

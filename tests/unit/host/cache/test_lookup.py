@@ -621,3 +621,27 @@ def test_a_fifo_or_device_in_the_package_does_not_hang_the_key(repo: Path) -> No
     (repo / "apps/api/tests/unit/zeros").symlink_to("/dev/zero")
 
     assert _key(repo)
+
+
+def _layer_slot(repo: Path, layer: str) -> cache.Slot:
+    config = load_config(repo)
+    env = PackageEnv(repo / ".nox" / "toolkit-api-py3.12")
+    slot = cache.lookup(_Session(), Run(config), config.package("api"), env, None, layer, None)
+    assert slot is not None
+    return slot
+
+
+def test_an_output_both_layers_write_costs_neither_its_hit(repo: Path) -> None:
+    """An app's addopts write coverage.xml in each layer: the file is always as the
+    other layer's run left it."""
+    junit, data = _reports(repo)
+    for run in (1, 2):
+        for layer in ("unit", "integration"):
+            slot = _layer_slot(repo, layer)
+            (repo / "apps/api/coverage.xml").write_text(f"<coverage run='{run}' {layer}/>")
+            slot.record_outputs()
+            assert slot.store(junit, data, interpreter=sys.executable)
+
+    for layer in ("unit", "integration"):
+        slot = _layer_slot(repo, layer)
+        assert slot.replay(junit, data), slot.why_not()
