@@ -121,9 +121,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # no data of this run (--no-cov, collection errors): nothing to report
     from toolkit.testing.combine import report
 
-    rcfile = session.config.invocation_params.dir / "pyproject.toml"
     try:
-        report(Path(folder), parts, rcfile)
+        report(Path(folder), parts, session.config.invocation_params.dir)
     except Exception as error:  # the coverage session reports it instead
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
