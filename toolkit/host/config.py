@@ -124,9 +124,6 @@ class Package:
     has_pyproject: bool = True
     #: Whether its tests sit in a plain ``tests/`` folder run as the integration layer.
     plain_tests: bool = False
-    #: The pyproject holding its ``[tool.toolkit]``: its own, else the root's (a package
-    #: without one is configured from the root, whose settings apply to every package).
-    settings_file: Path = Path("pyproject.toml")
     #: Whether its pyproject has a ``[project]`` table (the toolkit reads its metadata).
     has_project: bool = True
     #: Its coverage configuration, from the file coverage.py reads in its folder.
@@ -403,10 +400,14 @@ def _coverage_threshold(
 
 def _plain_tests(path: Path, shared: dict[str, Any], defaults: dict[str, Any]) -> bool:
     """Whether the package keeps its tests in a plain ``tests/`` folder that no setting
-    places: no layer folder named anywhere, no ``tests/unit`` nor ``tests/integration``,
-    and test files in ``tests/``."""
+    places: no layer folder named anywhere (``unit = false`` alone still leaves it to
+    the integration layer), no ``tests/unit`` nor ``tests/integration``, and test files
+    in ``tests/``."""
     tests = path / "tests"
-    if any(layer in shared or layer in defaults for layer in LAYERS) or not tests.is_dir():
+    settings = {layer: shared.get(layer, defaults.get(layer)) for layer in LAYERS}
+    if any(isinstance(value, str) for value in settings.values()) or not tests.is_dir():
+        return False  # a layer folder is named: the package says where its tests are
+    if settings["integration"] is False:
         return False
     if any((tests / layer).is_dir() for layer in LAYERS):
         return False
@@ -496,7 +497,6 @@ def _load_package(
         requirements=requirements,
         has_pyproject=has_pyproject,
         has_project=bool(project),
-        settings_file=pyproject_path if has_pyproject else root / "pyproject.toml",
         plain_tests=plain_tests,
         coverage=coverage,
         **_test_dependencies(data, shared, defaults, where),

@@ -238,7 +238,7 @@ def _backend_error(output: str) -> str | None:
         for line in lines[starts[-1] + 1 :]:
             if line.strip() and len(line) - len(line.lstrip()) < indent:
                 break  # uv's own lines (hint:, the next cause) end the quoted output
-            if line.strip() in _UV_BLOCKS:
+            if line.strip() in _UV_BLOCKS or line.strip().startswith("hint:"):
                 break
             if line.strip():
                 block.append(line.strip())

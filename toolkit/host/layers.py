@@ -58,7 +58,8 @@ def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> P
     absent layer.
     """
     root = run.config.root
-    pyproject = package.settings_file.relative_to(root)
+    # A package packaged the older way has none yet: one holding [tool.toolkit] will do.
+    pyproject = (package.path / "pyproject.toml").relative_to(root)
     folder = package.test_dirs[layer]
     if folder is not None and not folder.is_dir() and layer in package.configured_layers:
         session.error(

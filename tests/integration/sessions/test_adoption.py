@@ -491,17 +491,27 @@ def test_a_package_whose_tests_no_layer_runs_is_an_error_naming_the_line_to_add(
     nox_without_toolkit: Path, repo: Path, full_run
 ) -> None:
     """Skipping every layer of a package that has tests would pass a run that tested
-    nothing."""
+    nothing. Without the root's layer folder, its plain tests/ would be its
+    integration layer."""
     tests = repo / "apps" / "webhooks" / "tests"
     moved = {tests / "unit": tests / "api", tests / "integration": tests / "db"}
+    root = repo / "pyproject.toml"
     for old, new in moved.items():
         old.rename(new)
     try:
+        plain = _nox(nox_without_toolkit, repo, "-R", "-s", "unit(webhooks)")
+        root.write_text(ROOT_PYPROJECT + 'unit = "checks"\n')
         result = _nox(nox_without_toolkit, repo, "-R", "-s", "unit(webhooks)")
     finally:
+        root.write_text(ROOT_PYPROJECT)
         for old, new in moved.items():
             new.rename(old)
 
+    assert plain.returncode == 0, plain.stderr
+    assert (
+        "webhooks has no unit tests (its plain tests/ folder runs as the integration layer"
+        in plain.stderr
+    )
     assert result.returncode != 0
     assert (
         "webhooks has tests in apps/webhooks/tests but no unit or integration folder, so "
