@@ -537,17 +537,20 @@ def _test_dependencies(
 
 def _installable(data: dict[str, Any], path: Path, where: object, has_pyproject: bool) -> bool:
     """Whether the project is built and installed, by uv's rule: ``[tool.uv] package``
-    when set, else whether it has a ``[build-system]``; a legacy ``setup.py`` or
-    ``setup.cfg`` without one still is (pip builds it with setuptools). Without a
-    pyproject.toml, only a ``setup.py`` makes a folder buildable (a ``setup.cfg`` alone
-    is often only tool configuration, and pip and uv build no such folder)."""
+    when set, else whether it has a ``[build-system]``; a legacy ``setup.py``, or a
+    ``setup.cfg`` declaring a package (``[metadata]``, ``[options]``), without one still
+    is (pip builds it with setuptools). A ``setup.cfg`` holding only tool settings
+    (``[flake8]``, ``[tool:pytest]``) declares nothing; without a pyproject.toml only a
+    ``setup.py`` makes a folder buildable (pip and uv build no other such folder)."""
     if not has_pyproject:
         return (path / "setup.py").is_file()
     package = _table(data, "tool.uv", where).get("package")
     if isinstance(package, bool):
         return package
-    return bool(_table(data, "build-system", where)) or any(
-        (path / name).is_file() for name in ("setup.py", "setup.cfg")
+    return (
+        bool(_table(data, "build-system", where))
+        or (path / "setup.py").is_file()
+        or legacy.setup_cfg_declares_package(path)
     )
 
 

@@ -203,8 +203,15 @@ def _install_error(output: str) -> str:
     lines = [
         line.strip(" ×╰─▶│").removeprefix("cause: ") for line in output.splitlines() if line.strip()
     ]
-    # uv explains a failed resolution on its "Because ..." line; pip on "ERROR: ...".
-    for prefixes in (("because",), ("error",), ("no solution",)):
+    # uv explains a failed resolution from its "Because ..." line on (its "And
+    # because ..." lines name the other side of a conflict); pip on "ERROR: ...".
+    for index, line in enumerate(lines):
+        if line.lower().startswith("because"):
+            following = [
+                later for later in lines[index + 1 :] if later.lower().startswith("and because")
+            ]
+            return " ".join([line, *following])
+    for prefixes in (("error",), ("no solution",)):
         for line in lines:
             if line.lower().startswith(prefixes):
                 return line

@@ -192,8 +192,11 @@ def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
         return named[-1] if named else internal[-1]
     for pattern in (_SUMMARY_ERROR, _EXCEPTION_LINE):
         found = [match["what"] for line in lines if (match := pattern.match(line))]
-        if found:
-            return found[0] if pattern is _SUMMARY_ERROR else found[-1]
+        if found and pattern is _SUMMARY_ERROR:
+            return found[0]
+        if found:  # the line naming the exception, not a hint printed after it
+            named = [line for line in found if _EXCEPTION_NAME.match(line)]
+            return named[-1] if named else found[-1]
     last = next((line for line in reversed(lines) if line.strip()), "")
     return last.strip("= ") or f"pytest exited with code {code}"
 

@@ -25,6 +25,7 @@ __all__ = [
     "referenced_files",
     "requirement_files",
     "requirement_names",
+    "setup_cfg_declares_package",
 ]
 
 SETUP_FILES = ("setup.py", "setup.cfg")
@@ -97,6 +98,17 @@ def metadata(folder: Path) -> dict[str, str]:
     for key, value in _setup_cfg(folder / "setup.cfg").items():
         found.setdefault(key, value)
     return found
+
+
+def setup_cfg_declares_package(folder: Path) -> bool:
+    """Whether ``folder``'s ``setup.cfg`` configures setuptools (``[metadata]`` or
+    ``[options]``), not only tools (``[flake8]``, ``[tool:pytest]``, ``[coverage:run]``)."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(folder / "setup.cfg", encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return True  # let setuptools say what is wrong with it
+    return parser.has_section("metadata") or parser.has_section("options")
 
 
 def _setup_cfg(path: Path) -> dict[str, str]:

@@ -255,10 +255,10 @@ def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run)
     billing_row = next(line for line in summary_md.splitlines() if line.startswith("| billing |"))
 
     assert result.returncode != 0
-    assert "billing: coverage 44.4% is below its threshold 90%" in result.stderr
+    assert "billing: coverage 44% is below its threshold 90%" in result.stderr
     assert (
         billing_row
-        == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44.4% | 90% | FAILED |"
+        == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44% | 90% | FAILED |"
     )
 
 

@@ -859,3 +859,31 @@ def test_unit_false_alone_leaves_a_plain_tests_folder_to_the_integration_layer(
 
     assert config.package("api").layers == ("integration",)
     assert config.package("web").layers == ()  # it declared its integration layer absent
+
+
+@pytest.mark.parametrize(
+    ("setup_cfg", "installable"),
+    [
+        pytest.param("[flake8]\nmax-line-length = 119\n", False, id="tool-settings"),
+        pytest.param("[metadata]\nname = app\n", True, id="metadata"),
+    ],
+)
+def test_a_setup_cfg_is_built_only_when_it_declares_a_package(
+    tmp_path: Path, setup_cfg: str, installable: bool
+) -> None:
+    """An app beside a pyproject.toml of tool tables only (aerich's, black's) and a
+    setup.cfg of flake8 settings is no package setuptools could build."""
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["project"]\n',
+            "project/pyproject.toml": '[tool.aerich]\nlocation = "./migrations"\n',
+            "project/setup.cfg": setup_cfg,
+            "project/requirements.txt": "fastapi\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.installable is installable
+    assert package.name == ("app" if installable else "project")

@@ -54,6 +54,16 @@ def test_the_stamp_changes_with_the_interpreter(config: RepoConfig) -> None:
             "Because toolkit depends on pytest>=8 and pytest==7.4.4, ...",
             id="uv-causes",
         ),
+        pytest.param(
+            "error: No solution found when resolving dependencies\n"
+            "  cause: Because monorepo-toolkit[runner] depends on pytest>=8, it does.\n"
+            "         And because you require monorepo-toolkit[runner] and pytest==7.4.4, "
+            "your requirements are unsatisfiable.\n",
+            "Because monorepo-toolkit[runner] depends on pytest>=8, it does. And because you "
+            "require monorepo-toolkit[runner] and pytest==7.4.4, your requirements are "
+            "unsatisfiable.",
+            id="uv-conflict-names-both-sides",
+        ),
         pytest.param("", "no output", id="silent"),
     ],
 )
