@@ -257,8 +257,7 @@ def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run)
     assert result.returncode != 0
     assert "billing: coverage 44% is below its threshold 90%" in result.stderr
     assert (
-        billing_row
-        == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44% | 90% | FAILED |"
+        billing_row == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44% | 90% | FAILED |"
     )
 
 
