@@ -59,11 +59,15 @@ def _exit(error: ToolkitError) -> None:
 
 
 def _project_name(rootdir: Path) -> str:
+    """The package's name as the sessions name it: ``[project] name``, else what its
+    ``setup.py`` or ``setup.cfg`` says, else its folder's."""
     try:
         with open(rootdir / "pyproject.toml", "rb") as handle:
             return str(tomllib.load(handle)["project"]["name"])
     except (OSError, KeyError, TypeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return rootdir.name
+        from toolkit.host import legacy
+
+        return legacy.metadata(rootdir).get("name") or rootdir.name
 
 
 _UNIT_LAYER_HINT = (
