@@ -42,7 +42,10 @@ def _sysmon_measures(run: Mapping[str, Any]) -> bool:
 
 
 def requested_core(run_settings: Mapping[str, Any], python_minor: str) -> str | None:
-    """The core to ask for, given coverage ``[run]`` settings; None leaves it to coverage."""
+    """The core to ask for, given coverage ``[run]`` settings; None leaves it to coverage
+    (and to a ``core`` the package chose itself: ``COVERAGE_CORE`` would override it)."""
+    if "core" in run_settings:
+        return None
     if python_minor in _SYSMON_BY_REQUEST and _sysmon_measures(run_settings):
         return "sysmon"
     return None
