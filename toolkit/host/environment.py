@@ -150,7 +150,9 @@ def _stamp(config: RepoConfig, package: Package, interpreter: str, requirements:
     if is_toolkit_source(toolkit_source):
         files.append(toolkit_source / "pyproject.toml")
     for path in files:
-        digest.update(str(path).encode() + b"\0")
+        # By name within the repository (the requirements above name the checkout).
+        name = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+        digest.update(str(name).encode() + b"\0")
         try:
             digest.update(path.read_bytes())
         except OSError:
