@@ -642,8 +642,9 @@ def _package_globs(
     """The package globs, each with where it was written, and the folders excluded.
 
     ``[tool.toolkit] packages`` wins; without it, a uv workspace's ``members`` (minus
-    its ``exclude``) are the packages; without either, a root with a ``[project]`` is
-    the repository's one package.
+    its ``exclude``) are the packages; without either, a root with a ``[project]`` (or
+    packaged the older way: setup.py, setup.cfg, requirements*.txt) is the
+    repository's one package.
     """
     if "packages" in options:
         where = "packages in [tool.toolkit]"
@@ -657,10 +658,13 @@ def _package_globs(
         return [(pattern, where) for pattern in members], excluded
     if root_is_project:
         return [(".", "the root's [project] (no packages named)")], set()
+    if legacy.has_legacy_files(root):  # one package, packaged the older way
+        return [(".", "the root's setup.py, setup.cfg or requirements (no packages named)")], set()
     raise ToolkitError(
         "pyproject.toml names no packages and has no [project] table",
         'for a monorepo add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] '
-        "members); if the repository is one package, add [project] with its name and version",
+        "members); if the repository is one package, add [project] with its name and version "
+        "(a setup.py or requirements.txt beside the pyproject.toml also makes it one)",
     )
 
 

@@ -9,7 +9,9 @@ coverage settings in ``setup.cfg`` (``addopts`` writing ``coverage.xml``, ``sour
 ``requirements.txt``, a module and a plain ``tests/`` folder whose tests use the
 database. The root pyproject says nothing but ``packages``. Each package's coverage in
 the summary must be the figure its own configuration gives under plain ``pytest
---cov``, and a second unchanged run must replay every layer.
+--cov``, and a second unchanged run must replay every layer. (The repository ignores
+``coverage.xml`` in git, as such apps do: the result cache keys a package by the files
+git sees, and the addopts rewrite that file on every run.)
 """
 
 from __future__ import annotations
@@ -284,6 +286,8 @@ def test_each_package_reports_its_own_coverage_figure(
     assert f" {inventory}% " in rows["inventory-service"]
     assert "60%" in rows["inventory-service"]  # fail_under from setup.cfg
     assert f" {reporting}% " in rows["reporting"]
+    # Its own [tool:pytest] addopts applied too: nothing the sessions pass overrides them.
+    assert (repo / "apps" / "inventory" / "coverage.xml").is_file()
     summary = json.loads(
         (repo / "reports" / "inventory-service" / "coverage-summary.json").read_text()
     )

@@ -887,3 +887,20 @@ def test_a_setup_cfg_is_built_only_when_it_declares_a_package(
 
     assert package.installable is installable
     assert package.name == ("app" if installable else "project")
+
+
+def test_a_setup_py_root_is_the_one_package_without_a_project_table(tmp_path: Path) -> None:
+    """Adding [project] to a setup.py app can break its build: it needs none."""
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.toolkit]\nfail_under = 70\n",
+            "setup.py": SETUP_PY,
+            "requirements.txt": "flask\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert (package.name, package.path, package.fail_under) == ("inventory-service", tmp_path, 70)
+    assert package.requirements == (tmp_path / "requirements.txt",)
