@@ -246,7 +246,7 @@ def test_passing_package_passes_with_reports(repo: Path, full_run) -> None:
     for name in ("junit-unit.xml", "junit-integration.xml", "coverage.xml", "htmlcov/index.html"):
         assert (reports / name).is_file(), name
     summary_md = full_run[2]
-    assert "| money | 4 passed, 0 failed | 1 passed, 0 failed | 100.0% | 95% | ok |" in summary_md
+    assert "| money | 4 passed, 0 failed | 1 passed, 0 failed | 100% | 95% | ok |" in summary_md
     assert summary_md in Path(f"{full_run[1]}-step-summary.md").read_text()
 
 
