@@ -6,10 +6,11 @@ host side must not need anything nox does not bring.
 Root ``pyproject.toml``::
 
     [tool.toolkit]
-    packages = ["services/*", "libs/*"]   # globs of folders holding a pyproject.toml
+    packages = ["services/*", "libs/*"]   # globs of package folders: a pyproject.toml,
+                                          # or setup.py, setup.cfg, requirements*.txt
     python = "3.12"                       # or a list; default: the interpreter nox runs on
-    fail_under = 80                       # default threshold; a package's own
-                                          # [tool.coverage.report] fail_under wins
+    fail_under = 80                       # default threshold; a package's own coverage
+                                          # fail_under wins (.coveragerc, setup.cfg, ...)
     isolation_orders = 3                  # random orders tried by the isolation session
     isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
     isolation_max_sets = 5                # independent polluter sets searched per victim
@@ -29,7 +30,13 @@ that hands ``DATABASE_URL`` straight to SQLAlchemy) and the layer folders (the r
 for every package that names none: a repository whose packages keep their tests in
 ``tests/`` says ``unit = "tests"`` once) and ``test_groups`` (the PEP 735 dependency
 groups a package's environment holds; default its ``test`` group, else its ``test``
-extra).
+extra) and ``requirements`` (requirements files its environment installs; by default,
+for a package without a ``[project]`` table, those it has by their usual names).
+
+A package packaged the older way (:mod:`toolkit.host.legacy`) is named by its
+``setup.py`` or ``setup.cfg``, else after its folder; a plain ``tests/`` folder (no
+layer folders, none named) is its integration layer; its threshold is ``fail_under``
+from the coverage settings coverage.py reads (:mod:`toolkit.host.coverage_config`).
 """
 
 from __future__ import annotations
