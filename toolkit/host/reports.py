@@ -65,16 +65,23 @@ def coverage_data(
 
 
 def coverage_parts(
-    config: RepoConfig, package: Package, *, including: Path | None = None
+    config: RepoConfig,
+    package: Package,
+    *,
+    including: Path | None = None,
+    layers: list[str] | None = None,
 ) -> list[Path]:
-    """Every layer's (and shard's) coverage data present for the package, and
-    ``including`` (the data a run is about to write) whether present or not."""
+    """Every layer's (and shard's) coverage data present for the package (of
+    ``layers`` only, when given), and ``including`` (the data a run is about to write)
+    whether present or not."""
 
     def layer_first(path: Path) -> tuple[int, str]:
         layer = path.stem.split("-")[0]
         return (LAYERS.index(layer) if layer in LAYERS else len(LAYERS), path.stem)
 
     parts = {p for p in package_dir(config, package).glob("*.coverage") if p.name != ".coverage"}
+    if layers is not None:
+        parts = {p for p in parts if p.stem.split("-")[0] in layers}
     if including is not None:
         parts.add(including)
     return sorted(parts, key=layer_first)

@@ -61,6 +61,10 @@ class Row:
     layers: dict[str, Layer]
     coverage: float | None
     fail_under: float
+    #: The coverage figure as coverage.py prints it (its ``precision``), and whether
+    #: it meets the threshold by coverage's own rule; from the coverage session.
+    coverage_display: str | None = None
+    coverage_passed: bool | None = None
 
     @property
     def status(self) -> str:
@@ -69,7 +73,11 @@ class Row:
             return "error"
         if any(layer.failed for layer in self.layers.values()):
             return "FAILED"
-        if self.coverage is not None and self.coverage < self.fail_under:
+        if self.coverage_passed is False or (
+            self.coverage_passed is None
+            and self.coverage is not None
+            and self.coverage < self.fail_under
+        ):
             return "FAILED"
         return "ok"
 
@@ -78,7 +86,8 @@ class Row:
         return self.status != "ok"
 
     def cells(self) -> tuple[str, ...]:
-        coverage = "-" if self.coverage is None else f"{self.coverage:.1f}%"
+        shown = self.coverage_display or (None if self.coverage is None else f"{self.coverage:g}")
+        coverage = "-" if shown is None else f"{shown}%"
         return (
             self.package,
             *(self.layers[name].cell() for name in LAYERS),
@@ -115,6 +124,8 @@ def collect(run: Run) -> list[Row]:
                 layers={layer: _layer(run, package, layer, this_run=bool(ran)) for layer in LAYERS},
                 coverage=summary["percent"] if summary else None,
                 fail_under=package.fail_under,
+                coverage_display=summary.get("display") if summary else None,
+                coverage_passed=summary.get("passed") if summary else None,
             )
         )
     return rows

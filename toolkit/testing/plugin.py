@@ -59,11 +59,15 @@ def _exit(error: ToolkitError) -> None:
 
 
 def _project_name(rootdir: Path) -> str:
+    """The package's name as the sessions name it: ``[project] name``, else what its
+    ``setup.py`` or ``setup.cfg`` says, else its folder's."""
     try:
         with open(rootdir / "pyproject.toml", "rb") as handle:
             return str(tomllib.load(handle)["project"]["name"])
     except (OSError, KeyError, TypeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return rootdir.name
+        from toolkit.host import legacy
+
+        return legacy.metadata(rootdir).get("name") or rootdir.name
 
 
 _UNIT_LAYER_HINT = (
@@ -121,9 +125,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # no data of this run (--no-cov, collection errors): nothing to report
     from toolkit.testing.combine import report
 
-    rcfile = session.config.invocation_params.dir / "pyproject.toml"
     try:
-        report(Path(folder), parts, rcfile)
+        report(Path(folder), parts, session.config.invocation_params.dir)
     except Exception as error:  # the coverage session reports it instead
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
