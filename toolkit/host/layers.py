@@ -245,7 +245,7 @@ def run_layer(
         session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
     code, reason = run_pytest(session, env.python, args, environ, package.path)
     result = reports.layer_result([junit])
-    if code == _TESTS_FAILED and result is not None and result.failed:
+    if code == _TESTS_FAILED and result is not None and result.unsuccessful:
         reason = ""  # tests failed: the counts say it all
     if reason:
         run.set_outcome(package, layer, Outcome("error", reason))
