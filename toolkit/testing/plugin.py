@@ -130,17 +130,42 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             reporter.write_line(f"toolkit: coverage reports left to the coverage session: {error}")
 
 
+_CONNECTION_SECTION = "toolkit: connection"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Say why a unit test failed when pytest-socket blocked its connection."""
+    """Name the unit test that tried to connect somewhere, and where it belongs: the
+    failure shows the driver's error, the line says why (see toolkit.testing.connections)."""
     report = yield
-    if call.excinfo is not None and type(call.excinfo.value).__name__ == "SocketBlockedError":
-        report.sections.append(
-            ("toolkit", _UNIT_LAYER_HINT.format(what="opened a network connection"))
-        )
+    if call.excinfo is None or not report.failed:
+        return report
+    from toolkit.testing.connections import find_attempt
+
+    attempt = find_attempt(call.excinfo.value)
+    blocked = attempt is not None and attempt.how.startswith("blocked")
+    if attempt is not None and (blocked or _in_unit_layer()):
+        report.sections.append((_CONNECTION_SECTION, attempt.hint(item.nodeid)))
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the hints (from xdist workers too) for the closing summary."""
+    for name, content in report.sections:
+        if name == _CONNECTION_SECTION and content not in _connection_hints:
+            _connection_hints.append(content)
+
+
+_connection_hints: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The hints again, one line per test, where the run ends and a reader looks."""
+    for hint in _connection_hints:
+        terminalreporter.write_line(hint, red=True)
+    _connection_hints.clear()
 
 
 @pytest.fixture(scope="session")
