@@ -50,6 +50,11 @@ class Attempt:
     port: str | None = None
 
     @property
+    def blocked(self) -> bool:
+        """pytest-socket refused it: only a test run without network sees this."""
+        return self.how == _BLOCKED_HOW
+
+    @property
     def target(self) -> str:
         if self.host is None:
             return "the network"

@@ -131,6 +131,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 _CONNECTION_SECTION = "toolkit: connection"
+#: The connection hints of this run's reports, for the closing summary.
+_connection_hints: list[str] = []
 
 
 @pytest.hookimpl(wrapper=True)
@@ -145,8 +147,7 @@ def pytest_runtest_makereport(
     from toolkit.testing.connections import find_attempt
 
     attempt = find_attempt(call.excinfo.value)
-    blocked = attempt is not None and attempt.how.startswith("blocked")
-    if attempt is not None and (blocked or _in_unit_layer()):
+    if attempt is not None and (attempt.blocked or _in_unit_layer()):
         report.sections.append((_CONNECTION_SECTION, attempt.hint(item.nodeid)))
     return report
 
@@ -156,9 +157,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, content in report.sections:
         if name == _CONNECTION_SECTION and content not in _connection_hints:
             _connection_hints.append(content)
-
-
-_connection_hints: list[str] = []
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
