@@ -8,9 +8,11 @@ costs once the tests' results are cached, in one run of this script:
 
 1. the README's header as written, its URL pointing at a local clone of this
    repository's ``HEAD`` (``git+file://...@main``): target under 1 s;
-2. the same header naming the clone's folder (``file://``): uv reinstalls a folder
+2. the same header pinning the commit (``@<commit>``): uv need not even look the
+   branch up;
+3. the same header naming the clone's folder (``file://``): uv reinstalls a folder
    named on its command line on every run;
-3. the floor: the nox of the script environment itself with ``--script-mode none``
+4. the floor: the nox of the script environment itself with ``--script-mode none``
    (a nox that has the toolkit installed), no installing at all.
 
 Each variant is its own copy of a one-package repository (one unit test); its first
@@ -167,8 +169,16 @@ def main() -> int:
             rf"{re.escape(README_URL)}@\w+", clone.as_uri(), noxfile
         )  # the header as it was: the clone's folder
         folder = _repository(scratch / "folder", folder_url)
+        head = subprocess.run(
+            [*git, "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        pinned = _repository(
+            scratch / "pinned",
+            re.sub(rf"{re.escape(README_URL)}@\w+", f"git+file://{clone}@{head}", noxfile),
+        )
         variants = [
             Variant("README header (git+file://clone@main)", [str(nox)], documented),
+            Variant("header pinning a commit (@<commit>)", [str(nox)], pinned),
             Variant("header naming the folder (file://clone)", [str(nox)], folder),
         ]
         variants = [replace(v, first=_nox(v.command, v.repo, cached=False)) for v in variants]
@@ -205,7 +215,7 @@ def main() -> int:
             ["noxfile", "first s", "cached s", "min..max", "over floor s", "x floor"], rows
         )
     )
-    documented_run, folder_run = samples[0], samples[1]
+    documented_run, folder_run = samples[0], samples[2]
     checks = [
         (
             f"README header, cached run under {TARGET_SECONDS:g} s",
