@@ -250,8 +250,24 @@ def _lock_requires(config: RepoConfig) -> str | None:
     if config.lock is None:
         return None
     try:
-        with open(config.lock, "rb") as handle:
-            value = tomllib.load(handle).get("requires-python")
+        info = config.lock.stat()
+    except OSError:
+        return None
+    return _top_level_requires(config.lock, info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _top_level_requires(lock: Path, mtime_ns: int, size: int) -> str | None:
+    """Read from the lock's top-level keys only: they precede its first table, and a
+    workspace's lock runs to megabytes that every session would parse again."""
+    head = []
+    try:
+        with open(lock, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("["):
+                    break
+                head.append(line)
+        value = tomllib.loads("".join(head)).get("requires-python")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     return value if isinstance(value, str) and value.strip() else None
