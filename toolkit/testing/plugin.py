@@ -66,8 +66,8 @@ def _project_name(rootdir: Path) -> str:
         return rootdir.name
 
 
-_UNIT_LAYER_HINT = (
-    "toolkit: unit tests run without network or database; this test {what}: "
+_DATABASE_IN_UNIT_LAYER = (
+    "toolkit: unit tests run without network or database; this test uses the database: "
     "move it to tests/integration (or mock the dependency)"
 )
 
@@ -146,6 +146,13 @@ def pytest_runtest_makereport(
         return report
     from toolkit.testing.connections import find_attempt
 
+    if str(call.excinfo.value) == _DATABASE_IN_UNIT_LAYER:
+        hint = (
+            f"toolkit: {item.nodeid} uses the database fixtures; unit tests run without "
+            "network or database: move it to tests/integration (or mock the dependency)"
+        )
+        report.sections.append((_CONNECTION_SECTION, hint))
+        return report
     attempt = find_attempt(call.excinfo.value)
     if attempt is not None and (attempt.blocked or _in_unit_layer()):
         report.sections.append((_CONNECTION_SECTION, attempt.hint(item.nodeid)))
@@ -176,7 +183,7 @@ def toolkit_service() -> Service:
 def postgres_server() -> Iterator[Server]:
     """The server for this run: ``DATABASE_URL``'s, else one started for the session."""
     if _in_unit_layer():
-        pytest.fail(_UNIT_LAYER_HINT.format(what="uses the database"), pytrace=False)
+        pytest.fail(_DATABASE_IN_UNIT_LAYER, pytrace=False)
     from toolkit.postgres import start_server
     from toolkit.postgres.urls import parse_url
 

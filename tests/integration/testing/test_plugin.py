@@ -344,6 +344,9 @@ def test_unit_layer_connections_name_the_test_and_where_it_belongs(
 
         def test_plain_failure():
             assert 1 == 2
+
+        def test_asks_for_the_database(db_session):
+            pass
         """
     )
 
@@ -351,7 +354,7 @@ def test_unit_layer_connections_name_the_test_and_where_it_belongs(
         "-p", "no:randomly", "--disable-socket", "--allow-unix-socket"
     )
 
-    result.assert_outcomes(failed=4)
+    result.assert_outcomes(failed=4, errors=1)
     fix = "unit tests run without network or database: move it to tests/integration"
     hints = [line for line in result.outlines if line.startswith("toolkit: ") and fix in line]
     expected = [
@@ -361,8 +364,12 @@ def test_unit_layer_connections_name_the_test_and_where_it_belongs(
         f"/nonexistent-folder/.s.PGSQL.5432 (nothing answered); {fix} (or mock the connection)",
         "toolkit: test_connects.py::test_unresolvable tried to connect to users-db.invalid "
         f"(the name does not resolve); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_asks_for_the_database uses the database fixtures; "
+        f"{fix} (or mock the dependency)",
     ]
-    assert hints == expected * 2  # under each failure, and again where the run ends
+    # under each failure or error, and again where the run ends, in run order
+    assert sorted(hints) == sorted(expected * 2)
+    assert hints[-len(expected) :] == expected
 
 
 def test_migrations_build_the_template(inner: pytest.Pytester) -> None:
