@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,14 @@ def _repository(folder: Path, noxfile: str) -> Path:
     return folder
 
 
-def _nox(command: list[str], repo: Path, *, cached: bool) -> float:
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def _nox(command: list[str], repo: Path, *, cached: bool) -> tuple[float, float]:
+    """Wall and CPU seconds (of nox and everything it started) of one run."""
+    cpu = _cpu()
     started = time.perf_counter()
     result = subprocess.run(
         [*command, "-s", "unit"],
@@ -117,21 +125,25 @@ def _nox(command: list[str], repo: Path, *, cached: bool) -> float:
         check=False,
     )
     wall = time.perf_counter() - started
+    cpu = _cpu() - cpu
     if result.returncode != 0:
         raise SystemExit(f"{repo.name}: nox exited {result.returncode}:\n{result.stdout[-4000:]}")
     if cached and "unit(app): cached (key " not in result.stdout:
         raise SystemExit(f"{repo.name}: the unit layer was not replayed:\n{result.stdout[-4000:]}")
-    return wall
+    return wall, cpu
 
 
-def measure(variants: list[Variant], repeat: int) -> list[Sample]:
-    """Cached runs of every variant, alternating round by round so that the load of a
-    shared machine falls on each alike."""
-    runs: list[list[float]] = [[] for _ in variants]
+def measure(variants: list[Variant], repeat: int) -> list[tuple[Sample, Sample]]:
+    """Cached runs of every variant (wall, CPU), alternating round by round so that
+    the load of a shared machine falls on each alike."""
+    runs: list[list[tuple[float, float]]] = [[] for _ in variants]
     for _ in range(repeat):
         for index, variant in enumerate(variants):
             runs[index].append(_nox(variant.command, variant.repo, cached=True))
-    return [Sample(tuple(values)) for values in runs]
+    return [
+        (Sample(tuple(w for w, _ in values)), Sample(tuple(c for _, c in values)))
+        for values in runs
+    ]
 
 
 def _nox_without_toolkit(scratch: Path) -> Path:
@@ -181,7 +193,7 @@ def main() -> int:
             Variant("header pinning a commit (@<commit>)", [str(nox)], pinned),
             Variant("header naming the folder (file://clone)", [str(nox)], folder),
         ]
-        variants = [replace(v, first=_nox(v.command, v.repo, cached=False)) for v in variants]
+        variants = [replace(v, first=_nox(v.command, v.repo, cached=False)[0]) for v in variants]
         inner = documented / ".nox" / "_nox_script_mode" / "bin" / "nox"
         floor = Variant(
             "nox with the toolkit, --script-mode none",
@@ -199,23 +211,25 @@ def main() -> int:
         f"nox -s unit, cached, through a PEP 723 noxfile (toolkit at {commit}; "
         f"{repeat} alternating rounds; load average {load:.1f} on {os.cpu_count()} cores)"
     )
-    lowest = samples[-1].median
+    lowest = samples[-1][0].median
     rows = [
         [
             variant.label,
             "-" if variant.first is None else f"{variant.first:.2f}",
-            *stats_cells(sample),
-            f"{sample.median - lowest:+.2f}",
-            f"{sample.median / lowest:.1f}",
+            *stats_cells(wall),
+            f"{wall.median - lowest:+.2f}",
+            f"{wall.median / lowest:.1f}",
+            f"{cpu.median:.2f}",
         ]
-        for variant, sample in zip(variants, samples, strict=True)
+        for variant, (wall, cpu) in zip(variants, samples, strict=True)
     ]
     print(
         render_table(
-            ["noxfile", "first s", "cached s", "min..max", "over floor s", "x floor"], rows
+            ["noxfile", "first s", "cached s", "min..max", "over floor s", "x floor", "CPU s"],
+            rows,
         )
     )
-    documented_run, folder_run = samples[0], samples[2]
+    documented_run, folder_run = samples[0][0], samples[2][0]
     checks = [
         (
             f"README header, cached run under {TARGET_SECONDS:g} s",
