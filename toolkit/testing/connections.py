@@ -27,8 +27,8 @@ _BLOCKED_HOW = "blocked: the unit layer has no network"
 # pytest-socket's guards: the refused call's own arguments name the host.
 _GUARDS = {"_guarded_getaddrinfo", "_guarded_gethostbyname"}
 
-# What libpq (psycopg2, psycopg's C connection, asyncpg alike) and psycopg's own
-# resolver say, with the host they name.
+# What libpq says (under psycopg2 and psycopg), psycopg's own resolver and asyncpg,
+# with the host they name; "nothing answered" covers refused, missing and timed out.
 _UNRESOLVED = (
     re.compile(r'could not translate host name "(?P<host>[^"]+)" to address'),
     re.compile(r"failed to resolve host '(?P<host>[^']+)'"),
