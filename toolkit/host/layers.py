@@ -292,7 +292,7 @@ def run_layer(
     if slot is not None:
         slot.record_outputs()  # a failing run's own reports are outputs too
     result = reports.layer_result([junit])
-    if code == _TESTS_FAILED and result is not None and result.failed:
+    if code == _TESTS_FAILED and result is not None and result.unsuccessful:
         reason = ""  # tests failed: the counts say it all
     if reason:
         run.set_outcome(package, layer, Outcome("error", reason))

@@ -42,17 +42,22 @@ class Layer:
 
     @property
     def failed(self) -> bool:
-        if self.result is not None and self.result.failed:
+        if self.result is not None and self.result.unsuccessful:
             return True
         return self.outcome is not None and self.outcome.status == "failed"
 
     def cell(self) -> str:
+        """pytest's counts: ``19 passed, 1 failed, 14 errors``; errors (setup, teardown,
+        collection) are said apart from failed tests, as pytest says them."""
         if self.error:
             return f"error: {self.error}"
         if self.result is None:
             return "-"
+        counts = f"{self.result.passed} passed, {self.result.failed} failed"
+        if self.result.errors:
+            counts += f", {self.result.errors} error{'s' if self.result.errors > 1 else ''}"
         cached = " (cached)" if self.outcome is not None and self.outcome.status == "cached" else ""
-        return f"{self.result.passed} passed, {self.result.failed} failed{cached}"
+        return counts + cached
 
 
 @dataclass(frozen=True)

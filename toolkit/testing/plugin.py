@@ -70,8 +70,8 @@ def _project_name(rootdir: Path) -> str:
         return legacy.metadata(rootdir).get("name") or rootdir.name
 
 
-_UNIT_LAYER_HINT = (
-    "toolkit: unit tests run without network or database; this test {what}: "
+_DATABASE_IN_UNIT_LAYER = (
+    "toolkit: unit tests run without network or database; this test uses the database: "
     "move it to tests/integration (or mock the dependency)"
 )
 
@@ -133,17 +133,47 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             reporter.write_line(f"toolkit: coverage reports left to the coverage session: {error}")
 
 
+_CONNECTION_SECTION = "toolkit: connection"
+#: The connection hints of this run's reports, for the closing summary.
+_connection_hints: list[str] = []
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Say why a unit test failed when pytest-socket blocked its connection."""
+    """Name the unit test that tried to connect somewhere, and where it belongs: the
+    failure shows the driver's error, the line says why (see toolkit.testing.connections)."""
     report = yield
-    if call.excinfo is not None and type(call.excinfo.value).__name__ == "SocketBlockedError":
-        report.sections.append(
-            ("toolkit", _UNIT_LAYER_HINT.format(what="opened a network connection"))
+    if call.excinfo is None or not report.failed:
+        return report
+    from toolkit.testing.connections import find_attempt
+
+    if str(call.excinfo.value) == _DATABASE_IN_UNIT_LAYER:
+        hint = (
+            f"toolkit: {item.nodeid} uses the database fixtures; unit tests run without "
+            "network or database: move it to tests/integration (or mock the dependency)"
         )
+        report.sections.append((_CONNECTION_SECTION, hint))
+        return report
+    attempt = find_attempt(call.excinfo.value)
+    if attempt is not None and (attempt.blocked or _in_unit_layer()):
+        report.sections.append((_CONNECTION_SECTION, attempt.hint(item.nodeid)))
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the hints (from xdist workers too) for the closing summary."""
+    for name, content in report.sections:
+        if name == _CONNECTION_SECTION and content not in _connection_hints:
+            _connection_hints.append(content)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The hints again, one line per test, where the run ends and a reader looks."""
+    for hint in _connection_hints:
+        terminalreporter.write_line(hint, red=True)
+    _connection_hints.clear()
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +186,7 @@ def toolkit_service() -> Service:
 def postgres_server() -> Iterator[Server]:
     """The server for this run: ``DATABASE_URL``'s, else one started for the session."""
     if _in_unit_layer():
-        pytest.fail(_UNIT_LAYER_HINT.format(what="uses the database"), pytrace=False)
+        pytest.fail(_DATABASE_IN_UNIT_LAYER, pytrace=False)
     from toolkit.postgres import start_server
     from toolkit.postgres.urls import parse_url
 

@@ -183,6 +183,20 @@ def _build_repo(root: Path) -> None:
                 def test_unmarked_failure_is_not_rerun():
                     assert False, "unmarked-failure"
             """,
+            # The app's own default URL names its compose file's host: unresolvable here.
+            "tests/unit/test_store.py": """\
+                import os
+                import psycopg
+                import pytest
+
+                @pytest.fixture
+                def store():
+                    url = os.environ.get("DATABASE_URL", "postgresql://app@users-db.invalid:5432/app")
+                    return psycopg.connect(url)
+
+                def test_store_saves(store):
+                    pass
+            """,
             "tests/integration/.keep": "",
         },
         extra="dependencies = []",
@@ -278,11 +292,19 @@ def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run)
 
 
 def test_unit_test_touching_the_network_fails_and_says_where_it_belongs(full_run) -> None:
-    result, *_ = full_run
+    result, _, summary_md = full_run
+    hint = (
+        "toolkit: tests/unit/test_store.py::test_store_saves tried to connect to "
+        "users-db.invalid:5432 (blocked: the unit layer has no network); unit tests run "
+        "without network or database: move it to tests/integration (or mock the connection)"
+    )
 
     assert "webhooks" in result.stderr
-    assert "test_ping_reaches_the_network" in result.stdout
-    assert "move it to tests/integration" in result.stdout
+    assert "tests/unit/test_ping.py::test_ping_reaches_the_network tried to connect to " in (
+        result.stdout
+    )
+    assert hint in result.stdout.splitlines()  # its fixture's error names it, on one line
+    assert "| webhooks | 0 passed, 2 failed, 1 error |" in summary_md
 
 
 def test_only_tests_marked_flaky_are_rerun(full_run) -> None:

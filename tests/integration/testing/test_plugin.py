@@ -326,6 +326,59 @@ def test_unit_tests_start_no_server(inner: pytest.Pytester, runtime_dir: Path, m
     result.assert_outcomes(passed=1)
 
 
+def test_unit_layer_connections_name_the_test_and_where_it_belongs(
+    pytester: pytest.Pytester, monkeypatch
+) -> None:
+    """libpq resolves and connects from C, where pytest-socket does not reach: its own
+    errors name the host (a refused port, a missing socket, a name that does not
+    resolve); a test failing otherwise is not told."""
+    monkeypatch.setenv("TOOLKIT_LAYER", "unit")  # as the unit session sets it
+    pytester.makepyfile(
+        test_connects="""
+        import psycopg
+        from psycopg import pq
+
+        def test_refused():
+            psycopg.connect("host=127.0.0.1 port=1 user=app dbname=app connect_timeout=2")
+
+        def test_socket_folder():
+            psycopg.connect("host=/nonexistent-folder port=5432 user=app dbname=app")
+
+        def test_unresolvable():
+            # libpq resolving the app's default host itself, as under psycopg2
+            conn = pq.PGconn.connect(b"host=users-db.invalid port=5432 user=app dbname=app")
+            raise RuntimeError(conn.get_error_message())
+
+        def test_plain_failure():
+            assert 1 == 2
+
+        def test_asks_for_the_database(db_session):
+            pass
+        """
+    )
+
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "--disable-socket", "--allow-unix-socket"
+    )
+
+    result.assert_outcomes(failed=4, errors=1)
+    fix = "unit tests run without network or database: move it to tests/integration"
+    hints = [line for line in result.outlines if line.startswith("toolkit: ") and fix in line]
+    expected = [
+        "toolkit: test_connects.py::test_refused tried to connect to 127.0.0.1:1 (nothing "
+        f"answered); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_socket_folder tried to connect to "
+        f"/nonexistent-folder/.s.PGSQL.5432 (nothing answered); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_unresolvable tried to connect to users-db.invalid "
+        f"(the name does not resolve); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_asks_for_the_database uses the database fixtures; "
+        f"{fix} (or mock the dependency)",
+    ]
+    # under each failure or error, and again where the run ends, in run order
+    assert sorted(hints) == sorted(expected * 2)
+    assert hints[-len(expected) :] == expected
+
+
 def test_migrations_build_the_template(inner: pytest.Pytester) -> None:
     inner.makefile(
         ".ini",
