@@ -31,6 +31,7 @@ from typing import Any
 import nox
 
 from toolkit.errors import ToolkitError
+from toolkit.host import preflight
 
 # Takes the result cache's shared secret out of the environment before any session
 # starts a build or a test that could read it.
@@ -224,6 +225,7 @@ def register(
             "install nox with Python 3.12+ (packages may still test on 3.10+)",
         )
     config = load_config(root)
+    preflight.check(config, sys.argv)
     names = {session: (names or {}).get(session, session) for session in SESSIONS}
     run = Run(config, session_names=dict(names))
     _check_requested_packages(config, names, sys.argv)

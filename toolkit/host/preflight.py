@@ -1,0 +1,92 @@
+"""What a run needs before any session starts, checked once, when the sessions load.
+
+A setting that makes no sense (``TOOLKIT_SEED=abc``, ``TOOLKIT_SHARD=3/2``) or a folder
+the run cannot write (``reports/`` on a full disk, a read-only checkout) would
+otherwise surface inside every session: as "Session aborted", as tracebacks of the
+tools that write there (coverage's SQLite, pytest's JUnit XML), or not at all (a
+replay that silently is not one). Checked here, it is one line and exit 2 before
+anything runs.
+
+Each setting is validated by the function that reads it; this module only calls them
+all early. Standard library only: the noxfile imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+from toolkit.host import cache
+from toolkit.host.config import RepoConfig
+from toolkit.host.run import NO_CACHE_OPTION, seed_from_env
+from toolkit.host.shards import shard_from_env
+from toolkit.postgres._paths import FOLDER_VARIABLES, folder_from_env
+
+__all__ = ["check", "check_settings", "writable"]
+
+#: nox options that only list sessions: nothing is written, so no folder is needed.
+_LISTING = ("-l", "--list", "--list-sessions", "--json")
+#: What a write check writes: enough to need a block of its own on any file system.
+_PROBE = b"\0" * 8192
+
+
+def check(config: RepoConfig, argv: Sequence[str]) -> None:
+    """Every setting the sessions read, and (unless nox only lists sessions) every
+    folder they write; ToolkitError naming the first that fails."""
+    check_settings()
+    if any(arg in _LISTING for arg in argv[1:]):
+        return
+    root = config.root
+    writable(root / "reports", "the reports folder", "")
+    writable(root / ".nox", "nox's folder", "")
+    if cache.switched_on() and NO_CACHE_OPTION not in argv:
+        fix = f"or run without the result cache: {cache.SWITCH}=0"
+        writable(cache.folder(root), "the result cache", fix)
+
+
+def check_settings() -> None:
+    """The run's environment variables, each read as the sessions read it."""
+    seed_from_env()
+    cache.switched_on()
+    shard_from_env()
+    for name in FOLDER_VARIABLES:
+        folder_from_env(name)
+
+
+def writable(folder: Path, what: str, fix: str) -> None:
+    """Create ``folder`` if missing and write a file in it, so that a full disk
+    (ENOSPC), a read-only mount (EROFS) or a folder of another user (EACCES) is found
+    now; ``fix`` is a way out of that folder's own, added to the general one."""
+    try:
+        folder.mkdir(exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".toolkit-write-check-", dir=folder)
+        try:
+            os.write(handle, _PROBE)
+        finally:
+            os.close(handle)
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+    except OSError as error:
+        general = _way_out(error, folder)
+        raise ToolkitError(
+            f"{what} {folder} cannot be written: {error.strerror}",
+            f"{general}; {fix}" if fix else general,
+        ) from None
+
+
+def _way_out(error: OSError, folder: Path) -> str:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"free space on its disk (df -h {folder})"
+    if error.errno == errno.EROFS:
+        return (
+            "its file system is read-only: run from a writable copy of the repository "
+            "(git worktree add, or cp -r), or remount it read-write"
+        )
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"run as its owner, or give this user (uid {os.geteuid()}) write access to it"
+    return "check the folder and its disk"
