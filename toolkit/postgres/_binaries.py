@@ -345,6 +345,14 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
         return binaries
     prefix = binaries.bin_dir.resolve().parent
     shared = _paths.shared_dir()
+    if not traversable(shared, uid, gid):  # before copying tens of megabytes in
+        named = "TOOLKIT_SHARED_DIR=" if os.environ.get("TOOLKIT_SHARED_DIR") else ""
+        raise ToolkitError(
+            f"{named}{shared} is not reachable by the server's user (uid {uid}): the "
+            "binaries copied there for it could not run",
+            "point TOOLKIT_SHARED_DIR at a root-owned folder that others may enter "
+            f"(chmod 755 {shared}, and o+x on its parents), or unset it",
+        )
     target = shared / f"postgresql-{binaries.key}"
     if not os.path.lexists(target):
         staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
