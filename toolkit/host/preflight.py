@@ -27,7 +27,7 @@ from toolkit.host.run import NO_CACHE_OPTION, seed_from_env
 from toolkit.host.shards import shard_from_env
 from toolkit.postgres._paths import FOLDER_VARIABLES, folder_from_env
 
-__all__ = ["check", "check_settings", "writable"]
+__all__ = ["check", "check_settings", "write_failure", "writable"]
 
 #: nox options that only list sessions: nothing is written, so no folder is needed.
 _LISTING = ("-l", "--list", "--list-sessions", "--json")
@@ -41,12 +41,11 @@ def check(config: RepoConfig, argv: Sequence[str]) -> None:
     check_settings()
     if any(arg in _LISTING for arg in argv[1:]):
         return
-    root = config.root
-    writable(root / "reports", "the reports folder", "")
-    writable(root / ".nox", "nox's folder", "")
+    for folder, what in _folders(config.root):
+        writable(folder, what, "")
     if cache.switched_on() and NO_CACHE_OPTION not in argv:
         fix = f"or run without the result cache: {cache.SWITCH}=0"
-        writable(cache.folder(root), "the result cache", fix)
+        writable(cache.folder(config.root), "the result cache", fix)
 
 
 def check_settings() -> None:
@@ -77,6 +76,37 @@ def writable(folder: Path, what: str, fix: str) -> None:
             f"{what} {folder} cannot be written: {error.strerror}",
             f"{general}; {fix}" if fix else general,
         ) from None
+
+
+#: Errors that say where a file is written, not what is written: the disk is full,
+#: read-only, or not ours.
+_WHERE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def write_failure(error: OSError, root: Path) -> ToolkitError | None:
+    """A failed write during a session (the disk filled up meanwhile) as one line
+    naming the file (or, when the error does not say, the repository it was written
+    in) and a way out; None for any other error."""
+    if error.errno not in _WHERE_ERRORS:
+        return None
+    if error.filename:
+        path = Path(os.fsdecode(error.filename))
+        return ToolkitError(
+            f"{path} cannot be written: {error.strerror}", _way_out(error, path.parent)
+        )
+    for folder, what in _folders(root):
+        try:
+            writable(folder, what, "")
+        except ToolkitError as found:
+            return found
+    return ToolkitError(
+        f"a file in {root} could not be written: {error.strerror}", _way_out(error, root)
+    )
+
+
+def _folders(root: Path) -> tuple[tuple[Path, str], ...]:
+    """The folders every run writes in, each with how it is named."""
+    return ((root / "reports", "the reports folder"), (root / ".nox", "nox's folder"))
 
 
 def _way_out(error: OSError, folder: Path) -> str:

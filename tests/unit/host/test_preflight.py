@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,66 @@ def test_read_only_checkout_is_one_line_naming_the_folder(read_only: Path) -> No
     message = _one_line(raised)
     assert f"{read_only / 'reports'} cannot be written: Read-only file system" in message
     assert "run from a writable copy of the repository" in message
+
+
+def test_disk_filling_up_during_a_session_names_the_folder(full_disk: Path) -> None:  # noqa: F811
+    """A write error without a file name (ENOSPC from write(), not open()) is traced
+    to the run's folder that cannot be written now."""
+    root = full_disk.parent
+    (root / "reports").symlink_to(full_disk)
+    error = OSError(28, "No space left on device")
+
+    failure = preflight.write_failure(error, root)
+
+    assert failure is not None
+    assert str(failure).startswith(f"the reports folder {root / 'reports'} cannot be written")
+
+
+def test_write_error_naming_its_file_is_one_line(tmp_path: Path) -> None:
+    error = OSError(30, "Read-only file system", str(tmp_path / "reports" / "summary.md"))
+
+    failure = preflight.write_failure(error, tmp_path)
+
+    assert failure is not None
+    assert str(failure).startswith(f"{tmp_path / 'reports' / 'summary.md'} cannot be written")
+    assert "writable copy" in str(failure)
+
+
+def test_other_errors_are_left_alone(tmp_path: Path) -> None:
+    assert preflight.write_failure(FileNotFoundError(2, "No such file"), tmp_path) is None
+
+
+class _Aborted(Exception):
+    pass
+
+
+class _Session:
+    """What the sessions' one-line guard uses of nox's session: ``error``."""
+
+    def error(self, message: str) -> None:
+        raise _Aborted(message)
+
+
+@pytest.mark.parametrize(
+    ("raised", "line"),
+    [
+        (ToolkitError("cause", "fix"), "cause; fix"),
+        (OSError(28, "No space left on device", "/x/reports/a/outcome-unit.json"), "/x/reports"),
+    ],
+)
+def test_sessions_end_a_mistake_or_a_full_disk_in_one_line(
+    tmp_path: Path, raised: Exception, line: str
+) -> None:
+    from toolkit.host.registration import _one_line
+
+    guard = _one_line(_Session(), tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(_Aborted, match=re.escape(line)), guard:
+        raise raised
+
+
+def test_sessions_let_other_errors_through(tmp_path: Path) -> None:
+    from toolkit.host.registration import _one_line
+
+    guard = _one_line(_Session(), tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="a bug"), guard:
+        raise ValueError("a bug")
