@@ -26,6 +26,7 @@ from toolkit.host.config import RepoConfig
 from toolkit.host.run import NO_CACHE_OPTION, seed_from_env
 from toolkit.host.shards import shard_from_env
 from toolkit.postgres._paths import FOLDER_VARIABLES, folder_from_env
+from toolkit.postgres.urls import parse_url
 
 __all__ = ["check", "check_settings", "write_failure", "writable"]
 
@@ -55,6 +56,8 @@ def check_settings() -> None:
     shard_from_env()
     for name in FOLDER_VARIABLES:
         folder_from_env(name)
+    if url := os.environ.get("TOOLKIT_POSTGRES_URL"):
+        parse_url(url, source="TOOLKIT_POSTGRES_URL")
 
 
 def writable(folder: Path, what: str, fix: str) -> None:

@@ -38,6 +38,9 @@ def _one_line(error: pytest.ExceptionInfo[ToolkitError]) -> str:
         pytest.param(
             "TOOLKIT_CACHE_DIR", "./c", "TOOLKIT_CACHE_DIR='./c' is a relative path", id="cache-dir"
         ),
+        pytest.param(
+            "TOOLKIT_POSTGRES_URL", "db:5432", "TOOLKIT_POSTGRES_URL is malformed", id="url"
+        ),
     ],
 )
 def test_setting_that_makes_no_sense_is_refused(
