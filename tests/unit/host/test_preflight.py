@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -192,3 +193,13 @@ def test_sessions_let_other_errors_through(tmp_path: Path) -> None:
     guard = _one_line(_Session(), tmp_path)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="a bug"), guard:
         raise ValueError("a bug")
+
+
+def test_folder_of_another_user_is_named_with_who_may_write(tmp_path: Path) -> None:
+    error = PermissionError(13, "Permission denied", str(tmp_path / ".nox" / "x"))
+
+    failure = preflight.write_failure(error, tmp_path)
+
+    assert failure is not None
+    assert f"{tmp_path / '.nox' / 'x'} cannot be written: Permission denied" in str(failure)
+    assert f"give this user (uid {os.geteuid()}) write access" in str(failure)
