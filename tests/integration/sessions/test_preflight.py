@@ -71,6 +71,12 @@ def test_bad_setting_stops_the_run_in_one_line(
     _refused(_nox(tmp_path, **env), named)
 
 
+def test_python_list_naming_no_version_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    write_files(tmp_path, {**REPO, "pyproject.toml": REPO["pyproject.toml"] + "python = []\n"})
+
+    _refused(_nox(tmp_path), "python in [tool.toolkit] must be a string or a list of strings")
+
+
 def test_full_reports_disk_stops_the_run_in_one_line(full_disk: Path) -> None:  # noqa: F811
     repo = full_disk.parent / "repo"
     write_files(repo, REPO)
