@@ -24,12 +24,16 @@ from toolkit.errors import ToolkitError
 from toolkit.host import cache
 from toolkit.host.config import RepoConfig
 from toolkit.host.run import NO_CACHE_OPTION, seed_from_env
-from toolkit.host.shards import shard_from_env
+from toolkit.host.shards import shard_from_env, storing_durations
 from toolkit.postgres._paths import FOLDER_VARIABLES, folder_from_env
+from toolkit.postgres.settings import major_from_env, port_from_env
 from toolkit.postgres.urls import parse_url
 
 __all__ = ["check", "check_settings", "write_failure", "writable"]
 
+#: What ``TOOLKIT_POSTGRES`` accepts (:func:`toolkit.postgres.selection.choices`, which
+#: imports the providers: too much for nox's process).
+PROVIDERS = ("auto", "external", "docker", "embedded")
 #: nox options that only list sessions: nothing is written, so no folder is needed.
 _LISTING = ("-l", "--list", "--list-sessions", "--json")
 #: What a write check writes: enough to need a block of its own on any file system.
@@ -54,10 +58,24 @@ def check_settings() -> None:
     seed_from_env()
     cache.switched_on()
     shard_from_env()
+    storing_durations()
     for name in FOLDER_VARIABLES:
         folder_from_env(name)
+    _check_server_settings()
+
+
+def _check_server_settings() -> None:
+    """What the run's server is started with: read in the server's own process, where
+    a mistake would end every integration session alike."""
+    provider = os.environ.get("TOOLKIT_POSTGRES", "").strip().lower()
+    if provider and provider not in PROVIDERS:
+        raise ToolkitError(
+            f"TOOLKIT_POSTGRES={provider!r} is not a provider", f"use one of {', '.join(PROVIDERS)}"
+        )
     if url := os.environ.get("TOOLKIT_POSTGRES_URL"):
         parse_url(url, source="TOOLKIT_POSTGRES_URL")
+    major_from_env()
+    port_from_env()
 
 
 def writable(folder: Path, what: str, fix: str) -> None:

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit import variables
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths, extensions
-from toolkit.postgres.settings import whole_number_from_env
+from toolkit.postgres.settings import major_from_env
 
 __all__ = [
     "Binaries",
@@ -270,13 +269,7 @@ def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
 
 def wanted_major() -> int | None:
     """``TOOLKIT_POSTGRES_VERSION``: the major version a repository tests against."""
-    return whole_number_from_env(
-        variables.POSTGRES_VERSION,
-        10,
-        99,
-        "a PostgreSQL major version",
-        "use a major such as 16 or 17, or unset it",
-    )
+    return major_from_env()
 
 
 def find_binaries(major: int | None = None) -> Binaries:

@@ -42,6 +42,21 @@ def _one_line(error: pytest.ExceptionInfo[ToolkitError]) -> str:
         pytest.param(
             "TOOLKIT_POSTGRES_URL", "db:5432", "TOOLKIT_POSTGRES_URL is malformed", id="url"
         ),
+        pytest.param(
+            "TOOLKIT_POSTGRES", "podman", "TOOLKIT_POSTGRES='podman' is not a provider", id="pg"
+        ),
+        pytest.param(
+            "TOOLKIT_POSTGRES_VERSION", "v16", "TOOLKIT_POSTGRES_VERSION='v16' is not", id="major"
+        ),
+        pytest.param(
+            "TOOLKIT_POSTGRES_PORT", "0", "TOOLKIT_POSTGRES_PORT='0' is not a port", id="port"
+        ),
+        pytest.param(
+            "TOOLKIT_STORE_DURATIONS",
+            "0",
+            "TOOLKIT_STORE_DURATIONS='0' would record durations all the same",
+            id="durations",
+        ),
     ],
 )
 def test_setting_that_makes_no_sense_is_refused(
@@ -65,6 +80,9 @@ def test_setting_that_makes_no_sense_is_refused(
         ("TOOLKIT_CACHE", ""),
         ("TOOLKIT_SHARD", "2/4"),
         ("TOOLKIT_RUNTIME_DIR", "/tmp/somewhere"),
+        ("TOOLKIT_POSTGRES", "Embedded"),
+        ("TOOLKIT_POSTGRES_VERSION", "17"),
+        ("TOOLKIT_STORE_DURATIONS", "1"),
     ],
 )
 def test_settings_that_make_sense_pass(
@@ -203,3 +221,9 @@ def test_folder_of_another_user_is_named_with_who_may_write(tmp_path: Path) -> N
     assert failure is not None
     assert f"{tmp_path / '.nox' / 'x'} cannot be written: Permission denied" in str(failure)
     assert f"give this user (uid {os.geteuid()}) write access" in str(failure)
+
+
+def test_providers_checked_up_front_are_the_providers() -> None:
+    from toolkit.postgres.selection import choices
+
+    assert choices() == preflight.PROVIDERS
