@@ -23,13 +23,13 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.host import cache
 from toolkit.host.config import RepoConfig
-from toolkit.host.run import NO_CACHE_OPTION, seed_from_env
+from toolkit.host.run import NO_CACHE_OPTION, Run, changed_since_in, seed_from_env
 from toolkit.host.shards import shard_from_env, storing_durations
 from toolkit.postgres._paths import FOLDER_VARIABLES, folder_from_env
 from toolkit.postgres.settings import major_from_env, port_from_env
 from toolkit.postgres.urls import parse_url
 
-__all__ = ["check", "check_settings", "write_failure", "writable"]
+__all__ = ["check", "check_selection", "check_settings", "write_failure", "writable"]
 
 #: What ``TOOLKIT_POSTGRES`` accepts (:func:`toolkit.postgres.selection.choices`, which
 #: imports the providers: too much for nox's process).
@@ -44,13 +44,22 @@ def check(config: RepoConfig, argv: Sequence[str]) -> None:
     """Every setting the sessions read, and (unless nox only lists sessions) every
     folder they write; ToolkitError naming the first that fails."""
     check_settings()
-    if any(arg in _LISTING for arg in argv[1:]):
+    if _listing(argv):
         return
     for folder, what in _folders(config.root):
         writable(folder, what, "")
     if cache.switched_on() and NO_CACHE_OPTION not in argv:
         fix = f"or run without the result cache: {cache.SWITCH}=0"
         writable(cache.folder(config.root), "the result cache", fix)
+
+
+def check_selection(run: Run, argv: Sequence[str]) -> None:
+    """The changed-package selection (``TOOLKIT_CHANGED_SINCE`` or ``-- --changed-since``),
+    made now: a ref git does not know would otherwise abort every session alike."""
+    posargs = argv[argv.index("--") + 1 :] if "--" in argv else []
+    ref = changed_since_in(posargs)
+    if ref is not None and not _listing(argv):
+        run.select(ref)
 
 
 def check_settings() -> None:
@@ -62,6 +71,12 @@ def check_settings() -> None:
     for name in FOLDER_VARIABLES:
         folder_from_env(name)
     _check_server_settings()
+
+
+def _listing(argv: Sequence[str]) -> bool:
+    """Whether nox only lists sessions (its own options, before ``--``)."""
+    own = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
+    return any(arg in _LISTING for arg in own)
 
 
 def _check_server_settings() -> None:

@@ -245,6 +245,7 @@ def register(
     preflight.check(config, sys.argv)
     names = {session: (names or {}).get(session, session) for session in SESSIONS}
     run = Run(config, session_names=dict(names))
+    preflight.check_selection(run, sys.argv)
     _check_requested_packages(config, names, sys.argv)
     for layer, body in _BODIES.items():
         if layer not in skip:

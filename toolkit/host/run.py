@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ __all__ = [
     "NO_CACHE_OPTION",
     "Run",
     "changed_since",
+    "changed_since_in",
     "pytest_args",
     "seed_from_env",
 ]
@@ -97,8 +99,10 @@ class Run:
     def selection(self, session: nox.Session) -> Selection | None:
         """The run's changed-package selection (computed once), or None to run everything."""
         ref = changed_since(session)
-        if ref is None:
-            return None
+        return None if ref is None else self.select(ref)
+
+    def select(self, ref: str) -> Selection:
+        """The packages changed since ``ref`` (computed once per ref)."""
         if ref not in self._selections:
             from toolkit.host.changes import select
 
@@ -122,7 +126,12 @@ def seed_from_env() -> int | None:
 
 def changed_since(session: nox.Session) -> str | None:
     """``--changed-since=REF`` among the session's arguments, else ``TOOLKIT_CHANGED_SINCE``."""
-    for arg in session.posargs:
+    return changed_since_in(session.posargs)
+
+
+def changed_since_in(posargs: Sequence[str]) -> str | None:
+    """``--changed-since=REF`` among ``posargs``, else ``TOOLKIT_CHANGED_SINCE``."""
+    for arg in posargs:
         if arg.startswith(CHANGED_SINCE_OPTION):
             return arg.removeprefix(CHANGED_SINCE_OPTION) or None
     return os.environ.get("TOOLKIT_CHANGED_SINCE") or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,18 @@ def test_providers_checked_up_front_are_the_providers() -> None:
     from toolkit.postgres.selection import choices
 
     assert choices() == preflight.PROVIDERS
+
+
+def test_changed_since_a_ref_git_does_not_know_is_refused_before_any_session(
+    monkeypatch: pytest.MonkeyPatch, config: RepoConfig
+) -> None:
+    subprocess.run(["git", "init", "-q", str(config.root)], check=True)
+    monkeypatch.setenv("TOOLKIT_CHANGED_SINCE", "no-such-ref")
+
+    with pytest.raises(ToolkitError) as raised:
+        preflight.check_selection(Run(config), ["nox", "-s", "unit"])
+
+    assert _one_line(raised).startswith("'no-such-ref' is not a commit")
+    preflight.check_selection(Run(config), ["nox", "-l"])  # listing: git is not asked
+    with pytest.raises(ToolkitError, match="'other' is not a commit"):
+        preflight.check_selection(Run(config), ["nox", "--", "--changed-since=other"])
