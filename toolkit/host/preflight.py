@@ -8,7 +8,9 @@ replay that silently is not one). Checked here, it is one line and exit 2 before
 anything runs.
 
 Each setting is validated by the function that reads it; this module only calls them
-all early. Standard library only: the noxfile imports it.
+all early (``TOOLKIT_POSTGRES`` excepted: its reader imports the providers, so its
+choices are repeated here, and a test keeps them equal). Standard library only: the
+noxfile imports it.
 """
 
 from __future__ import annotations
@@ -127,9 +129,11 @@ def write_failure(error: OSError, root: Path) -> ToolkitError | None:
         return None
     if error.filename:
         path = Path(os.fsdecode(error.filename))
-        return ToolkitError(
-            f"{path} cannot be written: {error.strerror}", _way_out(error, path.parent)
-        )
+        # Access may have been refused to a read as well: only a full or read-only
+        # disk says for sure that a write failed.
+        access = error.errno in (errno.EACCES, errno.EPERM)
+        done = "cannot be used" if access else "cannot be written"
+        return ToolkitError(f"{path} {done}: {error.strerror}", _way_out(error, path.parent))
     for folder, what in _folders(root):
         try:
             writable(folder, what, "")
@@ -154,5 +158,5 @@ def _way_out(error: OSError, folder: Path) -> str:
             "(git worktree add, or cp -r), or remount it read-write"
         )
     if error.errno in (errno.EACCES, errno.EPERM):
-        return f"run as its owner, or give this user (uid {os.geteuid()}) write access to it"
+        return f"run as its owner, or give this user (uid {os.geteuid()}) access to it"
     return "check the folder and its disk"

@@ -220,8 +220,8 @@ def test_folder_of_another_user_is_named_with_who_may_write(tmp_path: Path) -> N
     failure = preflight.write_failure(error, tmp_path)
 
     assert failure is not None
-    assert f"{tmp_path / '.nox' / 'x'} cannot be written: Permission denied" in str(failure)
-    assert f"give this user (uid {os.geteuid()}) write access" in str(failure)
+    assert f"{tmp_path / '.nox' / 'x'} cannot be used: Permission denied" in str(failure)
+    assert f"give this user (uid {os.geteuid()}) access" in str(failure)
 
 
 def test_providers_checked_up_front_are_the_providers() -> None:
