@@ -26,6 +26,8 @@ HOST = sorted(
         TOOLKIT / "coverage_inputs.py",
         # The server's coordinates, read and written with the standard library.
         *(TOOLKIT / "postgres" / name for name in ("__init__.py", "server.py", "urls.py")),
+        # How numbers are read from the environment (checked before any session).
+        TOOLKIT / "postgres" / "settings.py",
         # Where the toolkit keeps files, and the check that a folder is ours.
         TOOLKIT / "postgres" / "_paths.py",
         *TOOLKIT.glob("isolation/*.py"),

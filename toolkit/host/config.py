@@ -339,7 +339,25 @@ def _layer_folder(
 ) -> Path | None:
     """The package's own setting, else the root's (for every package), else the default."""
     folder = shared.get(layer, defaults.get(layer, f"tests/{layer}"))
-    return None if folder is False else path / folder
+    if folder is False:
+        return None
+    located: Path = path / folder
+    _require_inside(
+        located,
+        path,
+        f"the {layer} folder {folder!r} of the package in {path}",
+        "the package",
+        f'name a folder inside the package, e.g. {layer} = "tests/{layer}"',
+    )
+    return located
+
+
+def _require_inside(path: Path, folder: Path, what: str, outside: str, fix: str) -> None:
+    """Refuse ``path`` unless it lies inside ``folder`` once symlinks and ``..`` are
+    resolved: the sessions run code from it, and only the repository's is meant."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(folder.resolve()):
+        raise ToolkitError(f"{what} is {resolved}, outside {outside}", fix)
 
 
 def _version(value: Any, where: str) -> str:
@@ -575,7 +593,14 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         options.get("fail_under", DEFAULT_FAIL_UNDER), "fail_under in [tool.toolkit]"
     )
     python = options.get("python")
-    versions = tuple(_string_list(python, "python in [tool.toolkit]")) if python else None
+    versions = (
+        tuple(
+            _version(version, "python in [tool.toolkit]")
+            for version in _string_list(python, "python in [tool.toolkit]")
+        )
+        if "python" in options
+        else None
+    )
     orders = _positive_int(options, "isolation_orders", 3) or 3
     jobs = _positive_int(options, "isolation_jobs", 1)
 
@@ -591,6 +616,14 @@ def load_config(root: Path | str = ".") -> RepoConfig:
                 f"{where} glob {pattern!r} matches no folder with a pyproject.toml, "
                 "setup.py, setup.cfg or requirements*.txt",
                 "fix the glob or remove it",
+            )
+        for match in matches:
+            _require_inside(
+                match,
+                root,
+                f"{where}: {pattern!r} matches {match}, which",
+                f"the repository {root}",
+                "name package folders inside the repository, relative to its root",
             )
         folders.extend(match for match in matches if match not in folders)
     misplaced = sorted(set(options) & (_PACKAGE_KEYS - _ROOT_KEYS - _SHARED_KEYS))

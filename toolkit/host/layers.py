@@ -27,7 +27,7 @@ from toolkit.host.config import Package
 from toolkit.host.measurement import coverage_environ
 from toolkit.host.reports import Outcome
 from toolkit.host.run import Run, pytest_args
-from toolkit.host.shards import DURATIONS_FILE, Shard, shard_from_env
+from toolkit.host.shards import DURATIONS_FILE, Shard, shard_from_env, storing_durations
 from toolkit.isolation import order_args
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ def _shard_args(session: nox.Session, package: Package) -> tuple[Shard | None, l
         session.error(str(error))
     durations = str(package.path / DURATIONS_FILE)
     args = shard.pytest_args(durations) if shard else []
-    if os.environ.get("TOOLKIT_STORE_DURATIONS"):
+    if storing_durations():
         args += ["--store-durations", f"--durations-path={durations}"]
     return shard, args
 

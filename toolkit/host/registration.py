@@ -22,15 +22,17 @@ runs every package and ``nox -t users`` every session of one package.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import nox
 
 from toolkit.errors import ToolkitError
+from toolkit.host import preflight
 
 # Takes the result cache's shared secret out of the environment before any session
 # starts a build or a test that could read it.
@@ -151,16 +153,32 @@ def _run_layer_body(
         raise
 
 
+@contextlib.contextmanager
+def _one_line(session: nox.Session, root: Path) -> Iterator[None]:
+    """A mistake or a full disk met during the session ends it with one line, as
+    ``session.error`` does, not with the traceback nox shows for other exceptions."""
+    try:
+        yield
+    except ToolkitError as error:
+        session.error(str(error))
+    except OSError as error:
+        failure = preflight.write_failure(error, root)
+        if failure is None:
+            raise
+        session.error(str(failure))
+
+
 def _package_session(run: Run, name: str, layer: str, body: _Body) -> None:
     @nox.session(name=name, venv_backend="none", tags=[layer])
     @nox.parametrize(("package", "python_version"), _params(run.config))
     def session(session: nox.Session, package: str, python_version: str | None) -> None:
         _skip_unless_selected(session, run, package)
         chosen = run.config.package(package)
-        if body in _LAYER_OF:
-            _run_layer_body(session, run, chosen, python_version, body)
-        else:
-            body(session, run, chosen, python_version)
+        with _one_line(session, run.config.root):
+            if body in _LAYER_OF:
+                _run_layer_body(session, run, chosen, python_version, body)
+            else:
+                body(session, run, chosen, python_version)
 
     session.__doc__ = DESCRIPTIONS[layer]
 
@@ -224,8 +242,10 @@ def register(
             "install nox with Python 3.12+ (packages may still test on 3.10+)",
         )
     config = load_config(root)
+    preflight.check(config, sys.argv)
     names = {session: (names or {}).get(session, session) for session in SESSIONS}
     run = Run(config, session_names=dict(names))
+    preflight.check_selection(run, sys.argv)
     _check_requested_packages(config, names, sys.argv)
     for layer, body in _BODIES.items():
         if layer not in skip:
@@ -237,6 +257,7 @@ def register(
             """One table for every package tested: layers, coverage, threshold, status."""
             from toolkit.host.summary import write
 
-            write(session, run)
+            with _one_line(session, run.config.root):
+                write(session, run)
 
     return config

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from toolkit.errors import ToolkitError
 from toolkit.host.database import RunDatabase
 from toolkit.variables import POSTGRES_VERSION
 
@@ -22,7 +24,15 @@ if TYPE_CHECKING:
     from toolkit.host.config import Package, RepoConfig
     from toolkit.host.reports import Outcome
 
-__all__ = ["CHANGED_SINCE_OPTION", "NO_CACHE_OPTION", "Run", "changed_since", "pytest_args"]
+__all__ = [
+    "CHANGED_SINCE_OPTION",
+    "NO_CACHE_OPTION",
+    "Run",
+    "changed_since",
+    "changed_since_in",
+    "pytest_args",
+    "seed_from_env",
+]
 
 CHANGED_SINCE_OPTION = "--changed-since="
 #: ``nox -s unit -- --no-cache``: run the tests whatever the result cache holds.
@@ -49,8 +59,8 @@ class Run:
     def seed(self) -> int:
         """The run's random-order seed: ``TOOLKIT_SEED``, else drawn once per run."""
         if self._seed is None:
-            raw = os.environ.get("TOOLKIT_SEED", "").strip()
-            self._seed = int(raw) if raw.isdigit() else random.Random().randrange(10**9)
+            given = seed_from_env()
+            self._seed = given if given is not None else random.Random().randrange(10**9)
         return self._seed
 
     def record(self, package: str, layer: str) -> None:
@@ -89,8 +99,10 @@ class Run:
     def selection(self, session: nox.Session) -> Selection | None:
         """The run's changed-package selection (computed once), or None to run everything."""
         ref = changed_since(session)
-        if ref is None:
-            return None
+        return None if ref is None else self.select(ref)
+
+    def select(self, ref: str) -> Selection:
+        """The packages changed since ``ref`` (computed once per ref)."""
         if ref not in self._selections:
             from toolkit.host.changes import select
 
@@ -98,9 +110,28 @@ class Run:
         return self._selections[ref]
 
 
+def seed_from_env() -> int | None:
+    """``TOOLKIT_SEED`` (None when unset). A value that is no seed is refused: the user
+    asked to replay an order, and a run in another order would pass for the replay."""
+    raw = os.environ.get("TOOLKIT_SEED", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ToolkitError(
+            f"TOOLKIT_SEED={raw!r} is not a seed",
+            "use the whole number a run printed (replay: TOOLKIT_SEED=1234), or unset it",
+        )
+    return int(raw)
+
+
 def changed_since(session: nox.Session) -> str | None:
     """``--changed-since=REF`` among the session's arguments, else ``TOOLKIT_CHANGED_SINCE``."""
-    for arg in session.posargs:
+    return changed_since_in(session.posargs)
+
+
+def changed_since_in(posargs: Sequence[str]) -> str | None:
+    """``--changed-since=REF`` among ``posargs``, else ``TOOLKIT_CHANGED_SINCE``."""
+    for arg in posargs:
         if arg.startswith(CHANGED_SINCE_OPTION):
             return arg.removeprefix(CHANGED_SINCE_OPTION) or None
     return os.environ.get("TOOLKIT_CHANGED_SINCE") or None

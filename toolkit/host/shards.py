@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from toolkit.errors import ToolkitError
 
-__all__ = ["DURATIONS_FILE", "Shard", "shard_from_env"]
+__all__ = ["DURATIONS_FILE", "Shard", "shard_from_env", "storing_durations"]
 
 DURATIONS_FILE = ".test_durations"
 _FORM = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -49,3 +49,15 @@ class Shard:
 def shard_from_env() -> Shard | None:
     raw = os.environ.get("TOOLKIT_SHARD", "").strip()
     return Shard.parse(raw) if raw else None
+
+
+def storing_durations() -> bool:
+    """``TOOLKIT_STORE_DURATIONS``: record durations when set. A value that reads as
+    "off" (``0``, ``false``) is refused rather than taken as on, as any value would be."""
+    raw = os.environ.get("TOOLKIT_STORE_DURATIONS", "").strip()
+    if raw.lower() in ("0", "false", "no", "off"):
+        raise ToolkitError(
+            f"TOOLKIT_STORE_DURATIONS={raw!r} would record durations all the same",
+            "unset it to run without recording, or set it to 1 to record",
+        )
+    return bool(raw)

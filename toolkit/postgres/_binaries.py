@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit import variables
 from toolkit.errors import ToolkitError
 from toolkit.postgres import _paths, extensions
-from toolkit.postgres.settings import whole_number_from_env
+from toolkit.postgres.settings import major_from_env
 
 __all__ = [
     "Binaries",
@@ -270,13 +269,7 @@ def unloadable_extensions(bin_dir: Path) -> dict[str, str]:
 
 def wanted_major() -> int | None:
     """``TOOLKIT_POSTGRES_VERSION``: the major version a repository tests against."""
-    return whole_number_from_env(
-        variables.POSTGRES_VERSION,
-        10,
-        99,
-        "a PostgreSQL major version",
-        "use a major such as 16 or 17, or unset it",
-    )
+    return major_from_env()
 
 
 def find_binaries(major: int | None = None) -> Binaries:
@@ -345,6 +338,14 @@ def readable_by(binaries: Binaries, uid: int, gid: int) -> Binaries:
         return binaries
     prefix = binaries.bin_dir.resolve().parent
     shared = _paths.shared_dir()
+    if not traversable(shared, uid, gid):  # before copying tens of megabytes in
+        named = "TOOLKIT_SHARED_DIR=" if os.environ.get("TOOLKIT_SHARED_DIR") else ""
+        raise ToolkitError(
+            f"{named}{shared} is not reachable by the server's user (uid {uid}): the "
+            "binaries copied there for it could not run",
+            "point TOOLKIT_SHARED_DIR at a root-owned folder that others may enter "
+            f"(chmod 755 {shared}, and o+x on its parents), or unset it",
+        )
     target = shared / f"postgresql-{binaries.key}"
     if not os.path.lexists(target):
         staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")

@@ -23,7 +23,9 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 
 __all__ = [
+    "FOLDER_VARIABLES",
     "cache_dir",
+    "folder_from_env",
     "lock_dir",
     "owned_folder",
     "runtime_dir",
@@ -32,6 +34,23 @@ __all__ = [
 
 
 _TMPFS = Path("/dev/shm")
+#: The variables that move the toolkit's folders.
+FOLDER_VARIABLES = ("TOOLKIT_CACHE_DIR", "TOOLKIT_SHARED_DIR", "TOOLKIT_RUNTIME_DIR")
+
+
+def folder_from_env(name: str) -> Path | None:
+    """The folder ``$name`` names (None when unset). A relative path is refused: it
+    would mean another folder for every working directory (a server's supervisor, a
+    package's pytest), and be created wherever the command happened to start."""
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    if not os.path.isabs(raw):
+        raise ToolkitError(
+            f"{name}={raw!r} is a relative path",
+            f"give an absolute one, e.g. {name}=$PWD/{raw}, or unset it",
+        )
+    return Path(raw)
 
 
 def owned_folder(
@@ -86,10 +105,10 @@ def _parents(path: Path, what: str, fix: str) -> None:
 def cache_dir() -> Path:
     """``TOOLKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/monorepo-toolkit``, else a private
     folder in the temp dir; always a verified folder of this user's (mode 0700)."""
-    explicit = os.environ.get("TOOLKIT_CACHE_DIR")
+    explicit = folder_from_env("TOOLKIT_CACHE_DIR")
     fix = "point TOOLKIT_CACHE_DIR at a folder of your own that only you can write, or unset it"
     if explicit:
-        path = Path(explicit)
+        path = explicit
         _parents(path, "TOOLKIT_CACHE_DIR=", fix)
         return owned_folder(path, mode=0o700, what="TOOLKIT_CACHE_DIR=", fix=fix)
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -121,11 +140,12 @@ def shared_dir() -> Path:
     Only a folder the toolkit creates gets mode 0755; an existing one is verified
     (root's, writable by no one else) and left as it is.
     """
-    explicit = os.environ.get("TOOLKIT_SHARED_DIR")
-    path = Path(explicit or "/var/cache/monorepo-toolkit")
+    explicit = folder_from_env("TOOLKIT_SHARED_DIR")
+    path = explicit or Path("/var/cache/monorepo-toolkit")
+    what = "TOOLKIT_SHARED_DIR=" if explicit else "the shared cache folder"
     fix = "point TOOLKIT_SHARED_DIR at a folder only root can write, or unset it"
-    _parents(path, "the shared cache folder", fix)
-    return owned_folder(path, mode=0o755, what="the shared cache folder", fix=fix)
+    _parents(path, what, fix)
+    return owned_folder(path, mode=0o755, what=what, fix=fix)
 
 
 def runtime_dir(server_gid: int | None = None) -> Path:
@@ -136,9 +156,9 @@ def runtime_dir(server_gid: int | None = None) -> Path:
     temp dir. Root's server runs as another user, which must pass through: root's
     folder is then mode 0710 with that user's group, otherwise 0700.
     """
-    explicit = os.environ.get("TOOLKIT_RUNTIME_DIR")
+    explicit = folder_from_env("TOOLKIT_RUNTIME_DIR")
     if explicit:
-        path = Path(explicit)
+        path = explicit
         fix = (
             "point TOOLKIT_RUNTIME_DIR at a folder of your own that only you can write "
             "(or a sticky one, mode 1777, like /tmp)"

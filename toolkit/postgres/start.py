@@ -6,19 +6,9 @@ from toolkit.errors import ToolkitError
 from toolkit.postgres.provider import StartOptions
 from toolkit.postgres.selection import choose_provider
 from toolkit.postgres.server import Server
-from toolkit.postgres.settings import whole_number_from_env
+from toolkit.postgres.settings import port_from_env
 
 __all__ = ["start_server"]
-
-
-def _port_from_env() -> int | None:
-    return whole_number_from_env(
-        "TOOLKIT_POSTGRES_PORT",
-        1,
-        65535,
-        "a port number",
-        "use a number from 1 to 65535, or unset it for a free port",
-    )
 
 
 def start_server(provider: str | None = None, *, port: int | None = None) -> Server:
@@ -33,4 +23,4 @@ def start_server(provider: str | None = None, *, port: int | None = None) -> Ser
             "use a number from 1 to 65535, or leave it unset for a free port",
         )
     chosen = choose_provider(provider)
-    return chosen.start(StartOptions(port=port if port is not None else _port_from_env()))
+    return chosen.start(StartOptions(port=port if port is not None else port_from_env()))

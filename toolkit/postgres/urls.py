@@ -16,6 +16,8 @@ __all__ = ["parse_url"]
 
 _EXAMPLE = "postgresql://user:password@host:5432/database"
 _SCHEME = re.compile(r"^(?P<backend>[a-z][a-z0-9]*)(?:\+[a-z0-9_]+)?$")
+#: ``user:password@`` after the scheme, however malformed the rest.
+_PASSWORD = re.compile(r"(?P<user>//[^:/@?#]*):[^/?#]*@")
 
 
 def parse_url(url: str, *, source: str) -> Server:
@@ -27,7 +29,8 @@ def parse_url(url: str, *, source: str) -> Server:
     """
 
     def malformed(why: str) -> ToolkitError:
-        return ToolkitError(f"{source} is malformed ({why}): {url!r}", f"use the form {_EXAMPLE}")
+        shown = _PASSWORD.sub(r"\g<user>:***@", url)  # the line may end up in a CI log
+        return ToolkitError(f"{source} is malformed ({why}): {shown!r}", f"use the form {_EXAMPLE}")
 
     if "://" not in url:
         raise malformed("not a URL")

@@ -62,6 +62,14 @@ def test_parse_url_rejects_malformed_url_with_the_fix(url: str, reason: str) -> 
     assert "\n" not in message
 
 
+def test_malformed_url_is_shown_without_its_password() -> None:
+    with pytest.raises(ToolkitError) as caught:
+        parse_url("postgresql://app:s3cret@db.example:port/orders", source="TOOLKIT_POSTGRES_URL")
+
+    assert "s3cret" not in str(caught.value)
+    assert "'postgresql://app:***@db.example:port/orders'" in str(caught.value)
+
+
 def test_parse_url_round_trips_through_dsn() -> None:
     server = parse_url("postgresql://app:p%40ss@db.example:6543/orders", source="X")
 

@@ -62,6 +62,7 @@ __all__ = [
     "enabled",
     "folder",
     "lookup",
+    "switched_on",
 ]
 
 SWITCH = "TOOLKIT_CACHE"
@@ -70,6 +71,7 @@ FOLDER_VARIABLE = "TOOLKIT_RESULT_CACHE_DIR"
 DEFAULT_FOLDER = ".nox/toolkit-results"
 _FORMAT = 3
 _OFF = ("0", "false", "no", "off")
+_ON = ("", "1", "true", "yes", "on")
 #: What an output file still as its run left it counts as in the key.
 _AS_LEFT = "output"
 #: Names a miss line lists before it counts the rest.
@@ -87,11 +89,23 @@ _SERVER_VARIABLES = (
 def enabled(session: nox.Session) -> bool:
     """Whether this session may replay and store results: not with ``TOOLKIT_CACHE=0``,
     ``-- --no-cache``, or while recording durations (a replay records none)."""
-    if os.environ.get(SWITCH, "").strip().lower() in _OFF:
+    if not switched_on():
         return False
     if os.environ.get("TOOLKIT_STORE_DURATIONS"):
         return False
     return NO_CACHE_OPTION not in session.posargs
+
+
+def switched_on() -> bool:
+    """``TOOLKIT_CACHE``: on unless set to 0 (false, no, off); any other value is
+    refused rather than guessed."""
+    raw = os.environ.get(SWITCH, "").strip().lower()
+    if raw not in _ON + _OFF:
+        raise ToolkitError(
+            f"{SWITCH}={os.environ[SWITCH]!r} is neither on nor off",
+            f"use {SWITCH}=0 to run without the result cache, {SWITCH}=1 (or unset it) to use it",
+        )
+    return raw in _ON
 
 
 def folder(root: Path) -> Path:
