@@ -96,7 +96,11 @@ class Finding:
             sets = self.details.get("state_setter_sets", [self.state_setters or []])
             return "passes after " + ("; ".join(" + ".join(group) for group in sets) or "?")
         if self.kind == "database-leak":
-            return "changed " + describe_leak(self.details.get("tables", {}))
+            tables = describe_leak(self.details.get("tables", {}))
+            fixture = self.details.get("fixture")
+            if fixture:
+                return f"fixture {fixture} ({self.details.get('scope')} scope) left {tables}"
+            return f"left {tables}"
         return "marked flaky" if self.details.get("marked_flaky") else "not marked flaky"
 
 
