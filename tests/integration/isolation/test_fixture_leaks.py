@@ -35,7 +35,10 @@ def fresh_per_process(postgres_server: Server) -> Iterator[dict[str, str]]:
     name = f"leaks_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
         admin.execute(f'create database "{name}_template"')
-    yield {"DATABASE_URL": postgres_server.dsn(name), "TOOLKIT_DATABASE_TEMPLATE": f"{name}_template"}
+    yield {
+        "DATABASE_URL": postgres_server.dsn(name),
+        "TOOLKIT_DATABASE_TEMPLATE": f"{name}_template",
+    }
     with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
         for database in (name, f"{name}_s1", f"{name}_template"):
             admin.execute(f'drop database if exists "{database}" with (force)')
