@@ -3,6 +3,7 @@ README describes (``reports/isolation.json``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +131,8 @@ class Report:
     notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
     leak_watch: str | None = None  # "on: DATABASE_URL", "off: psycopg is not installed ..."
+    #: Database leaks the package accepts (``isolation_accepted_leaks``): not findings.
+    accepted: list[Finding] = field(default_factory=list)
 
     def noted(self, kind: str) -> list[Note]:
         """The notes of one kind: ``fails alone``, ``unconfirmed`` or ``unsearched``."""
@@ -150,7 +153,24 @@ class Report:
         }
         for kind in ("fails alone", "unconfirmed", "unsearched"):  # present, even empty
             document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
+        document["accepted_leaks"] = [finding.as_json() for finding in self.accepted]
         return document
+
+    def accept_leaks(self, accepted: Sequence[str]) -> list[str]:
+        """Move the database leaks ``accepted`` names (a finding's ``fixture``, or its
+        ``test`` for a test's own leak) from the findings to :attr:`accepted`; returns
+        the names that matched no leak (stale entries)."""
+        used: set[str] = set()
+        kept = []
+        for finding in self.findings:
+            name = finding.details.get("fixture") or finding.test
+            if finding.kind == "database-leak" and name in accepted:
+                self.accepted.append(finding)
+                used.add(name)
+            else:
+                kept.append(finding)
+        self.findings = kept
+        return [name for name in accepted if name not in used]
 
     def summary(self) -> list[str]:
         """Lines for a log: the failing tests that are not findings, with commands."""
