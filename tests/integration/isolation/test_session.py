@@ -92,6 +92,45 @@ FILES = {
         def test_rolled_back(db_session):
             db_session.execute(sa.insert(notes.notes).values(id=2))
     """,
+    # An app that reads DATABASE_URL itself, with a module fixture that creates a table
+    # and never drops it, and a known leak it accepts; it only reports leaks.
+    "packages/ledger/pyproject.toml": """\
+        [project]
+        name = "ledger"
+        version = "0.1"
+        dependencies = ["sqlalchemy>=2", "psycopg[binary]>=3"]
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+        [tool.toolkit]
+        integration = "tests"
+        database_url_scheme = "postgresql+psycopg"
+        isolation_leaks = "report"
+        isolation_accepted_leaks = ["tests/test_ledger.py::test_commits_an_entry"]
+    """,
+    "packages/ledger/src/ledger/__init__.py": "",
+    "packages/ledger/tests/test_ledger.py": """\
+        import os
+
+        import pytest
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(os.environ["DATABASE_URL"], poolclass=sa.pool.NullPool)
+
+        @pytest.fixture(scope="module")
+        def entries():
+            with engine.begin() as connection:
+                connection.execute(sa.text("create table entries (id serial primary key)"))
+            yield  # never dropped
+
+        def test_commits_an_entry(entries):
+            with engine.begin() as connection:
+                connection.execute(sa.text("insert into entries default values"))
+
+        def test_reads(entries):
+            with engine.connect() as connection:
+                connection.execute(sa.text("select count(*) from entries"))
+    """,
 }
 
 
@@ -139,10 +178,18 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
 
     result = _isolation(repo, runtime)
 
-    package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
+    packages = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]
+    package = packages["notes"]
     findings = {finding["kind"]: finding for finding in package["findings"]}
     assert result.returncode != 0
-    assert set(package) == {"runs", "findings", "fails_alone", "unconfirmed", "unsearched"}
+    assert set(package) == {
+        "runs",
+        "findings",
+        "fails_alone",
+        "unconfirmed",
+        "unsearched",
+        "accepted_leaks",
+    }
     assert package["fails_alone"] == package["unconfirmed"] == package["unsearched"] == []
     assert [(run["order"], run["seed"]) for run in package["runs"]] == [
         ("file", None),
@@ -159,11 +206,37 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
         findings["database-leak"]["test"]
         == "tests/integration/test_storage.py::test_commits_behind_the_fixture"
     )
-    assert findings["database-leak"]["tables"] == {"public.notes": 1}
+    assert findings["database-leak"]["tables"] == {"public.notes": "+1 row"}
     assert (
-        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave the database changed"
-        in result.stderr
+        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 confirmed database "
+        "leak(s)" in result.stderr
     )
+    # isolation_leaks = "report": the fixture's leak is listed and the session passes;
+    # the accepted one is listed apart.
+    ledger = packages["ledger"]
+    assert [(f["kind"], f["fixture"], f["scope"], f["tables"]) for f in ledger["findings"]] == [
+        (
+            "database-leak",
+            "tests/test_ledger.py::entries",
+            "module",
+            {"public.entries": "table created"},
+        )
+    ]
+    assert [(f["test"], f["tables"]) for f in ledger["accepted_leaks"]] == [
+        ("tests/test_ledger.py::test_commits_an_entry", {"public.entries": "+1 row"})
+    ]
+    assert "Session isolation(ledger) was successful" in result.stderr
+    assert "isolation(ledger): 1 confirmed database leak(s) listed, not failing" in result.stderr
+    fixture_leak = subprocess.run(
+        ledger["findings"][0]["reproduce"],
+        shell=True,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert fixture_leak.returncode == 1
+    assert "fixture tests/test_ledger.py::entries (module scope) left" in fixture_leak.stdout
     assert "isolation(notes): order 1/5: file order" in result.stderr
     replay = subprocess.run(
         polluted["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False

@@ -64,8 +64,8 @@ def test_each_xdist_worker_watches_its_own_database_url(
             "test_app.py::test_commits_through_its_own_connection",
             "test_app.py::test_renames",
         ], result.stdout
-        assert "public.notes (+1 row)" in result.stdout
-        assert "public.notes (rows changed)" in result.stdout
+        assert "public.notes: +1 row" in result.stdout
+        assert "public.notes: 1 row updated" in result.stdout
         assert "PASSED test_app.py::test_reads" in result.stdout
     finally:
         with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
