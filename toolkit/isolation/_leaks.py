@@ -37,18 +37,19 @@ class _Candidate:
     scope: str | None = None
     users: tuple[str, ...] = ()
 
-    def shown_by(self, executions: list[Execution]) -> bool:
-        """Whether a run's executions show this leak again (on one of its tables)."""
+    def shown_by(self, executions: list[Execution]) -> dict[str, Any] | None:
+        """The tables a run shows this leak on again (one of its tables at least), as
+        that run tells them; None when it does not show it."""
         if self.fixture is None:
-            return any(
-                execution.test == self.test and set(execution.leak) & set(self.tables)
+            seen = [execution.leak for execution in executions if execution.test == self.test]
+        else:
+            seen = [
+                leak.get("tables", {})
                 for execution in executions
-            )
-        return any(
-            leak.get("fixture") == self.fixture and set(leak.get("tables", {})) & set(self.tables)
-            for execution in executions
-            for leak in execution.fixture_leaks
-        )
+                for leak in execution.fixture_leaks
+                if leak.get("fixture") == self.fixture
+            ]
+        return next((dict(tables) for tables in seen if set(tables) & set(self.tables)), None)
 
     def what(self) -> str:
         owner = f"fixture {self.fixture} ({self.scope} scope)" if self.fixture else "the test"
@@ -101,24 +102,31 @@ def confirmed_leaks(
                     f"{candidate.what()} in the file order run; not confirmed before the "
                     "budget ran out",
                     runner.replay(tries[0], *LEAK_ARGS),
+                    leak=True,
                 )
             )
             continue
-        shown = next(
-            (tests for tests in tries if candidate.shown_by(runner.explicit(tests, *LEAK_ARGS))),
-            None,
-        )
-        if shown is None:
+        shown, tables = None, None
+        for tests in tries:
+            tables = candidate.shown_by(runner.explicit(tests, *LEAK_ARGS))
+            if tables is not None:
+                shown = tests
+                break
+        if shown is None or tables is None:
             notes.append(
                 Note(
                     "unconfirmed",
                     candidate.test,
                     f"{candidate.what()} in the file order run, not when its command ran by itself",
                     runner.replay(tries[-1], *LEAK_ARGS),
+                    leak=True,
                 )
             )
             continue
-        details: dict[str, Any] = {"tables": candidate.tables}
+        # What the command shows (the file-order run may have seen more: rows that
+        # other tests left, removed too).
+        candidate.tables = tables
+        details: dict[str, Any] = {"tables": tables}
         if candidate.fixture:
             details.update(fixture=candidate.fixture, scope=candidate.scope, tests=shown)
         say(f"database leak confirmed: {candidate.what()}")

@@ -116,6 +116,7 @@ class Note:
     test: str
     reason: str
     command: str
+    leak: bool = False  # a database leak, not a failing test
 
     def as_json(self) -> dict[str, Any]:
         return {"test": self.test, "reason": self.reason, "command": self.command}
@@ -183,7 +184,8 @@ class Report:
             lines.append(f"database leak check {self.leak_watch}")
         titles = {
             "fails alone": "fail(s) even alone (not an isolation problem; the command shows it)",
-            "unconfirmed": "failed once but not again one process at a time (not reported)",
+            "unconfirmed": "failed (or left the database changed) once but not again one "
+            "process at a time (not reported)",
             "unsearched": "not searched: the isolation budget ran out (the command shows it "
             "failing)",
         }

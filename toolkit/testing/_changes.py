@@ -10,11 +10,13 @@ its own teardown: its setup and teardown changes added up, on tables that differ
 before its setup (a test's rows that the fixture's teardown swept away are the
 test's, already reported).
 
-Changes add up row by row: a table's rows are kept as a multiset of row hashes (up to
-:data:`ROWS_KEPT` rows; past that, their number and a checksum), so "3 rows added,
-then the same 3 removed" is nothing, and an ``UPDATE`` reads as ``2 rows updated``
-rather than a row count that did not move. Standard library only, and no database
-here: snapshots are given (which keeps this testable without a server).
+Changes add up row by row: a table's rows are kept as a multiset of (primary key hash,
+row hash) pairs (up to :data:`ROWS_KEPT` rows; past that, their number and a
+checksum), so "3 rows added, then the same 3 removed" is nothing, a row whose key
+stays and whose values change reads as ``1 row updated`` rather than a row count that
+did not move, and rows deleted while others are inserted read as ``+2 rows, -2 rows``.
+Standard library only, and no database here: snapshots are given (which keeps this
+testable without a server).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ROWS_KEPT",
+    "Row",
     "Change",
     "Changes",
     "Ledger",
@@ -39,14 +42,19 @@ __all__ = [
 ROWS_KEPT = 5000
 
 
+#: A row: its primary key's hash (None when the table has no primary key), its hash.
+Row = tuple[int | None, int]
+
+
 @dataclass(frozen=True)
 class TableState:
-    """One table at one moment: its row count, the sum of its row hashes, and the
-    row hashes themselves (None past :data:`ROWS_KEPT` rows)."""
+    """One table at one moment: its row count, the sum of its row hashes, and each
+    row as (its primary key's hash, or None without a key; its hash), None past
+    :data:`ROWS_KEPT` rows."""
 
     count: int
     checksum: int
-    rows: tuple[int, ...] | None = ()
+    rows: tuple[Row, ...] | None = ()
 
     def same(self, other: TableState | None) -> bool:
         return other is not None and (self.count, self.checksum) == (other.count, other.checksum)
@@ -63,10 +71,10 @@ class Change:
     existence: int = 0  # +1 created, -1 dropped
     count: int = 0
     checksum: int = 0
-    rows: Counter[int] | None = field(default_factory=Counter)  # signed; None: not known
+    rows: Counter[Row] | None = field(default_factory=Counter)  # signed; None: not known
 
     def __add__(self, other: Change) -> Change:
-        rows: Counter[int] | None = None
+        rows: Counter[Row] | None = None
         if self.rows is not None and other.rows is not None:
             rows = Counter(self.rows)
             rows.update(other.rows)  # update() keeps negative counts, + would drop them
@@ -88,15 +96,24 @@ class Change:
             return "table created" + (f" with {_rows(self.count)}" if self.count > 0 else "")
         if self.existence < 0:
             return "table dropped"
-        parts = []
-        if self.count:
-            parts.append(f"{self.count:+d} row{'' if abs(self.count) == 1 else 's'}")
         if self.rows is None:
-            return ", ".join(parts) or "rows changed"
-        added = sum(n for n in self.rows.values() if n > 0)
-        updated = min(added, added - self.count)  # rows that went, replaced by others
-        if updated > 0:
-            parts.append(f"{_rows(updated)} updated")
+            if not self.count:
+                return "rows changed"
+            return f"{'+' if self.count > 0 else '-'}{_rows(abs(self.count))}"
+        added = removed = updated = 0
+        by_key: dict[int, list[int]] = {}
+        for (key, _), n in self.rows.items():
+            if key is None:
+                added, removed = added + max(n, 0), removed + max(-n, 0)
+            else:
+                counts = by_key.setdefault(key, [0, 0])
+                counts[0 if n > 0 else 1] += abs(n)
+        for came, went in by_key.values():
+            both = min(came, went)  # the same key gone and back: its values changed
+            updated, added, removed = updated + both, added + came - both, removed + went - both
+        parts = [f"+{_rows(added)}"] if added else []
+        parts += [f"-{_rows(removed)}"] if removed else []
+        parts += [f"{_rows(updated)} updated"] if updated else []
         return ", ".join(parts) or "rows changed"
 
 
@@ -108,7 +125,7 @@ def _rows(count: int) -> str:
 Changes = dict[str, Change]
 
 
-def _state_rows(state: TableState | None) -> Counter[int] | None:
+def _state_rows(state: TableState | None) -> Counter[Row] | None:
     if state is None:
         return Counter()
     return None if state.rows is None else Counter(state.rows)
@@ -122,7 +139,7 @@ def diff(before: Snapshot, after: Snapshot) -> Changes:
         if old is not None and new is not None and old.same(new):
             continue
         old_rows, new_rows = _state_rows(old), _state_rows(new)
-        rows: Counter[int] | None = None
+        rows: Counter[Row] | None = None
         if old_rows is not None and new_rows is not None:
             rows = Counter(new_rows)
             rows.subtract(old_rows)

@@ -62,8 +62,13 @@ __all__ = ["FIXTURE_LEAK", "LEAK"]
 LEAK = "isolation_leak"
 FIXTURE_LEAK = "isolation_fixture_leak"
 
+#: Every user table, with its primary key's columns (``t.a, t.b``; NULL without one).
 _TABLES = """
-select quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+select quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+  (select string_agg('t.' || quote_ident(a.attname), ', '
+                     order by array_position(i.indkey::int2[], a.attnum))
+   from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+   where i.indrelid = c.oid and i.indisprimary)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
   and n.nspname not like 'pg\\_%'
@@ -121,26 +126,35 @@ class _Watch:
 
         assert self.dsn is not None
         with psycopg.connect(self.dsn, autocommit=True) as connection:
-            tables = [row[0] for row in connection.execute(_TABLES)]
+            tables = list(connection.execute(_TABLES))
             if not tables:
                 return {}
             query = " union all ".join(
                 f"select {_literal(table)}, count(*), coalesce(sum(h), 0)::text, "
+                f"case when count(*) <= {ROWS_KEPT} then array_agg(k) end, "
                 f"case when count(*) <= {ROWS_KEPT} then array_agg(h) end "
-                f"from (select hashtextextended(t::text, 0) as h from {table} t) rows"
-                for table in tables
+                f"from (select {_key(columns)} as k, hashtextextended(t::text, 0) as h "
+                f"from {table} t) rows"
+                for table, columns in tables
             )
             return {
-                name: TableState(int(count), int(checksum), _hashes(rows, int(count)))
-                for name, count, checksum, rows in connection.execute(query)
+                name: TableState(int(count), int(checksum), _rows(keys, hashes, int(count)))
+                for name, count, checksum, keys, hashes in connection.execute(query)
             }
 
 
-def _hashes(rows: list[int] | None, count: int) -> tuple[int, ...] | None:
-    """The row hashes (none kept past ROWS_KEPT rows; an empty table aggregates to NULL)."""
-    if rows is None:
+def _key(columns: str | None) -> str:
+    return f"hashtextextended(row({columns})::text, 0)" if columns else "null::bigint"
+
+
+def _rows(
+    keys: list[int | None] | None, hashes: list[int] | None, count: int
+) -> tuple[tuple[int | None, int], ...] | None:
+    """Each row's (key hash, row hash); none kept past ROWS_KEPT rows (an empty table
+    aggregates to NULL)."""
+    if keys is None or hashes is None:
         return None if count else ()
-    return tuple(rows)
+    return tuple(zip(keys, hashes, strict=True))
 
 
 def _literal(text: str) -> str:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from toolkit.testing._changes import Ledger, Snapshot, TableState, describe, diff
 
 
+def _row(row: str) -> tuple[int | None, int]:
+    """``"7:ann"`` is a row whose primary key is 7; ``"ann"`` a row of a keyless table."""
+    key, _, _ = row.rpartition(":")
+    return (hash(key) if key else None, hash(row))
+
+
 class FakeDatabase:
     """Tables as lists of rows; a snapshot as the leak plugin takes it."""
 
@@ -15,7 +21,7 @@ class FakeDatabase:
     def snapshot(self) -> Snapshot:
         self.snapshots += 1
         return {
-            name: TableState(len(rows), sum(hash(row) for row in rows), tuple(map(hash, rows)))
+            name: TableState(len(rows), sum(hash(row) for row in rows), tuple(map(_row, rows)))
             for name, rows in self.tables.items()
         }
 
@@ -26,9 +32,9 @@ class FakeDatabase:
 
 
 def test_changes_are_told_in_words_people_read() -> None:
-    before = FakeDatabase(users=["ann", "bob", "cy"], notes=[], old=["x"]).snapshot()
+    before = FakeDatabase(users=["1:ann", "2:bob", "3:cy"], notes=[], old=["x"]).snapshot()
     after = FakeDatabase(
-        users=["ann", "BOB", "CY"], notes=["a", "b", "c"], new=[], old=["x"]
+        users=["1:ann", "2:BOB", "3:CY"], notes=["a", "b", "c"], new=[], old=["x"]
     ).snapshot()
     del after["public.old"]
 
@@ -41,10 +47,20 @@ def test_changes_are_told_in_words_people_read() -> None:
 
 
 def test_rows_added_and_others_updated_say_both() -> None:
-    before = FakeDatabase(users=["ann", "bob"]).snapshot()
-    after = FakeDatabase(users=["ANN", "bob", "cy"]).snapshot()
+    before = FakeDatabase(users=["1:ann", "2:bob"]).snapshot()
+    after = FakeDatabase(users=["1:ANN", "2:bob", "3:cy"]).snapshot()
 
     assert describe(diff(before, after)) == {"public.users": "+1 row, 1 row updated"}
+
+
+def test_rows_replaced_by_others_are_no_update() -> None:
+    before = FakeDatabase(users=["1:ann", "2:bob"], tags=["red"]).snapshot()
+    after = FakeDatabase(users=["3:cy", "4:dee"], tags=["blue"]).snapshot()
+
+    assert describe(diff(before, after)) == {
+        "public.tags": "+1 row, -1 row",  # no key: an update cannot be told from a swap
+        "public.users": "+2 rows, -2 rows",
+    }
 
 
 def test_a_table_too_large_to_keep_row_by_row_is_told_by_its_count() -> None:
