@@ -142,6 +142,7 @@ def test_report_json_lists_failing_tests_that_are_not_findings() -> None:
         ],
         "unconfirmed": [{"test": "t::d", "reason": "failed once", "command": "cd . && pytest"}],
         "unsearched": [],
+        "accepted_leaks": [],
     }
     assert report.always_failing == ["t::c"]
     assert report.summary()[0].startswith("1 test(s) fail(s) even alone")
@@ -181,6 +182,7 @@ def test_report_json_lists_every_kind_of_note_even_when_empty() -> None:
         "fails_alone": [],
         "unconfirmed": [],
         "unsearched": [],
+        "accepted_leaks": [],
     }
 
 
