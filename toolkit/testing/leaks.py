@@ -106,13 +106,13 @@ class _Watch:
         except ImportError:
             self.status = "off: psycopg is not installed in the package's environment"
             return
-        previous, self.dsn = self.dsn, dsn
         try:
-            self.ledger.baseline()
+            self._read(dsn)
         except Exception as error:
-            self.dsn = previous
             self.status = f"off: {source} does not answer ({type(error).__name__})"
             return
+        self.dsn = dsn
+        self.ledger.baseline()
         self.status = f"on: {source}"
 
     def stop(self) -> None:
@@ -122,10 +122,21 @@ class _Watch:
             self.dsn = None
 
     def snapshot(self) -> Snapshot:
+        """Every table's rows; a database that stops answering (a suite that drops
+        its own) ends the watch, and nothing is blamed for what cannot be seen."""
+        if self.dsn is None:
+            return self.ledger.last
+        try:
+            return self._read(self.dsn)
+        except Exception as error:
+            self.dsn = None
+            self.status = f"off: the database stopped answering during the run ({error!r:.80})"
+            return self.ledger.last
+
+    def _read(self, dsn: str) -> Snapshot:
         import psycopg
 
-        assert self.dsn is not None
-        with psycopg.connect(self.dsn, autocommit=True) as connection:
+        with psycopg.connect(dsn, autocommit=True) as connection:
             tables = list(connection.execute(_TABLES))
             if not tables:
                 return {}
