@@ -100,9 +100,10 @@ def read_executions(path: Path) -> list[Execution]:
             execution.outcome = "skipped"
         if _LEAK in properties:
             execution.leak = dict(properties[_LEAK])
-        for leak in properties.get(_FIXTURE_LEAK, []):
-            if leak not in execution.fixture_leaks:
-                execution.fixture_leaks.append(leak)
+        for name, value in (tuple(prop) for prop in entry.get("user_properties", [])):
+            for leak in value if name == _FIXTURE_LEAK else ():
+                if leak not in execution.fixture_leaks:
+                    execution.fixture_leaks.append(leak)
         if entry["when"] == "teardown" and entry["outcome"] != "rerun" and position is None:
             # Without positions, a later execution of the same test is a new one.
             del current[key]

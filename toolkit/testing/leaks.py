@@ -319,8 +319,13 @@ def pytest_fixture_post_finalizer(
         "tables": tables,
         "tests": fixture.tests,
     }
-    if _current:
-        _current[-1].user_properties.append((FIXTURE_LEAK, [leak]))
+    if _current:  # one property for all (a report keeps one value per name)
+        properties = _current[-1].user_properties
+        known = next((value for name, value in properties if name == FIXTURE_LEAK), None)
+        if isinstance(known, list):
+            known.append(leak)
+        else:
+            properties.append((FIXTURE_LEAK, [leak]))
     if request.config.getoption("isolation_leaks") == "fail":
         pytest.fail(
             f"isolation: fixture {fixture.name} ({fixture.scope} scope) left the database "

@@ -303,6 +303,7 @@ metadata = sa.MetaData()
 users = sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text))
 notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.Text))
 audit = sa.Table("audit", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("event", sa.Text))
+flags = sa.Table("flags", metadata, sa.Column("name", sa.Text, primary_key=True))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -325,6 +326,13 @@ def seeded_users(schema):
 def audit_trail(schema):
     with engine.begin() as connection:  # never removed
         connection.execute(sa.insert(audit), [{"event": "boot"}, {"event": "login"}])
+    yield
+
+
+@pytest.fixture(scope="package")
+def beta_flag(schema):
+    with engine.begin() as connection:  # never removed
+        connection.execute(sa.insert(flags).values(name="beta"))
     yield
 """
 
@@ -434,6 +442,11 @@ def test_commits_a_note():
 def test_renames_a_user(seeded_users):
     with engine.begin() as connection:
         connection.execute(sa.update(users).where(users.c.id == 3).values(name="changed"))
+
+
+def test_beta_is_on(beta_flag):
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from flags")).scalar() == 1
 """
 
 
@@ -443,8 +456,8 @@ def fixture_leaks(root: Path) -> tuple[Path, dict[tuple[str, str], dict]]:
     Needs ``DATABASE_URL`` and a fresh database per process (the sessions' template,
     ``TOOLKIT_DATABASE_TEMPLATE``, naming an empty one). Leaks: a session fixture that
     seeds an audit trail and never removes it, a module fixture that creates a table
-    and never drops it, a class fixture that renames two rows, a test that commits a
-    row, a test that renames one. Not leaks: the session ``schema`` fixture
+    and never drops it, a class fixture that renames two rows, a package fixture that
+    turns a flag on for good, a test that commits a row, a test that renames one. Not leaks: the session ``schema`` fixture
     (``create_all``/``drop_all``), a session fixture that seeds users and removes them
     (the first test must not get its rows), a module fixture that drops its table at
     module end (the mock-only test after it must not get the drop), a rolled-back test.
@@ -465,6 +478,7 @@ def fixture_leaks(root: Path) -> tuple[Path, dict[tuple[str, str], dict]]:
         ("tests/conftest.py::audit_trail", "session"): {"public.audit": "+2 rows"},
         ("tests/test_c_scratch.py::scratch_table", "module"): {"public.scratch": "table created"},
         ("tests/test_d_classes.py::renamed_users", "class"): {"public.users": "2 rows updated"},
+        ("tests/conftest.py::beta_flag", "package"): {"public.flags": "+1 row"},
         ("tests/test_e_tests.py::test_commits_a_note", "test"): {"public.notes": "+1 row"},
         ("tests/test_e_tests.py::test_renames_a_user", "test"): {"public.users": "1 row updated"},
     }

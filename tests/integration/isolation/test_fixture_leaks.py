@@ -1,6 +1,6 @@
 """Database leaks told apart by phase, on an older app's fixtures and a real server.
 
-The planted suite (``suites.fixture_leaks``) has one leak per scope (session, module,
+The planted suite (``suites.fixture_leaks``) has one leak per scope (session, package, module,
 class fixtures, and tests) beside fixtures that clean up. Run as the sessions run it
 (a fresh database cloned from a template in every pytest process), the engine must
 name each leaking fixture as a fixture with its scope, say what changed in words,

@@ -101,15 +101,22 @@ def test_a_fixture_leak_is_read_once_from_the_reports_it_rides_on(tmp_path: Path
         "tables": {"public.audit": "+2 rows"},
         "tests": ["t::a"],
     }
+    other = dict(leak, fixture="tests/conftest.py::flags", scope="package")
     entries = [
         _entry("t::b", "setup", "passed"),
         _entry("t::b", "call", "passed"),
-        _entry("t::b", "teardown", "passed", properties=[["isolation_fixture_leak", [leak]]]),
+        _entry(
+            "t::b",
+            "teardown",
+            "passed",
+            # Two properties of one name (as plugins of earlier versions wrote them).
+            properties=[["isolation_fixture_leak", [leak]], ["isolation_fixture_leak", [other]]],
+        ),
     ]
 
     (execution,) = read_executions(_log(tmp_path, entries))
 
-    assert execution.fixture_leaks == [leak]
+    assert execution.fixture_leaks == [leak, other]
     assert execution.leak == {}
 
 
