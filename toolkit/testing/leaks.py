@@ -259,6 +259,10 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 def pytest_runtest_protocol(
     item: pytest.Item, nextitem: pytest.Item | None
 ) -> Generator[None, object, object]:
+    # The engine may run one test twice in a run: each execution says its own.
+    item.user_properties[:] = [
+        prop for prop in item.user_properties if prop[0] not in (LEAK, FIXTURE_LEAK)
+    ]
     _current.append(item)
     try:
         return (yield)
