@@ -133,7 +133,10 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
             "in this run: remove it once the leak is fixed"
         )
     for finding in report.accepted:
-        session.log(f"{name}: accepted database leak (isolation_accepted_leaks): {finding.cause()}")
+        session.log(
+            f"{name}: accepted database leak (isolation_accepted_leaks): {finding.test}: "
+            f"{finding.cause()}"
+        )
     _write(config, package, report)
     session.log(f"{name}: {report.pytest_runs} pytest runs")
     for line in report.summary():
