@@ -2,7 +2,9 @@
 
 One package plants an order-dependent unit test and an integration test that commits
 rows outside its transaction; the session must name both, with commands that show
-them, write ``reports/isolation.json`` as the README describes, and fail.
+them, write ``reports/isolation.json`` as the README describes, and fail. A second
+package, the planted fixture-leak suite under ``isolation_leaks = "report"``, must
+have each leak named as the fixture or test that left it, and pass.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import leftovers
+from tests.integration.isolation.suites import fixture_leaks
 from toolkit.isolation._runner import derived_seed
 
 BIN = Path(sys.executable).parent
@@ -92,46 +95,23 @@ FILES = {
         def test_rolled_back(db_session):
             db_session.execute(sa.insert(notes.notes).values(id=2))
     """,
-    # An app that reads DATABASE_URL itself, with a module fixture that creates a table
-    # and never drops it, and a known leak it accepts; it only reports leaks.
-    "packages/ledger/pyproject.toml": """\
-        [project]
-        name = "ledger"
-        version = "0.1"
-        dependencies = ["sqlalchemy>=2", "psycopg[binary]>=3"]
-        [build-system]
-        requires = ["hatchling"]
-        build-backend = "hatchling.build"
-        [tool.toolkit]
-        integration = "tests"
-        database_url_scheme = "postgresql+psycopg"
-        isolation_leaks = "report"
-        isolation_accepted_leaks = ["tests/test_ledger.py::test_commits_an_entry"]
-    """,
-    "packages/ledger/src/ledger/__init__.py": "",
-    "packages/ledger/tests/test_ledger.py": """\
-        import os
-
-        import pytest
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(os.environ["DATABASE_URL"], poolclass=sa.pool.NullPool)
-
-        @pytest.fixture(scope="module")
-        def entries():
-            with engine.begin() as connection:
-                connection.execute(sa.text("create table entries (id serial primary key)"))
-            yield  # never dropped
-
-        def test_commits_an_entry(entries):
-            with engine.begin() as connection:
-                connection.execute(sa.text("insert into entries default values"))
-
-        def test_reads(entries):
-            with engine.connect() as connection:
-                connection.execute(sa.text("select count(*) from entries"))
-    """,
 }
+
+
+#: The planted fixture-leak suite as a package of its own that only reports leaks and
+#: accepts one: an older app reading DATABASE_URL itself (see suites.fixture_leaks).
+LEDGER_PYPROJECT = """\
+[project]
+name = "ledger"
+version = "0.1"
+dependencies = ["sqlalchemy>=2"]
+
+[tool.toolkit]
+integration = "tests"
+isolation_leaks = "report"
+isolation_accepted_leaks = ["tests/test_e_tests.py::test_commits_a_note"]
+"""
+ACCEPTED = ("tests/test_e_tests.py::test_commits_a_note", "test")
 
 
 def _repo(root: Path) -> Path:
@@ -139,6 +119,8 @@ def _repo(root: Path) -> Path:
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(content))
+    fixture_leaks(root / "packages" / "ledger")
+    (root / "packages" / "ledger" / "pyproject.toml").write_text(LEDGER_PYPROJECT)
     return root
 
 
@@ -211,32 +193,37 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
         "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 confirmed database "
         "leak(s)" in result.stderr
     )
-    # isolation_leaks = "report": the fixture's leak is listed and the session passes;
-    # the accepted one is listed apart.
+    # The planted fixture leaks under isolation_leaks = "report": each named as the
+    # fixture (file::name, scope) or test that left it, nothing for the fixtures that
+    # clean up, the first test after a session seed, the rolled-back test or the
+    # mock-only test after a module's drop_all; the session passes; one is accepted.
     ledger = packages["ledger"]
-    assert [(f["kind"], f["fixture"], f["scope"], f["tables"]) for f in ledger["findings"]] == [
-        (
-            "database-leak",
-            "tests/test_ledger.py::entries",
-            "module",
-            {"public.entries": "table created"},
-        )
-    ]
+    _, planted = fixture_leaks(tmp_path / "planted")
+    named = {
+        (f.get("fixture") or f["test"], f.get("scope") or "test"): f["tables"]
+        for f in ledger["findings"]
+    }
+    assert named == {key: tables for key, tables in planted.items() if key != ACCEPTED}
+    assert {f["kind"] for f in ledger["findings"]} == {"database-leak"}
     assert [(f["test"], f["tables"]) for f in ledger["accepted_leaks"]] == [
-        ("tests/test_ledger.py::test_commits_an_entry", {"public.entries": "+1 row"})
+        (ACCEPTED[0], planted[ACCEPTED])
     ]
+    assert ledger["unconfirmed"] == ledger["unsearched"] == []
     assert "Session isolation(ledger) was successful" in result.stderr
-    assert "isolation(ledger): 1 confirmed database leak(s) listed, not failing" in result.stderr
-    fixture_leak = subprocess.run(
-        ledger["findings"][0]["reproduce"],
-        shell=True,
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert fixture_leak.returncode == 1
-    assert "fixture tests/test_ledger.py::entries (module scope) left" in fixture_leak.stdout
+    assert "isolation(ledger): 5 confirmed database leak(s) listed, not failing" in result.stderr
+    # Each command was confirmed by the engine in a fresh process; two of them pasted here.
+    for key in (
+        ("tests/test_c_scratch.py::scratch_table", "module"),
+        ("tests/test_e_tests.py::test_renames_a_user", "test"),
+    ):
+        finding = next(f for f in ledger["findings"] if (f.get("fixture") or f["test"]) == key[0])
+        shown = subprocess.run(
+            finding["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False
+        )
+        assert shown.returncode == 1, shown.stdout
+        owner = f"fixture {key[0]} (module scope)" if key[1] == "module" else "this test"
+        words = ", ".join(f"{table}: {change}" for table, change in planted[key].items())
+        assert f"isolation: {owner} left the database changed: {words}" in shown.stdout
     assert "isolation(notes): order 1/5: file order" in result.stderr
     replay = subprocess.run(
         polluted["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False
