@@ -20,7 +20,7 @@ TOOLKIT = Path(toolkit.__file__).resolve().parent
 #: isolation engine they drive (its child-run plugins live in toolkit/testing).
 HOST = sorted(
     [
-        *TOOLKIT.glob("host/*.py"),
+        *TOOLKIT.glob("host/**/*.py"),
         *(TOOLKIT / name for name in ("__init__.py", "sessions.py", "registration.py")),
         *(TOOLKIT / name for name in ("errors.py", "variables.py", "_toml.py", "_lifetime.py")),
         TOOLKIT / "coverage_inputs.py",

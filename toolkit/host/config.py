@@ -6,10 +6,11 @@ host side must not need anything nox does not bring.
 Root ``pyproject.toml``::
 
     [tool.toolkit]
-    packages = ["services/*", "libs/*"]   # globs of folders holding a pyproject.toml
+    packages = ["services/*", "libs/*"]   # globs of package folders: a pyproject.toml,
+                                          # or setup.py, setup.cfg, requirements*.txt
     python = "3.12"                       # or a list; default: the interpreter nox runs on
-    fail_under = 80                       # default threshold; a package's own
-                                          # [tool.coverage.report] fail_under wins
+    fail_under = 80                       # default threshold; a package's own coverage
+                                          # fail_under wins (.coveragerc, setup.cfg, ...)
     isolation_orders = 3                  # random orders tried by the isolation session
     isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
     isolation_max_sets = 5                # independent polluter sets searched per victim
@@ -33,11 +34,18 @@ that hands ``DATABASE_URL`` straight to SQLAlchemy) and the layer folders (the r
 for every package that names none: a repository whose packages keep their tests in
 ``tests/`` says ``unit = "tests"`` once) and ``test_groups`` (the PEP 735 dependency
 groups a package's environment holds; default its ``test`` group, else its ``test``
-extra).
+extra) and ``requirements`` (requirements files its environment installs; by default,
+for a package without a ``[project]`` table, those it has by their usual names).
+
+A package packaged the older way (:mod:`toolkit.host.legacy`) is named by its
+``setup.py`` or ``setup.cfg``, else after its folder; a plain ``tests/`` folder (no
+layer folders, none named) is its integration layer; its threshold is ``fail_under``
+from the coverage settings coverage.py reads (:mod:`toolkit.host.coverage_config`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import re
 from dataclasses import dataclass, field
@@ -46,6 +54,7 @@ from typing import Any
 
 from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
+from toolkit.host import coverage_config, legacy
 from toolkit.isolation.budget import (
     DEFAULT_BUDGET,
     DEFAULT_MAX_SETS,
@@ -62,6 +71,7 @@ _SHARED_KEYS = {
     "env",
     "database_url_scheme",
     "test_groups",
+    "requirements",
     "isolation_leaks",
     "isolation_accepted_leaks",
     *LAYERS,
@@ -132,6 +142,20 @@ class Package:
     #: ``[build-system]`` or a legacy ``setup.py``/``setup.cfg``. An app that is none
     #: gets its dependencies only, and its tests import it from its folder.
     installable: bool = True
+    #: Requirements files its environment installs (``-r``): ``requirements`` in
+    #: ``[tool.toolkit]``, else, for a package without a ``[project]`` table, those
+    #: of :data:`toolkit.host.legacy.REQUIREMENT_FILES` it has.
+    requirements: tuple[Path, ...] = ()
+    #: Whether it has a ``pyproject.toml`` (older packages may have none).
+    has_pyproject: bool = True
+    #: Whether its tests sit in a plain ``tests/`` folder run as the integration layer.
+    plain_tests: bool = False
+    #: Whether its pyproject has a ``[project]`` table (the toolkit reads its metadata).
+    has_project: bool = True
+    #: Its coverage configuration, from the file coverage.py reads in its folder.
+    coverage: coverage_config.CoverageSettings = field(
+        default_factory=coverage_config.CoverageSettings
+    )
 
     def test_dir(self, layer: str) -> Path | None:
         """The layer's folder, or None when the package has no tests in that layer."""
@@ -294,11 +318,23 @@ def _shared_options(options: dict[str, Any], where: str) -> dict[str, Any]:
             shared[layer] = _layer_value(options[layer], layer, where)
     if "test_groups" in options:
         shared["test_groups"] = _group_names(options["test_groups"], where)
+    if "requirements" in options:
+        shared["requirements"] = _file_names(options["requirements"], where)
     if "isolation_leaks" in options:
         shared["isolation_leaks"] = _leak_policy(options["isolation_leaks"], where)
     if "isolation_accepted_leaks" in options:
         shared["accepted_leaks"] = _accepted_leaks(options["isolation_accepted_leaks"], where)
     return shared
+
+
+def _file_names(value: Any, where: str) -> tuple[tuple[str, ...], str]:
+    """``requirements`` as written, with where it was written."""
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return tuple(value), where
+    raise ToolkitError(
+        f"requirements in [tool.toolkit] of {where} must be a list of requirements files",
+        f'got {value!r}; e.g. requirements = ["requirements.txt", "requirements/ci.txt"]',
+    )
 
 
 def _leak_policy(value: Any, where: str) -> str:
@@ -383,29 +419,94 @@ def _requirement_names(requirements: list[Any]) -> tuple[str, ...]:
     return tuple(name for name in names if name)
 
 
+def _package_name(project: dict[str, Any], path: Path, where: object, has_pyproject: bool) -> str:
+    """``[project] name``; for a package packaged the older way (no ``[project]``
+    table), the name its ``setup.py`` or ``setup.cfg`` gives, else its folder's."""
+    name = project.get("name")
+    if isinstance(name, str) and name:
+        return name
+    if project or (has_pyproject and not legacy.has_legacy_files(path)):
+        raise ToolkitError(f"{where} has no [project] name", "add one: every package needs a name")
+    return legacy.metadata(path).get("name") or path.name
+
+
+def _coverage_threshold(
+    settings: coverage_config.CoverageSettings, path: Path, root: Path, default: float
+) -> tuple[float, str]:
+    """``fail_under`` from the coverage settings coverage.py reads for the package,
+    with where it was written; else the default."""
+    if settings.fail_under is None or settings.file is None:
+        return default, "default"
+    written = (path / settings.file).relative_to(root) if path != root else Path(settings.file)
+    section = "[tool.coverage.report]" if settings.file == "pyproject.toml" else "[coverage:report]"
+    if settings.file in (".coveragerc", ".coveragerc.toml"):
+        section = "[report]"
+    value = settings.fail_under
+    if isinstance(value, str) and not settings.file.endswith(".toml"):
+        with contextlib.suppress(ValueError):  # ini text, which coverage reads as a number
+            value = float(value)
+    return _threshold(value, f"{section} fail_under in {written}"), f"{written} {section}"
+
+
+def _plain_tests(path: Path, shared: dict[str, Any], defaults: dict[str, Any]) -> bool:
+    """Whether the package keeps its tests in a plain ``tests/`` folder that no setting
+    places: no layer folder named anywhere (``unit = false`` alone still leaves it to
+    the integration layer), no ``tests/unit`` nor ``tests/integration``, and test files
+    in ``tests/``."""
+    tests = path / "tests"
+    settings = {layer: shared.get(layer, defaults.get(layer)) for layer in LAYERS}
+    if any(isinstance(value, str) for value in settings.values()) or not tests.is_dir():
+        return False  # a layer folder is named: the package says where its tests are
+    if settings["integration"] is False:
+        return False
+    if any((tests / layer).is_dir() for layer in LAYERS):
+        return False
+    return any(next(tests.rglob(pattern), None) for pattern in ("test_*.py", "*_test.py"))
+
+
+def _requirement_files(
+    path: Path, root: Path, chosen: tuple[tuple[str, ...], str] | None, has_project: bool
+) -> tuple[Path, ...]:
+    """The requirements files the package's environment installs: those named, else
+    (for a package without a ``[project]`` table) those it has by their usual names."""
+    if chosen is None:
+        return () if has_project else legacy.requirement_files(path)
+    names, written = chosen
+    files = tuple(path / name for name in names)
+    for file in files:
+        if not file.is_file():
+            raise ToolkitError(
+                f"requirements in [tool.toolkit] of {written} names {file.relative_to(root)}, "
+                "which does not exist",
+                "name requirements files relative to the package's folder",
+            )
+    return files
+
+
 def _load_package(
     path: Path, root: Path, default_fail_under: float, defaults: dict[str, Any]
 ) -> Package:
     pyproject_path = path / "pyproject.toml"
-    data = _read_toml(pyproject_path)
-    where = pyproject_path.relative_to(root)
+    has_pyproject = pyproject_path.is_file()
+    data = _read_toml(pyproject_path) if has_pyproject else {}
+    where = pyproject_path.relative_to(root) if has_pyproject else path.relative_to(root)
     project = _table(data, "project", where)
-    name = project.get("name")
-    if not isinstance(name, str) or not name:
-        raise ToolkitError(f"{where} has no [project] name", "add one: every package needs a name")
+    name = _package_name(project, path, where, has_pyproject)
     options = _table(data, "tool.toolkit", where)
     known = _PACKAGE_KEYS | _ROOT_KEYS if path == root else _PACKAGE_KEYS
     _check_keys(options, known, f"[tool.toolkit] of {where}")
-    coverage_report = _table(data, "tool.coverage.report", where)
-    if "fail_under" in coverage_report:
-        fail_under = _threshold(
-            coverage_report["fail_under"], f"[tool.coverage.report] fail_under in {where}"
-        )
-        source = f"{where} [tool.coverage.report]"
-    else:
-        fail_under, source = default_fail_under, "default"
+    _table(data, "tool.coverage.report", where)  # a mistyped table is named here
+    coverage = coverage_config.read(path)
+    fail_under, source = _coverage_threshold(coverage, path, root, default_fail_under)
     shared = _shared_options(options, str(where))
     test_dirs = {layer: _layer_folder(shared, defaults, layer, path) for layer in LAYERS}
+    plain_tests = _plain_tests(path, shared, defaults)
+    if plain_tests:
+        test_dirs["integration"] = path / "tests"
+    requirements = _requirement_files(
+        path, root, shared.get("requirements", defaults.get("requirements")), bool(project)
+    )
+    older = legacy.metadata(path) if not project else {}
     random_order = options.get("random_order", True)
     if not isinstance(random_order, bool):
         raise ToolkitError(
@@ -433,10 +534,21 @@ def _load_package(
             else None
         ),
         requires_python=(
-            project["requires-python"] if isinstance(project.get("requires-python"), str) else None
+            project["requires-python"]
+            if isinstance(project.get("requires-python"), str)
+            else older.get("python_requires")
         ),
-        dependencies=_requirement_names(_list(project.get("dependencies", []), where)),
-        installable=_installable(data, path, where),
+        dependencies=_requirement_names(
+            _list(project.get("dependencies", []), where)
+            if project
+            else list(legacy.requirement_names(requirements))
+        ),
+        installable=_installable(data, path, where, has_pyproject),
+        requirements=requirements,
+        has_pyproject=has_pyproject,
+        has_project=bool(project),
+        plain_tests=plain_tests,
+        coverage=coverage,
         isolation_leaks=shared.get("isolation_leaks", defaults.get("isolation_leaks", "fail")),
         accepted_leaks=shared.get("accepted_leaks", defaults.get("accepted_leaks", ())),
         **_test_dependencies(data, shared, defaults, where),
@@ -475,15 +587,22 @@ def _test_dependencies(
     }
 
 
-def _installable(data: dict[str, Any], path: Path, where: object) -> bool:
+def _installable(data: dict[str, Any], path: Path, where: object, has_pyproject: bool) -> bool:
     """Whether the project is built and installed, by uv's rule: ``[tool.uv] package``
-    when set, else whether it has a ``[build-system]``; a legacy ``setup.py`` or
-    ``setup.cfg`` without one still is (pip builds it with setuptools)."""
+    when set, else whether it has a ``[build-system]``; a legacy ``setup.py``, or a
+    ``setup.cfg`` declaring a package (``[metadata]``, ``[options]``), without one still
+    is (pip builds it with setuptools). A ``setup.cfg`` holding only tool settings
+    (``[flake8]``, ``[tool:pytest]``) declares nothing; without a pyproject.toml only a
+    ``setup.py`` makes a folder buildable (pip and uv build no other such folder)."""
+    if not has_pyproject:
+        return (path / "setup.py").is_file()
     package = _table(data, "tool.uv", where).get("package")
     if isinstance(package, bool):
         return package
-    return bool(_table(data, "build-system", where)) or any(
-        (path / name).is_file() for name in ("setup.py", "setup.cfg")
+    return (
+        bool(_table(data, "build-system", where))
+        or (path / "setup.py").is_file()
+        or legacy.setup_cfg_declares_package(path)
     )
 
 
@@ -510,11 +629,12 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         matches = sorted(
             Path(match)
             for match in glob.glob(str(root / pattern))
-            if Path(match, "pyproject.toml").is_file() and Path(match) not in excluded
+            if _is_package_folder(Path(match)) and Path(match) not in excluded
         )
         if not matches:
             raise ToolkitError(
-                f"{where} glob {pattern!r} matches no folder with a pyproject.toml",
+                f"{where} glob {pattern!r} matches no folder with a pyproject.toml, "
+                "setup.py, setup.cfg or requirements*.txt",
                 "fix the glob or remove it",
             )
         folders.extend(match for match in matches if match not in folders)
@@ -547,6 +667,14 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     )
 
 
+def _is_package_folder(folder: Path) -> bool:
+    """A folder with a pyproject.toml, or packaged the older way (setup.py, setup.cfg,
+    requirements*.txt)."""
+    return (folder / "pyproject.toml").is_file() or (
+        folder.is_dir() and legacy.has_legacy_files(folder)
+    )
+
+
 def _positive_int(options: dict[str, Any], key: str, example: int) -> int | None:
     """The root setting ``key`` when it is given (None otherwise), checked."""
     if key not in options:
@@ -566,8 +694,9 @@ def _package_globs(
     """The package globs, each with where it was written, and the folders excluded.
 
     ``[tool.toolkit] packages`` wins; without it, a uv workspace's ``members`` (minus
-    its ``exclude``) are the packages; without either, a root with a ``[project]`` is
-    the repository's one package.
+    its ``exclude``) are the packages; without either, a root with a ``[project]`` (or
+    packaged the older way: setup.py, setup.cfg, requirements*.txt) is the
+    repository's one package.
     """
     if "packages" in options:
         where = "packages in [tool.toolkit]"
@@ -581,10 +710,13 @@ def _package_globs(
         return [(pattern, where) for pattern in members], excluded
     if root_is_project:
         return [(".", "the root's [project] (no packages named)")], set()
+    if legacy.has_legacy_files(root):  # one package, packaged the older way
+        return [(".", "the root's setup.py, setup.cfg or requirements (no packages named)")], set()
     raise ToolkitError(
         "pyproject.toml names no packages and has no [project] table",
         'for a monorepo add [tool.toolkit] packages = ["services/*"] (or [tool.uv.workspace] '
-        "members); if the repository is one package, add [project] with its name and version",
+        "members); if the repository is one package, add [project] with its name and version "
+        "(a setup.py or requirements.txt beside the pyproject.toml also makes it one)",
     )
 
 

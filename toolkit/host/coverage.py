@@ -29,7 +29,7 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
     config = run.config
     run.notify(session, "summary")
     folder = reports.package_dir(config, package)
-    data = reports.coverage_parts(config, package)
+    data = reports.coverage_parts(config, package, layers=this_run_layers(run, package))
     if not data and package.name in run.ran():
         # No earlier run's figures may pass for this one's, here or in CI artifacts.
         for stale in ("coverage-summary.json", "coverage.json", "coverage.xml", INPUTS_FILE):
@@ -41,32 +41,61 @@ def enforce(session: nox.Session, run: Run, package: Package, python: str | None
             f"{package.name}: no coverage data in {folder.relative_to(config.root)}: "
             f"run nox -s unit or nox -s integration first"
         )
-    if reports_current(folder, data, package.path / "pyproject.toml"):
+    if reports_current(folder, data, package.path):
         # A layer's pytest run, or an earlier coverage session, reported these very data.
         session.log(f"{package.name}: reports already written from the same data")
     else:
         _combine(session, run, package, python, data)
     totals = json.loads((folder / "coverage.json").read_text())["totals"]
     percent = float(totals["percent_covered"])
+    display = str(totals.get("percent_covered_display", round(percent)))
+    passed = not fails_under(percent, package.fail_under, precision_of(display))
     layers = [path.stem for path in data]
     summary = {
         "package": package.name,
-        "percent": round(percent, 2),
+        "percent": percent,
+        "display": display,
         "fail_under": package.fail_under,
         "threshold_from": package.threshold_source,
         "layers": layers,
-        "passed": percent >= package.fail_under,
+        "passed": passed,
     }
     (folder / "coverage-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     session.log(
-        f"{package.name}: coverage {percent:.1f}% of layers {'+'.join(layers)}, "
+        f"{package.name}: coverage {display}% of layers {'+'.join(layers)}, "
         f"threshold {package.fail_under:g}% ({package.threshold_source})"
     )
-    if percent < package.fail_under:
+    if not passed:
         session.error(
-            f"{package.name}: coverage {percent:.1f}% is below its threshold "
+            f"{package.name}: coverage {display}% is below its threshold "
             f"{package.fail_under:g}% ({package.threshold_source})"
         )
+
+
+def this_run_layers(run: Run, package: Package) -> list[str] | None:
+    """The layers whose data this run wrote or replayed (None: no layer of the package
+    ran in this run, as when the coverage session runs alone on pooled data)."""
+    ran = run.ran().get(package.name)
+    if not ran:
+        return None
+    return [
+        layer
+        for layer in ran
+        if (outcome := run.outcome(package.name, layer)) is not None and outcome.status != "absent"
+    ]
+
+
+def precision_of(display: str) -> int:
+    """The digits after the point in coverage's own figure (its ``precision``)."""
+    return len(display.partition(".")[2])
+
+
+def fails_under(percent: float, fail_under: float, precision: int) -> bool:
+    """coverage.py's own rule: the total rounded to its precision is compared, and
+    100 is met only by 100 exactly."""
+    if fail_under == 100.0 and percent != 100.0:
+        return True
+    return round(percent, precision) < fail_under
 
 
 def _combine(

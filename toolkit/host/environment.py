@@ -30,17 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 import toolkit
 from toolkit.errors import ToolkitError
-from toolkit.host import interpreters
+from toolkit.host import interpreters, legacy
 from toolkit.host.config import Package, RepoConfig, requirement_name
 
 if TYPE_CHECKING:
     import nox
 
 __all__ = [
-    "Fingerprint",
     "PackageEnv",
     "built_on",
-    "fingerprint",
+    "contents",
     "is_toolkit_source",
     "prepare",
     "toolkit_requirement",
@@ -101,15 +100,19 @@ def is_toolkit_source(folder: Path) -> bool:
 
 
 def _requirements(config: RepoConfig, package: Package) -> list[str]:
-    """pip arguments: workspace dependencies from their folders, then the package (or,
-    for an app that is no installable package, its own dependencies), then its test
-    groups."""
+    """pip arguments: workspace dependencies from their folders, its requirements files
+    (the installer follows their ``-r`` and ``-c`` lines), then the package (or, for an
+    app that is no installable package, its own dependencies), then its test groups."""
     import nox.project
 
     args: list[str] = []
     for dependency in config.local_dependencies(package):
         args += ["-e", str(dependency.path)]
-    pyproject = nox.project.load_toml(package.path / "pyproject.toml")
+    for requirements in package.requirements:
+        args += ["-r", str(requirements)]
+    pyproject = (
+        nox.project.load_toml(package.path / "pyproject.toml") if package.has_pyproject else {}
+    )
     if package.installable:
         args += ["-e", f"{package.path}{'[test]' if package.test_extra else ''}"]
     else:
@@ -133,14 +136,26 @@ def _own_requirements(package: Package, pyproject: dict[str, Any]) -> list[str]:
 def _stamp(config: RepoConfig, package: Package, interpreter: str, requirements: list[str]) -> str:
     digest = hashlib.sha256(json.dumps([interpreter, requirements]).encode())
     sources = [package, *config.local_dependencies(package)]
-    files = [source.path / "pyproject.toml" for source in sources]
+    files = [
+        source.path / name
+        for source in sources
+        for name in ("pyproject.toml", *legacy.SETUP_FILES)
+        if (source.path / name).is_file()
+    ]
+    files += legacy.referenced_files(package.requirements)
     if config.constraints is not None:
         files.append(config.constraints)  # its pins, not only its name, decide the versions
     toolkit_source = Path(toolkit.__file__).resolve().parent.parent
     if is_toolkit_source(toolkit_source):
         files.append(toolkit_source / "pyproject.toml")
     for path in files:
-        digest.update(path.read_bytes())
+        # By name within the repository (the requirements above name the checkout).
+        name = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+        digest.update(str(name).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")  # an include that is missing: the installer says so
     for path in _toolkit_copy_files(requirements):
         digest.update(str(path).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -189,8 +204,15 @@ def _install_error(output: str) -> str:
     lines = [
         line.strip(" ×╰─▶│").removeprefix("cause: ") for line in output.splitlines() if line.strip()
     ]
-    # uv explains a failed resolution on its "Because ..." line; pip on "ERROR: ...".
-    for prefixes in (("because",), ("error",), ("no solution",)):
+    # uv explains a failed resolution from its "Because ..." line on (its "And
+    # because ..." lines name the other side of a conflict); pip on "ERROR: ...".
+    for index, line in enumerate(lines):
+        if line.lower().startswith("because"):
+            following = [
+                later for later in lines[index + 1 :] if later.lower().startswith("and because")
+            ]
+            return " ".join([line, *following])
+    for prefixes in (("error",), ("no solution",)):
         for line in lines:
             if line.lower().startswith(prefixes):
                 return line
@@ -202,12 +224,64 @@ _FLAT_LAYOUT = re.compile(
 )
 
 
+_PIP_BLOCK_END = "[end of output]"
+_UV_BLOCKS = ("[stderr]", "[stdout]")
+
+
+def _backend_error(output: str) -> str | None:
+    """The build backend's own last error line, when a build failed: the last line of
+    the output pip quotes (``[end of output]``) or of uv's ``[stderr]`` block (else its
+    ``[stdout]`` block)."""
+    lines = output.splitlines()
+    if _PIP_BLOCK_END in output:
+        end = max(i for i, line in enumerate(lines) if line.strip() == _PIP_BLOCK_END)
+        quoted = [line.strip() for line in lines[:end] if line.strip()]
+        return quoted[-1] if quoted else None
+    for marker in _UV_BLOCKS:
+        starts = [i for i, line in enumerate(lines) if line.strip() == marker]
+        if not starts:
+            continue
+        indent = len(lines[starts[-1]]) - len(lines[starts[-1]].lstrip())
+        block: list[str] = []
+        for line in lines[starts[-1] + 1 :]:
+            if line.strip() and len(line) - len(line.lstrip()) < indent:
+                break  # uv's own lines (hint:, the next cause) end the quoted output
+            if line.strip() in _UV_BLOCKS or line.strip().startswith("hint:"):
+                break
+            if line.strip():
+                block.append(line.strip())
+        if block:
+            return block[-1]
+    return None
+
+
+def _build_fix(package: Package) -> str:
+    """What to do about a package whose build failed."""
+    shown = f"pip install -e {package.path} shows the whole error"
+    if package.has_project and (package.path / "setup.py").is_file():
+        return (
+            "setuptools applies the [project] table of its pyproject.toml over setup.py "
+            "and they disagree; a setup.py package needs no [project] table for the "
+            f"toolkit: remove it ({shown})"
+        )
+    if package.has_pyproject:
+        return (
+            f"fix its build ({shown}), or set [tool.uv] package = false in its "
+            "pyproject.toml to test it from its folder without building it"
+        )
+    return f"fix its setup.py ({shown})"
+
+
 def _failure(package: Package, result: subprocess.CompletedProcess[str]) -> str:
-    """Why installing the package failed, in one line: setuptools' refusal of a flat
-    layout is told with its fix (the toolkit's own ``reports/`` folder, in the package
-    folder of a one-package repository, is one of the names it lists)."""
+    """Why installing the package failed, in one line: a failed build by the build
+    backend's own last error line and the fix; setuptools' refusal of a flat layout is
+    told with its fix (the toolkit's own ``reports/`` folder, in the package folder of
+    a one-package repository, is one of the names it lists)."""
     flat = _FLAT_LAYOUT.search(result.stderr + result.stdout)
     if flat is None:
+        backend = _backend_error(result.stderr + "\n" + result.stdout)
+        if backend is not None:
+            return f"its build failed: {backend}: {_build_fix(package)}"
         return _install_error(result.stderr or result.stdout)
     names = re.findall(r"'([^']+)'", flat.group(1))
     reason = (
@@ -237,7 +311,9 @@ def _install(
             *requirements,
         ]
     session.log(f"{package.name}: installing into {env.location}")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # In the package's folder: pip reads relative paths in requirements files (``-e .``)
+    # from where it runs.
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=package.path)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         session.error(
@@ -437,34 +513,35 @@ def _python_version(env: PackageEnv) -> str | None:
     return found.get("version_info") or found.get("version") or None
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What decides a package environment's contents, for keys of results made in it."""
+def contents(env: PackageEnv) -> dict[str, Any]:
+    """What the environment holds, for keys of results made in it: the interpreter it
+    was built on and its version, its stamp, and every installed distribution's name
+    and version (read from the folder names in ``site-packages``, no interpreter
+    started) with the contents of its ``.pth`` files, which run at every start.
 
-    #: The interpreter it is (or would be) built on, and that interpreter's version.
-    interpreter: str
-    python: str
-    #: The environment's stamp: requirements, lock pins, the pyprojects they come from.
-    stamp: str
-
-
-def fingerprint(
-    session: nox.Session, config: RepoConfig, package: Package, version: str | None
-) -> Fingerprint:
-    """The stamp the package's environment has or would have, without building it.
-
-    Finding interpreters starts every Python on the machine (seconds with pyenv
-    shims), so an existing environment's own interpreter is taken as the one it would
-    be built on; only a package without one looks. Under ``nox -R`` the environment is
-    used as it is, so its recorded stamp is what counts.
+    Without a lock, requirements resolve to whatever the index has when the
+    environment is built: the stamp alone would call two builds a month apart equal.
     """
-    existing = _existing(config, package, version or package.python)
-    recorded = _recorded(existing) if existing is not None else {}
-    python = _python_version(existing) if existing is not None else None
-    interpreter = recorded.get("interpreter")
-    if _no_install(session) and interpreter and python and recorded.get("stamp"):
-        return Fingerprint(interpreter, python, recorded["stamp"])
-    if not (interpreter and python and os.path.exists(interpreter)):
-        chosen = _choose(session, config, package, version)
-        interpreter, python = chosen.path, ".".join(map(str, chosen.version))
-    return Fingerprint(interpreter, python, _wanted(session, config, package, interpreter).stamp)
+    recorded = _recorded(env)
+    installed: dict[str, str] = {}
+    for site in sorted(env.location.glob("lib/python*/site-packages")):
+        try:
+            names = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if dot and suffix in ("dist-info", "egg-info"):
+                distribution, _, version = stem.rpartition("-")
+                installed[distribution.lower().replace("_", "-")] = version
+            elif suffix == "pth":
+                try:
+                    installed[name] = hashlib.sha256((site / name).read_bytes()).hexdigest()
+                except OSError:
+                    installed[name] = "unreadable"
+    return {
+        "interpreter": recorded.get("interpreter"),
+        "python": _python_version(env),
+        "stamp": recorded.get("stamp"),
+        "installed": installed,
+    }

@@ -5,6 +5,11 @@ python`` wins, else the newest installed interpreter its ``requires-python`` adm
 else the root ``[tool.toolkit] python``, else the one running nox. A root list of
 several versions is a matrix: every package runs on each version it admits.
 
+A repository with a ``uv.lock`` syncs every package from it, and uv refuses an
+interpreter outside the lock's ``requires-python`` (in a workspace, the intersection
+of every member's): there a package's Python must satisfy both, as ``uv run
+--package`` picks it, so one member restricted to ``<3.12`` puts every member on 3.11.
+
 Interpreters are found the way uv finds them (``uv python list --only-installed``),
 plus every ``python3.N`` on ``PATH``, every version pyenv installed and the one running
 nox; each must start. That takes seconds where pyenv's shims answer (each is a shell
@@ -30,6 +35,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
 from toolkit.host.config import Package, RepoConfig
 
@@ -238,17 +244,71 @@ def _admits(requires: str | None, where: str) -> SpecifierSet | None:
         ) from None
 
 
+def _lock_requires(config: RepoConfig) -> str | None:
+    """The ``requires-python`` of the lock every package is synced from, if any. A lock
+    that cannot be read says nothing here: syncing from it fails with its own line."""
+    if config.lock is None:
+        return None
+    try:
+        info = config.lock.stat()
+    except OSError:
+        return None
+    return _top_level_requires(config.lock, info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _top_level_requires(lock: Path, mtime_ns: int, size: int) -> str | None:
+    """Read from the lock's top-level keys only: they precede its first table, and a
+    workspace's lock runs to megabytes that every session would parse again."""
+    head = []
+    try:
+        with open(lock, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("["):
+                    break
+                head.append(line)
+        value = tomllib.loads("".join(head)).get("requires-python")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """What a package's interpreter must satisfy: its own ``requires-python`` and the
+    lock's, each kept with its source to name it in errors."""
+
+    package: SpecifierSet | None
+    package_requires: str | None
+    lock: SpecifierSet | None
+    lock_requires: str | None
+
+    def contains(self, version: str) -> bool:
+        return all(s is None or s.contains(version) for s in (self.package, self.lock))
+
+    @property
+    def any(self) -> bool:
+        return self.package is not None or self.lock is not None
+
+
+def _admitted(config: RepoConfig, package: Package) -> _Admitted:
+    where = f"{package.path.relative_to(config.root)}/pyproject.toml"
+    lock_requires = _lock_requires(config)
+    lock = _admits(lock_requires, "uv.lock") if lock_requires else None
+    own = _admits(package.requires_python, where)
+    return _Admitted(own, package.requires_python, lock, lock_requires)
+
+
 def versions_for(config: RepoConfig, package: Package) -> tuple[str | None, ...]:
     """The versions a package's sessions are parametrized by: the root matrix (the ones
-    its ``requires-python`` admits), else one version decided when a session runs."""
+    its ``requires-python`` and the lock's admit), else one version decided when a
+    session runs."""
     if package.python:
         return (package.python,)
     if config.python is None or len(config.python) < 2:
         return (None,)
-    admits = _admits(package.requires_python, f"{package.path.name}/pyproject.toml")
-    chosen = tuple(
-        version for version in config.python if admits is None or admits.contains(f"{version}.0")
-    )
+    admitted = _admitted(config, package)
+    chosen = tuple(version for version in config.python if admitted.contains(f"{version}.0"))
     return chosen or (None,)
 
 
@@ -261,12 +321,14 @@ def choose(
     config: RepoConfig, package: Package, version: str | None, uv: str | None
 ) -> Interpreter:
     """The interpreter for ``package``: ``version`` when the session names one (package
-    setting or matrix), else the newest its requires-python admits, else the root's."""
+    setting or matrix), else the newest its requires-python (and the lock's) admits,
+    else the root's."""
     interpreters = installed(uv, config.root / RECORD)
-    where = f"{package.path.relative_to(config.root)}/pyproject.toml"
+    admitted = _admitted(config, package)
     if version:
         for interpreter in interpreters:
             if interpreter.minor == version:
+                _check_lock_admits(admitted, package, interpreter)
                 return interpreter
         source = "its [tool.toolkit] python" if package.python else "[tool.toolkit] python"
         raise ToolkitError(
@@ -274,15 +336,13 @@ def choose(
             f"install it (uv python install {version}) or put python{version} on PATH; "
             + _found(interpreters),
         )
-    admits = _admits(package.requires_python, where)
-    if admits is not None:
+    if admitted.any:
         for interpreter in interpreters:
-            if admits.contains(".".join(map(str, interpreter.version))):
+            if admitted.contains(".".join(map(str, interpreter.version))):
                 return interpreter
         if not config.python:
             raise ToolkitError(
-                f"no installed Python satisfies {package.name}'s requires-python "
-                f"{package.requires_python!r}",
+                f"no installed Python satisfies {package.name}'s {_requirements(admitted)}",
                 "install one it admits (uv python install <version>) or put its "
                 f"python3.N on PATH; {_found(interpreters)}",
             )
@@ -291,3 +351,26 @@ def choose(
     current = _probe(sys.executable)
     assert current is not None  # nox itself runs on it
     return current
+
+
+def _requirements(admitted: _Admitted) -> str:
+    parts = []
+    if admitted.package is not None:
+        parts.append(f"requires-python {admitted.package_requires!r}")
+    if admitted.lock is not None:
+        parts.append(f"uv.lock's requires-python {admitted.lock_requires!r}")
+    return " and ".join(parts)
+
+
+def _check_lock_admits(admitted: _Admitted, package: Package, interpreter: Interpreter) -> None:
+    """A version named outright (package setting, matrix) that the lock refuses would
+    end in uv's long error: say it in one line instead."""
+    if admitted.lock is None or admitted.lock.contains(".".join(map(str, interpreter.version))):
+        return
+    raise ToolkitError(
+        f"{package.name} is to run on Python {interpreter.minor}, which uv.lock's "
+        f"requires-python {admitted.lock_requires!r} does not admit (the intersection of "
+        "the workspace members' requires-python)",
+        "name a version the lock admits in [tool.toolkit] python, or widen the "
+        "members' requires-python and run uv lock",
+    )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from toolkit import variables
 from toolkit._lifetime import dies_with_parent
 from toolkit.errors import ToolkitError
-from toolkit.host import cache, environment, reports
+from toolkit.host import cache, coverage, environment, reports
 from toolkit.host.config import Package
 from toolkit.host.measurement import coverage_environ
 from toolkit.host.reports import Outcome
@@ -58,6 +58,7 @@ def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> P
     absent layer.
     """
     root = run.config.root
+    # A package packaged the older way has none yet: one holding [tool.toolkit] will do.
     pyproject = (package.path / "pyproject.toml").relative_to(root)
     folder = package.test_dirs[layer]
     if folder is not None and not folder.is_dir() and layer in package.configured_layers:
@@ -79,6 +80,9 @@ def layer_dir(session: nox.Session, run: Run, package: Package, layer: str) -> P
         why = (
             f"{layer} = false in [tool.toolkit] of {pyproject}"
             if folder is None
+            else "its plain tests/ folder runs as the integration layer, with the database; "
+            f'set unit = "<folder>" in [tool.toolkit] of {pyproject} for tests that need none'
+            if package.plain_tests
             else f"no {folder.relative_to(root)} folder; if they live elsewhere, "
             f'set {layer} = "<folder>" in [tool.toolkit] of {pyproject}'
         )
@@ -98,18 +102,51 @@ def _stray_tests(package: Package) -> Path | None:
     return None
 
 
-def _coverage_args(package: Package) -> list[str]:
-    """pytest-cov options (it follows xdist workers); the package's [tool.coverage] applies."""
-    import nox.project
+#: Files at a package's root that are tools, not its code.
+_TOOL_FILES = frozenset({"setup.py", "noxfile.py", "conftest.py"})
+#: Folders at a package's root that hold tests or tooling, not its code.
+_NOT_CODE = frozenset({"tests", "test", "reports", "docs", "build", "dist"})
 
-    pyproject = nox.project.load_toml(package.path / "pyproject.toml")
-    configured = "source" in pyproject.get("tool", {}).get("coverage", {}).get("run", {})
-    if configured:
-        source = "--cov"
+
+def measured_code(package: Package) -> list[str]:
+    """What a layer measures when the package's coverage settings choose nothing: its
+    ``src/``, else its top-level packages and modules, never its tests nor the tool
+    files at its root (noxfile.py, setup.py, conftest.py). pytest-cov's ``--cov``
+    takes a folder as a folder and a module's name as a module."""
+    root = package.path
+    if (root / "src").is_dir():
+        return ["src"]
+    code = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith((".", "__")) or entry.name in _NOT_CODE:
+            continue
+        if entry.is_dir() and (entry / "__init__.py").is_file():
+            code.append(entry.name)
+        elif (
+            entry.suffix == ".py"
+            and entry.is_file()
+            and entry.name not in _TOOL_FILES
+            and not entry.name.startswith("test_")
+            and not entry.stem.endswith("_test")
+            and entry.stem.isidentifier()
+        ):
+            code.append(entry.stem)
+    test_dirs = [folder for folder in package.test_dirs.values() if folder is not None]
+    return [name for name in code if root / name not in test_dirs] or ["."]
+
+
+def _coverage_args(package: Package) -> list[str]:
+    """pytest-cov options (it follows xdist workers). Coverage reads the package's own
+    configuration file, wherever coverage.py finds it (``--cov-config`` is left at
+    pytest-cov's default, which lets coverage look); what it measures is its
+    ``source`` when it sets one (bare ``--cov``), else :func:`measured_code`."""
+    if package.coverage.chooses_source:
+        sources = ["--cov"]
     else:
-        source = "--cov=src" if (package.path / "src").is_dir() else "--cov=."
+        sources = [f"--cov={name}" for name in measured_code(package)]
+    # --cov-report=: no terminal report (the summary has the figures).
     # --cov-fail-under=0: one layer alone is not held to the bar; the coverage session is.
-    return [source, "--cov-config=pyproject.toml", "--cov-report=", "--cov-fail-under=0"]
+    return [*sources, "--cov-report=", "--cov-fail-under=0"]
 
 
 def package_environ(
@@ -155,8 +192,11 @@ def _broken_run_reason(code: int, tail: collections.deque[str]) -> str:
         return named[-1] if named else internal[-1]
     for pattern in (_SUMMARY_ERROR, _EXCEPTION_LINE):
         found = [match["what"] for line in lines if (match := pattern.match(line))]
-        if found:
-            return found[0] if pattern is _SUMMARY_ERROR else found[-1]
+        if found and pattern is _SUMMARY_ERROR:
+            return found[0]
+        if found:  # the line naming the exception, not a hint printed after it
+            named = [line for line in found if _EXCEPTION_NAME.match(line)]
+            return named[-1] if named else found[-1]
     last = next((line for line in reversed(lines) if line.strip()), "")
     return last.strip("= ") or f"pytest exited with code {code}"
 
@@ -213,12 +253,15 @@ def run_layer(
         run.notify(session, "coverage", package)
     else:
         session.log(f"{part}: coverage is held to the threshold once all shards are pooled")
-    slot = cache.lookup(session, run, package, python, layer, shard)
-    if slot is not None and slot.replay(junit, coverage_data):
-        session.log(f"{part}: cached (key {slot.short})")
-        run.set_outcome(package, layer, Outcome("cached", f"key {slot.short}"))
-        return
+    # Built (or found current) first: what it holds is part of the result's key.
     env = environment.prepare(session, config, package, python)
+    slot = cache.lookup(session, run, package, env, python, layer, shard)
+    if slot is not None:
+        if slot.replay(junit, coverage_data):
+            session.log(f"{part}: cached (key {slot.short})")
+            run.set_outcome(package, layer, Outcome("cached", f"key {slot.short}"))
+            return
+        session.log(f"{part}: not cached: {slot.why_not()}")
     seed = run.seed()
     environ = package_environ(
         session, run, package, env, layer, with_database=layer == "integration"
@@ -226,7 +269,9 @@ def run_layer(
     environ["COVERAGE_FILE"] = str(coverage_data)
     environ.update(coverage_environ(package, env.minor))
     if shard is None:  # pytest writes the reports the coverage session would
-        parts = reports.coverage_parts(config, package, including=coverage_data)
+        # Only layers this run ran or replayed: another layer's data is an earlier run's.
+        done = [*(coverage.this_run_layers(run, package) or []), layer]
+        parts = reports.coverage_parts(config, package, including=coverage_data, layers=done)
         environ[variables.COVERAGE_REPORT] = str(coverage_data.parent)
         environ[variables.COVERAGE_PARTS] = os.pathsep.join(map(str, parts))
     args = [
@@ -244,8 +289,10 @@ def run_layer(
     else:
         session.log(f"{part}: file order ([tool.toolkit] random_order = false)")
     code, reason = run_pytest(session, env.python, args, environ, package.path)
+    if slot is not None:
+        slot.record_outputs()  # a failing run's own reports are outputs too
     result = reports.layer_result([junit])
-    if code == _TESTS_FAILED and result is not None and result.failed:
+    if code == _TESTS_FAILED and result is not None and result.unsuccessful:
         reason = ""  # tests failed: the counts say it all
     if reason:
         run.set_outcome(package, layer, Outcome("error", reason))
@@ -254,5 +301,5 @@ def run_layer(
         run.set_outcome(package, layer, Outcome("failed", "tests failed"))
         session.error(f"{part}: tests failed")
     run.set_outcome(package, layer, Outcome("passed"))
-    if slot is not None:
-        slot.store(junit, coverage_data, environment.built_on(env))
+    if slot is not None and not slot.store(junit, coverage_data, environment.built_on(env)):
+        session.log(f"{part}: result not cached: {slot.note}")

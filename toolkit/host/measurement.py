@@ -4,7 +4,7 @@ coverage.py's default core is its C tracer up to Python 3.13; ``sys.monitoring``
 (``COVERAGE_CORE=sysmon``, PEP 669) costs far less for line coverage, but before
 Python 3.14 it cannot measure branches, dynamic contexts or some concurrency
 libraries, and coverage falls back to the C tracer with a warning. So the layer asks
-for ``sysmon`` on 3.12 and 3.13 when the package's ``[tool.coverage.run]`` asks for
+for ``sysmon`` on 3.12 and 3.13 when the package's coverage ``[run]`` settings ask for
 none of those; on 3.14 coverage picks ``sysmon`` itself, branches included. A
 ``COVERAGE_CORE`` the user set wins. Measured by ``benchmarks/coverage_cost.py``.
 """
@@ -26,11 +26,8 @@ _SYSMON_CONCURRENCY = {"thread"}
 
 
 def _run_settings(package: Package) -> dict[str, Any]:
-    import nox.project
-
-    pyproject = nox.project.load_toml(package.path / "pyproject.toml")
-    run: dict[str, Any] = pyproject.get("tool", {}).get("coverage", {}).get("run", {})
-    return run
+    """Its ``[run]`` settings, from the file coverage.py reads for it."""
+    return package.coverage.run
 
 
 def _sysmon_measures(run: Mapping[str, Any]) -> bool:
@@ -45,7 +42,10 @@ def _sysmon_measures(run: Mapping[str, Any]) -> bool:
 
 
 def requested_core(run_settings: Mapping[str, Any], python_minor: str) -> str | None:
-    """The core to ask for, given ``[tool.coverage.run]``; None leaves it to coverage."""
+    """The core to ask for, given coverage ``[run]`` settings; None leaves it to coverage
+    (and to a ``core`` the package chose itself: ``COVERAGE_CORE`` would override it)."""
+    if "core" in run_settings:
+        return None
     if python_minor in _SYSMON_BY_REQUEST and _sysmon_measures(run_settings):
         return "sysmon"
     return None

@@ -31,6 +31,10 @@ from typing import Any
 import nox
 
 from toolkit.errors import ToolkitError
+
+# Takes the result cache's shared secret out of the environment before any session
+# starts a build or a test that could read it.
+from toolkit.host.cache import secret as _result_cache_secret  # noqa: F401
 from toolkit.host.config import Package, RepoConfig, load_config, normalize_name
 from toolkit.host.run import Run
 

@@ -65,16 +65,23 @@ def coverage_data(
 
 
 def coverage_parts(
-    config: RepoConfig, package: Package, *, including: Path | None = None
+    config: RepoConfig,
+    package: Package,
+    *,
+    including: Path | None = None,
+    layers: list[str] | None = None,
 ) -> list[Path]:
-    """Every layer's (and shard's) coverage data present for the package, and
-    ``including`` (the data a run is about to write) whether present or not."""
+    """Every layer's (and shard's) coverage data present for the package (of
+    ``layers`` only, when given), and ``including`` (the data a run is about to write)
+    whether present or not."""
 
     def layer_first(path: Path) -> tuple[int, str]:
         layer = path.stem.split("-")[0]
         return (LAYERS.index(layer) if layer in LAYERS else len(LAYERS), path.stem)
 
     parts = {p for p in package_dir(config, package).glob("*.coverage") if p.name != ".coverage"}
+    if layers is not None:
+        parts = {p for p in parts if p.stem.split("-")[0] in layers}
     if including is not None:
         parts.add(including)
     return sorted(parts, key=layer_first)
@@ -82,18 +89,53 @@ def coverage_parts(
 
 @dataclass(frozen=True)
 class LayerResult:
+    """A layer's counts as pytest's closing line gives them: ``failed`` tests failed
+    their test body, ``errors`` are setup, teardown or collection errors (a fixture
+    that could not reach its database is an error, not a failed assertion)."""
+
     tests: int
     failed: int
     skipped: int
+    errors: int = 0
+    #: Tests that passed and then errored in teardown: pytest counts them both as
+    #: passed and as an error, and JUnit counts them once.
+    passed_then_errored: int = 0
 
     @property
     def passed(self) -> int:
-        return self.tests - self.failed - self.skipped
+        return self.tests - self.failed - self.errors - self.skipped + self.passed_then_errored
+
+    @property
+    def unsuccessful(self) -> int:
+        """Failures and errors: what makes pytest's run fail."""
+        return self.failed + self.errors
+
+
+_TEARDOWN_ERROR = "failed on teardown"
+
+
+def _passed_then_errored(suite: ElementTree.Element) -> int:
+    """Teardown errors of tests whose body did not fail: pytest writes them into the
+    test's one ``testcase`` and counts that test once in ``tests`` (a failed body and a
+    teardown error are two ``testcase`` elements, and ``tests`` counts both)."""
+    failed = {
+        (case.get("classname"), case.get("name"))
+        for case in suite.iter("testcase")
+        if case.find("failure") is not None
+    }
+    count = 0
+    for case in suite.iter("testcase"):
+        if case.find("failure") is None and (case.get("classname"), case.get("name")) not in failed:
+            count += sum(
+                (error.get("message") or "").startswith(_TEARDOWN_ERROR)
+                for error in case.iter("error")
+            )
+    return count
 
 
 def layer_result(paths: list[Path]) -> LayerResult | None:
     """Counts from a layer's JUnit XML files (one, or one per shard); None if none ran."""
-    tests = failed = skipped = 0
+    tests = failed = skipped = errors = passed_then_errored = 0
     found = False
     for path in paths:
         try:
@@ -104,9 +146,13 @@ def layer_result(paths: list[Path]) -> LayerResult | None:
         suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
         for suite in suites:
             tests += int(suite.get("tests", 0))
-            failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            failed += int(suite.get("failures", 0))
+            errors += int(suite.get("errors", 0))
             skipped += int(suite.get("skipped", 0))
-    return LayerResult(tests, failed, skipped) if found else None
+            passed_then_errored += _passed_then_errored(suite)
+    if not found:
+        return None
+    return LayerResult(tests, failed, skipped, errors, passed_then_errored)
 
 
 def coverage_summary(config: RepoConfig, package: Package) -> dict[str, Any] | None:

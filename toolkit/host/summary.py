@@ -42,17 +42,22 @@ class Layer:
 
     @property
     def failed(self) -> bool:
-        if self.result is not None and self.result.failed:
+        if self.result is not None and self.result.unsuccessful:
             return True
         return self.outcome is not None and self.outcome.status == "failed"
 
     def cell(self) -> str:
+        """pytest's counts: ``19 passed, 1 failed, 14 errors``; errors (setup, teardown,
+        collection) are said apart from failed tests, as pytest says them."""
         if self.error:
             return f"error: {self.error}"
         if self.result is None:
             return "-"
+        counts = f"{self.result.passed} passed, {self.result.failed} failed"
+        if self.result.errors:
+            counts += f", {self.result.errors} error{'s' if self.result.errors > 1 else ''}"
         cached = " (cached)" if self.outcome is not None and self.outcome.status == "cached" else ""
-        return f"{self.result.passed} passed, {self.result.failed} failed{cached}"
+        return counts + cached
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class Row:
     layers: dict[str, Layer]
     coverage: float | None
     fail_under: float
+    #: The coverage figure as coverage.py prints it (its ``precision``), and whether
+    #: it meets the threshold by coverage's own rule; from the coverage session.
+    coverage_display: str | None = None
+    coverage_passed: bool | None = None
 
     @property
     def status(self) -> str:
@@ -69,7 +78,11 @@ class Row:
             return "error"
         if any(layer.failed for layer in self.layers.values()):
             return "FAILED"
-        if self.coverage is not None and self.coverage < self.fail_under:
+        if self.coverage_passed is False or (
+            self.coverage_passed is None
+            and self.coverage is not None
+            and self.coverage < self.fail_under
+        ):
             return "FAILED"
         return "ok"
 
@@ -78,7 +91,8 @@ class Row:
         return self.status != "ok"
 
     def cells(self) -> tuple[str, ...]:
-        coverage = "-" if self.coverage is None else f"{self.coverage:.1f}%"
+        shown = self.coverage_display or (None if self.coverage is None else f"{self.coverage:g}")
+        coverage = "-" if shown is None else f"{shown}%"
         return (
             self.package,
             *(self.layers[name].cell() for name in LAYERS),
@@ -115,6 +129,8 @@ def collect(run: Run) -> list[Row]:
                 layers={layer: _layer(run, package, layer, this_run=bool(ran)) for layer in LAYERS},
                 coverage=summary["percent"] if summary else None,
                 fail_under=package.fail_under,
+                coverage_display=summary.get("display") if summary else None,
+                coverage_passed=summary.get("passed") if summary else None,
             )
         )
     return rows

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "CLEANUP_DEADLINE",
+    "RELEASE_TIMEOUT",
     "Guardian",
     "OwnerGone",
     "alive",
@@ -36,6 +38,12 @@ __all__ = [
     "report",
     "until_owner_leaves",
 ]
+
+
+#: How long a guardian's release (stop, erase) may take in all; it enforces this itself.
+CLEANUP_DEADLINE = 15.0
+#: How long an owner waits for its guardian to exit before it goes on without it.
+RELEASE_TIMEOUT = CLEANUP_DEADLINE + 5.0
 
 
 # -- the owner's side ----------------------------------------------------------------
@@ -78,8 +86,13 @@ class Guardian:
             self.process.stdin.write(data)
             self.process.stdin.flush()
 
-    def release(self, timeout: float | None = None) -> None:
-        """Close the pipe (the guardian releases the resource) and reap it."""
+    def release(self, timeout: float = RELEASE_TIMEOUT) -> None:
+        """Close the pipe (the guardian releases the resource) and reap it.
+
+        Never waits longer than ``timeout``: a guardian bounds its own cleanup
+        (:data:`CLEANUP_DEADLINE`), and one stuck past that all the same is left to
+        finish (or to the next start's sweep) while the owner goes on.
+        """
         assert self.process.stdin is not None
         with contextlib.suppress(OSError):
             self.process.stdin.close()

@@ -36,10 +36,19 @@ import time
 
 # ``typing`` costs a guardian milliseconds at every start; mypy reads the names anyway.
 from toolkit._lifetime import dies_with_parent
-from toolkit.postgres._guardian import OwnerGone, alive, exit_on_signals, report, until_owner_leaves
+from toolkit.postgres._guardian import (
+    CLEANUP_DEADLINE,
+    OwnerGone,
+    alive,
+    exit_on_signals,
+    report,
+    until_owner_leaves,
+)
+from toolkit.postgres._owned_files import open_owned, read_owned
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 _PREFIX = "toolkit-pg-"
@@ -63,22 +72,25 @@ def _as_user(config: dict[str, Any]) -> dict[str, Any]:
     return {"user": config["uid"], "group": config["gid"], "extra_groups": []}
 
 
-def _read_pid(path: str) -> int | None:
-    """The number in a pid file, read without following a symlink; None if unusable."""
+def _read_pid(path: str, owner: int) -> int | None:
+    """The number in a pid file of ``owner``'s; None if it is anything else (a link, a
+    FIFO, another user's file) or holds no usable pid."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        first = os.read(fd, 64).split(b"\n", 1)[0].strip()
+        first = read_owned(path, owner, limit=64).split(b"\n", 1)[0].strip()
         pid = int(first)
     except (OSError, ValueError):
         return None
-    finally:
-        os.close(fd)
     return pid if pid > 1 else None
+
+
+def _postmaster_lines(data_dir: str, uid: int) -> list[str]:
+    """The lines of ``postmaster.pid``, a file of the server's user: read as any file that
+    user can replace (:mod:`toolkit.postgres._owned_files`); empty when unusable."""
+    try:
+        raw = read_owned(os.path.join(data_dir, "postmaster.pid"), uid, limit=4096)
+    except OSError:
+        return []
+    return raw.decode(errors="replace").splitlines()
 
 
 def _is_postmaster_of(pid: int, data_dir: str, uid: int) -> bool:
@@ -120,12 +132,12 @@ def _sweep(base: str, server_uid: int | None) -> None:
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != me:
             continue
-        owner = _read_pid(os.path.join(entry.path, _OWNER_FILE))
+        owner = _read_pid(os.path.join(entry.path, _OWNER_FILE), me)
         if owner is None or alive(owner):
             continue  # still being set up, or still owned
         data_dir = os.path.join(entry.path, "data")
-        postmaster = _read_pid(os.path.join(data_dir, "postmaster.pid"))
         uid = me if server_uid is None else server_uid
+        postmaster = _read_pid(os.path.join(data_dir, "postmaster.pid"), uid)
         if postmaster is not None and _is_postmaster_of(postmaster, data_dir, uid):
             with contextlib.suppress(OSError):
                 os.kill(postmaster, signal.SIGQUIT)
@@ -164,14 +176,25 @@ def _chown_tree(path: str, uid: int, gid: int) -> None:
             os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
-def _copy_untrusted(source: str, target: str, owner: tuple[int, int] | None) -> None:
+#: More than any initdb output (about 28 MB): a cold data folder grown past this was
+#: filled by someone else, and is not copied into root's cache.
+_COPY_LIMIT = 512 * 1024 * 1024
+
+
+def _copy_untrusted(
+    source: str, target: str, owner: tuple[int, int] | None, budget: list[int] | None = None
+) -> None:
     """Copy a tree another user can write to (the server's fresh data folder).
 
-    Walks with lstat, refuses symlinks and special files, opens every file with
-    O_NOFOLLOW and checks what it opened: a link planted mid-copy makes the copy
-    fail instead of reading a file the server's user may not read. The copy is
-    given to ``owner`` by descriptor, so that warm starts (``cp -a``) need no chown.
+    Walks with lstat, refuses symlinks and special files, and opens every file with
+    :func:`open_owned` (no link followed, no FIFO waited on, a regular file of the
+    server's user with one link): a link planted mid-copy, or a hard link to a file
+    the server's user may not read, makes the copy fail instead. At most
+    ``_COPY_LIMIT`` bytes are copied in all. The copy is given to ``owner`` by
+    descriptor, so that warm starts (``cp -a``) need no chown.
     """
+    budget = [_COPY_LIMIT] if budget is None else budget
+    writer = owner[0] if owner is not None else os.geteuid()
     os.mkdir(target, 0o700)
     if owner is not None:
         os.chown(target, *owner, follow_symlinks=False)  # in our 0700 cache: no one else
@@ -179,17 +202,18 @@ def _copy_untrusted(source: str, target: str, owner: tuple[int, int] | None) -> 
         origin, copy = os.path.join(source, name), os.path.join(target, name)
         info = os.lstat(origin)
         if stat.S_ISDIR(info.st_mode):
-            _copy_untrusted(origin, copy, owner)
+            _copy_untrusted(origin, copy, owner, budget)
         elif stat.S_ISREG(info.st_mode):
-            fd = os.open(origin, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            fd = open_owned(origin, writer)
             try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise OSError(f"{origin} changed while it was copied")
                 out = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
                 try:
                     if owner is not None:
                         os.fchown(out, *owner)
                     while chunk := os.read(fd, 1 << 20):
+                        budget[0] -= len(chunk)
+                        if budget[0] < 0:
+                            raise OSError(f"{source} holds more than initdb writes")
                         os.write(out, chunk)
                 finally:
                     os.close(out)
@@ -312,22 +336,17 @@ def _free_port() -> int:
         return port
 
 
-def _status(data_dir: str) -> str | None:
-    """The postmaster's own readiness flag: line 8 of postmaster.pid ("ready")."""
+def _log_tail(log_path: str) -> str:
+    """The end of the server's log: root's file in root's folder, but the postmaster
+    writes to it without limit, so only its last part is read."""
     try:
-        with open(os.path.join(data_dir, "postmaster.pid")) as handle:
-            lines = handle.read().splitlines()
+        return read_owned(log_path, os.geteuid(), tail=True).decode(errors="replace")
     except OSError:
-        return None
-    return lines[7].strip() if len(lines) > 7 else None
+        return ""
 
 
 def _last_log_line(log_path: str) -> str:
-    try:
-        with open(log_path, errors="replace") as handle:
-            lines = [line.strip() for line in handle if line.strip()]
-    except OSError:
-        return "no log"
+    lines = [line.strip() for line in _log_tail(log_path).splitlines() if line.strip()]
     # "could not bind ...: Permission denied" says more than the FATAL that follows it.
     for marker in ("could not bind", "FATAL", "ERROR"):
         found = [line for line in lines if marker in line]
@@ -337,11 +356,7 @@ def _last_log_line(log_path: str) -> str:
 
 
 def _port_taken(log_path: str) -> bool:
-    try:
-        with open(log_path, errors="replace") as handle:
-            return "already in use" in handle.read()
-    except OSError:
-        return False
+    return "already in use" in _log_tail(log_path)
 
 
 def _scram_verifier(password: str) -> str:
@@ -447,25 +462,52 @@ def _start_postmaster(
         os.close(log)
 
 
-def _wait_ready(process: subprocess.Popen[Any], data_dir: str) -> bool:
-    """True once the server accepts connections; False if it exited first."""
+def _wait_ready(process: subprocess.Popen[Any], data_dir: str, uid: int) -> list[str] | None:
+    """``postmaster.pid``'s lines once the server accepts connections; None if it
+    exited first."""
     deadline = time.monotonic() + _READY_TIMEOUT
     while time.monotonic() < deadline:
-        if _status(data_dir) == "ready":
-            return True
+        lines = _postmaster_lines(data_dir, uid)
+        if len(lines) > 7 and lines[7].strip() == "ready":
+            return lines
         if process.poll() is not None:
-            return False
+            return None
         time.sleep(0.002)
     raise _Failure(f"PostgreSQL in {data_dir} was not ready after {_READY_TIMEOUT:.0f} s")
 
 
-def _serve(config: dict[str, Any], runtime: str, data_dir: str) -> subprocess.Popen[Any]:
+class _Served:
+    """What cleanup needs to know about the server, learned while it was starting.
+
+    The System V segment's id is read once, when the postmaster reports ready: at
+    cleanup ``postmaster.pid`` is whatever the server's user left there.
+    """
+
+    __slots__ = ("process", "shmid")
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[Any] | None = None
+        self.shmid: int | None = None
+
+
+def _shmid(lines: list[str]) -> int | None:
+    """The segment id on line 7 of ``postmaster.pid`` (``key id``)."""
+    try:
+        return int(lines[6].split()[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _serve(config: dict[str, Any], runtime: str, data_dir: str, served: _Served) -> None:
     log_path = os.path.join(runtime, "postgres.log")
+    uid = _server_uid(config)
     chosen = config.get("port")
     for _ in range(1 if chosen else _PORT_ATTEMPTS):
         port = chosen or _free_port()
-        process = _start_postmaster(config, runtime, data_dir, port)
-        if _wait_ready(process, data_dir):
+        served.process = process = _start_postmaster(config, runtime, data_dir, port)
+        lines = _wait_ready(process, data_dir, uid)
+        if lines is not None:
+            served.shmid = _shmid(lines)
             password = secrets.token_urlsafe(32)
             try:
                 _set_password(os.path.join(runtime, "socket"), port, password)
@@ -481,7 +523,7 @@ def _serve(config: dict[str, Any], runtime: str, data_dir: str) -> subprocess.Po
                     "socket_dir": os.path.join(runtime, "socket"),
                 }
             )
-            return process
+            return
         reason = _last_log_line(log_path)
         if not _port_taken(log_path):
             hint = "; choose another port above 1023" if "could not bind" in reason else ""
@@ -494,19 +536,24 @@ def _serve(config: dict[str, Any], runtime: str, data_dir: str) -> subprocess.Po
     raise _Failure(f"no free port after {_PORT_ATTEMPTS} attempts: {_last_log_line(log_path)}")
 
 
-def _release_shared_memory(data_dir: str, uid: int) -> None:
+def _server_uid(config: dict[str, Any]) -> int:
+    uid: int = config["uid"] if config.get("uid") is not None else os.geteuid()
+    return uid
+
+
+def _release_shared_memory(data_dir: str, uid: int, shmid: int | None = None) -> None:
     """Remove the System V segment of a postmaster that died without removing it.
 
-    A postmaster killed outright (SIGKILL) leaves its segment behind; its key and id
-    are on line 7 of ``postmaster.pid``. Removed only if ``/proc/sysvipc/shm`` shows
-    it belongs to the server's user and nothing is attached any more.
+    A postmaster killed outright (SIGKILL) leaves its segment behind; its id is the
+    one ``postmaster.pid`` showed when the server became ready (else, for a sweep,
+    what that file says now, read with care). Removed only if ``/proc/sysvipc/shm``
+    shows it belongs to the server's user and nothing is attached any more: a
+    wrong id costs nothing but that user's own segment.
     """
-    try:
-        with open(os.path.join(data_dir, "postmaster.pid"), errors="replace") as handle:
-            lines = handle.read().splitlines()
-        shmid = str(int(lines[6].split()[1]))
-    except (OSError, ValueError, IndexError):
-        return
+    if shmid is None:
+        shmid = _shmid(_postmaster_lines(data_dir, uid))
+        if shmid is None:
+            return
     # The postmaster's children notice its death and detach within milliseconds.
     deadline = time.monotonic() + 2
     while True:
@@ -516,11 +563,11 @@ def _release_shared_memory(data_dir: str, uid: int) -> None:
         except OSError:
             return
         # key shmid perms size cpid lpid nattch uid gid cuid cgid ...
-        row = next((row for row in rows if len(row) > 7 and row[1] == shmid), None)
+        row = next((row for row in rows if len(row) > 7 and row[1] == str(shmid)), None)
         if row is None or row[7] != str(uid):
             return  # removed by the postmaster itself, or not the server's
         if row[6] == "0":
-            ctypes.CDLL(None, use_errno=True).shmctl(int(shmid), 0, None)  # IPC_RMID
+            ctypes.CDLL(None, use_errno=True).shmctl(shmid, 0, None)  # IPC_RMID
             return
         if time.monotonic() > deadline:
             return
@@ -543,7 +590,7 @@ def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     exit_on_signals()
     _sweep(config["runtime_base"], config.get("uid"))
-    process = None
+    served = _Served()
     try:
         runtime = tempfile.mkdtemp(prefix=_PREFIX, dir=config["runtime_base"])
     except OSError as error:
@@ -568,7 +615,7 @@ def main(argv: list[str]) -> int:
             if config.get("uid") is not None:
                 os.chown(socket_dir, config["uid"], config["gid"], follow_symlinks=False)
                 os.chmod(runtime, 0o711)
-            process = _serve(config, runtime, data_dir)
+            _serve(config, runtime, data_dir, served)
         except _Failure as failure:
             report({"error": str(failure)})
             return 1
@@ -584,12 +631,48 @@ def main(argv: list[str]) -> int:
     except OwnerGone:
         return 0
     finally:
-        _stop(process)
-        _release_shared_memory(
-            os.path.join(runtime, "data"),
-            config["uid"] if config.get("uid") is not None else os.geteuid(),
-        )
-        shutil.rmtree(runtime, ignore_errors=True)
+        _clean_up(served, runtime, _server_uid(config))
+
+
+class _Overdue(Exception):
+    """A cleanup step ran past the overall deadline."""
+
+
+def _overdue(_signum: int, _frame: object) -> None:
+    raise _Overdue
+
+
+def _clean_up(served: _Served, runtime: str, uid: int) -> None:
+    """Stop the server, release its memory, erase its files: within CLEANUP_DEADLINE.
+
+    Each step is bounded by design, and a timer interrupts whichever still blocks (a
+    system call the server's user found a way to stall), so the owner, who waits for
+    this process, is never kept waiting without end. The files go last and always get
+    a moment, even when an earlier step used up the time.
+    """
+    data_dir = os.path.join(runtime, "data")
+    steps: tuple[tuple[Callable[[], None], float], ...] = (
+        (lambda: _stop(served.process), 0.0),
+        (lambda: _release_shared_memory(data_dir, uid, served.shmid), 0.0),
+        (lambda: shutil.rmtree(runtime, ignore_errors=True), 2.0),
+    )
+    deadline = time.monotonic() + CLEANUP_DEADLINE
+    previous = signal.signal(signal.SIGALRM, _overdue)
+    try:
+        for step, floor in steps:
+            remaining = max(deadline - time.monotonic(), floor)
+            if remaining <= 0:
+                continue
+            try:
+                signal.setitimer(signal.ITIMER_REAL, remaining)
+                try:
+                    step()
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except _Overdue:
+                continue
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _os_failure(error: OSError, runtime: str) -> str:

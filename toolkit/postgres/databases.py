@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from toolkit import variables
 from toolkit.errors import ToolkitError
-from toolkit.postgres import extensions
+from toolkit.postgres import _process_marks, extensions
 
 if TYPE_CHECKING:
     import psycopg
@@ -31,6 +31,7 @@ __all__ = [
     "InUse",
     "clone_database",
     "database_name",
+    "drop_abandoned",
     "drop_database",
     "ensure_template",
     "run_database_name",
@@ -40,22 +41,27 @@ __all__ = [
 _MAX_NAME = 63  # NAMEDATALEN - 1
 
 
+_HASHED = re.compile(r"_[0-9a-f]{6}$")
+
+
 def database_name(*parts: str) -> str:
     """A valid, lower-case identifier from ``parts``; long names keep a hash suffix.
 
-    Folding (case, punctuation, non-ASCII) can make two names one (``svc-ä`` and
-    ``svc-ö``): when it changed more than ``-`` into ``_``, a short hash of the
-    original parts keeps them apart.
+    Two different ``parts`` never give one name. Folding (case, punctuation,
+    non-ASCII) can make two names one (``svc-a`` and ``svc_a``, ``svc-ä`` and
+    ``svc-ö``): whenever it changed anything, a short hash of the original parts is
+    appended. A name that needed no folding is kept as it is, unless it ends like
+    such a hash itself (so that no name ever given could come from another one).
     """
     joined = "_".join(parts)
     name = re.sub(r"[^a-z0-9_]+", "_", joined.lower()).strip("_") or "db"
     if name[0].isdigit():
         name = f"db_{name}"
-    if name != joined.replace("-", "_"):
+    if name != joined or _HASHED.search(name):
         name = f"{name}_{hashlib.sha256(joined.encode()).hexdigest()[:6]}"
     if len(name) > _MAX_NAME:
-        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-        name = f"{name[: _MAX_NAME - 9]}_{digest}"
+        digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+        name = f"{name[: _MAX_NAME - 7]}_{digest}"
     return name
 
 
@@ -186,6 +192,8 @@ def _drop_older_templates(connection: psycopg.Connection, family: str, keep: str
         (f"{_TEMPLATE_PREFIX}%", keep, _family_comment(family)),
     ).fetchall()
     for (old,) in rows:
+        if _others_connected(connection, old):
+            continue  # kept for later, without waiting the 5 s a busy DROP takes
         try:
             connection.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(_quote(old)))
             connection.execute(sql.SQL("DROP DATABASE {}").format(_quote(old)))
@@ -196,8 +204,15 @@ def _drop_older_templates(connection: psycopg.Connection, family: str, keep: str
             continue
 
 
-#: Databases this process created: the only ones it drops with FORCE.
-_created: set[tuple[str, int, str]] = set()
+#: Databases this process created, with the OID each got: the only ones it drops with
+#: FORCE, and only while the name still holds that OID (another process may have
+#: dropped it meanwhile and made its own under the same name).
+_created: dict[tuple[str, int, str], int] = {}
+
+
+def _oid(connection: psycopg.Connection, name: str) -> int | None:
+    row = connection.execute("SELECT oid FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return int(row[0]) if row else None
 
 
 def _others_connected(connection: psycopg.Connection, name: str) -> int:
@@ -238,19 +253,23 @@ def _copy_strategy(connection: psycopg.Connection) -> sql.Composable:
     return sql.SQL(" STRATEGY FILE_COPY") if row and row[0] == "off" else sql.SQL("")
 
 
-def clone_database(server: Server, template: str, name: str) -> str:
+def clone_database(server: Server, template: str, name: str, *, mark_owner: bool = False) -> str:
     """(Re)create database ``name`` as a copy of ``template``; returns ``name``.
 
-    An existing ``name`` is replaced only if nobody else is connected to it: on a
-    server other runs share, it may be theirs (:class:`InUse`, one line).
+    An existing ``name`` is replaced at once only if it is still the very database this
+    process created (same OID); any other only if nobody is connected to it: on a
+    server other runs share, it may be theirs (:class:`InUse`, one line). With
+    ``mark_owner`` (a name of this process's own) the database names this process,
+    so that :func:`drop_abandoned` can remove it if the process is killed outright.
     """
     import psycopg
     from psycopg import sql
 
     key = (server.host, server.port, name)
     with _admin(server) as connection:
-        if _exists(connection, name):
-            if key in _created:
+        existing = _oid(connection, name)
+        if existing is not None:
+            if _created.get(key) == existing:
                 drop = sql.SQL("DROP DATABASE {} WITH (FORCE)")
             else:
                 drop = sql.SQL("DROP DATABASE {}")
@@ -261,25 +280,79 @@ def clone_database(server: Server, template: str, name: str) -> str:
                 connection.execute(drop.format(_quote(name)))
             except psycopg.errors.ObjectInUse:
                 raise _in_use(server, name, _others_connected(connection, name)) from None
+        _created.pop(key, None)
         connection.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
                 _quote(name), _quote(template), _copy_strategy(connection)
             )
         )
-    _created.add(key)
+        created = _oid(connection, name)
+        owner = _process_marks.mark() if mark_owner else None
+        if owner is not None:
+            connection.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(_quote(name), sql.Literal(owner))
+            )
+    if created is not None:
+        _created[key] = created
     return name
 
 
-def drop_database(server: Server, name: str) -> None:
-    """Drop ``name``: with FORCE if this process created it, else only when unused."""
+def drop_abandoned(server: Server) -> list[str]:
+    """Drop the databases of processes on this machine that were killed before they
+    could (see ``mark_owner``); returns their names. Only databases nobody is
+    connected to go, never with FORCE."""
+    import psycopg
+    from psycopg import sql
+
+    prefix = _process_marks.local_prefix()
+    if prefix is None:
+        return []
+    dropped = []
+    with _admin(server) as connection:
+        rows = connection.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE NOT datistemplate AND shobj_description(oid, 'pg_database') LIKE %s",
+            (prefix.replace("%", r"\%").replace("_", r"\_") + "%",),
+        ).fetchall()
+        for name, found in rows:
+            if _process_marks.alive(found):
+                continue
+            try:
+                connection.execute(sql.SQL("DROP DATABASE {}").format(_quote(name)))
+            except psycopg.Error:
+                continue  # in use after all, or gone already
+            dropped.append(name)
+    return dropped
+
+
+def drop_database(server: Server, name: str) -> str | None:
+    """Drop ``name`` if it is this process's; returns a one-line note when it was left.
+
+    The very database this process created (same OID) is dropped with FORCE. One it
+    created but that is not there any more under that OID is someone else's now and is
+    left alone. One it never created is dropped only if nobody uses it.
+    """
     import psycopg
     from psycopg import sql
 
     key = (server.host, server.port, name)
-    force = sql.SQL(" WITH (FORCE)") if key in _created else sql.SQL("")
+    where = f"database {name!r} on {server.host}:{server.port}"
+    ours = _created.pop(key, None)
     with _admin(server) as connection:
+        current = _oid(connection, name)
+        if current is None:
+            return None
+        if ours is not None and current != ours:
+            return (
+                f"{where} is no longer the one this process created (another session "
+                "made its own under that name); it was left alone"
+            )
+        in_use = f"{where} is in use by another session; it was left alone"
+        if ours is None and _others_connected(connection, name):
+            return in_use  # without waiting the 5 s PostgreSQL gives a busy database
+        force = sql.SQL(" WITH (FORCE)") if ours is not None else sql.SQL("")
         try:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(_quote(name), force))
         except psycopg.errors.ObjectInUse:
-            return  # someone else's now; theirs to drop
-    _created.discard(key)
+            return in_use
+    return None

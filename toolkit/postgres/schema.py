@@ -2,12 +2,19 @@
 
 A schema has a fingerprint so that the template built from it can be found again: on
 a long-lived server (``TOOLKIT_POSTGRES_URL``) an unchanged schema is not rebuilt, and
-a changed one gets a new template instead of stale tables.
+a changed one gets a new template instead of stale tables. A fingerprint that misses
+an input is worse than none (a template that no longer matches the code, on a green
+run), so each one covers everything its schema can depend on, and errs on the side of
+a rebuild: what metadata would send, parameters included; for migrations, every file
+of the package they can read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,7 +24,43 @@ from toolkit.errors import ToolkitError
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
-__all__ = ["AlembicSchema", "EmptySchema", "MetadataSchema", "Schema"]
+__all__ = ["AlembicSchema", "EmptySchema", "MetadataSchema", "Schema", "package_files"]
+
+
+# What never decides a template's contents: tooling folders and build output.
+_SKIPPED_DIRS = {"__pycache__", "node_modules", "build", "dist", "reports", "htmlcov"}
+
+
+def package_files(root: Path, skip: Collection[Path] = ()) -> Iterator[Path]:
+    """Every file under ``root`` that code building a template may read, in a stable
+    order: all but hidden folders, virtual environments, tooling and build output,
+    bytecode, coverage data and ``skip``."""
+    for folder, dirs, files in os.walk(root):
+        current = Path(folder)
+        dirs[:] = sorted(
+            name
+            for name in dirs
+            if not name.startswith(".")
+            and name not in _SKIPPED_DIRS
+            and not name.endswith(".egg-info")
+            and current / name not in skip
+            and not (current / name / "pyvenv.cfg").exists()
+        )
+        for name in sorted(files):
+            if not name.endswith((".pyc", ".pyo")) and not name.startswith(".coverage"):
+                yield current / name
+
+
+def _hash_files(digest: Any, root: Path, paths: Iterator[Path], seen: set[Path]) -> None:
+    for path in paths:
+        if path in seen:
+            continue
+        seen.add(path)
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            continue  # vanished, unreadable or a dangling link: nothing to read there either
 
 
 class Schema(Protocol):
@@ -45,20 +88,33 @@ class MetadataSchema:
     family: str | None = None
 
     def fingerprint(self) -> str:
-        """Every statement ``create_all`` would send, in order: tables and indexes, but
-        also enum types (their labels), sequences, and DDL from event listeners."""
+        """Every statement ``create_all`` would send, in order, with its parameters:
+        tables and indexes, but also enum types (their labels), sequences, DDL from event
+        listeners and rows they insert (``after_create`` seed data).
+
+        A listener that needs a real connection (one that reads what it wrote, or calls
+        what a mock cannot answer) makes the statements unknowable without running them:
+        the fingerprint is then new each time, and the template is rebuilt every run
+        rather than trusted stale.
+        """
         from sqlalchemy import create_mock_engine
 
-        statements: list[str] = []
+        digest = hashlib.sha256()
 
-        def record(sql: Any, *_args: Any, **_kwargs: Any) -> None:
-            statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+        def record(sql: Any, parameters: Any = None, *_args: Any, **_kwargs: Any) -> None:
+            compiled = sql.compile(dialect=engine.dialect)
+            digest.update(str(compiled).strip().encode() + b"\0")
+            try:
+                bound = compiled.params
+            except Exception:
+                bound = None
+            digest.update(f"{_stable(bound)}\0{_stable(parameters)}\0".encode())
 
         engine = create_mock_engine("postgresql+psycopg://", record)
-        self.metadata.create_all(engine, checkfirst=False)
-        digest = hashlib.sha256()
-        for statement in statements:
-            digest.update(statement.encode() + b"\0")
+        try:
+            self.metadata.create_all(engine, checkfirst=False)
+        except Exception:
+            return f"unknowable:{secrets.token_hex(16)}"
         return digest.hexdigest()
 
     def apply(self, url: str) -> None:
@@ -72,13 +128,52 @@ class MetadataSchema:
             engine.dispose()
 
 
+def _stable(value: Any) -> str:
+    """Statement parameters as text that is equal for equal values across processes
+    (mappings in key order); a value whose repr differs per process only costs a
+    rebuild."""
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(
+                f"{key!r}: {_stable(item)}"
+                for key, item in sorted(value.items(), key=lambda pair: repr(pair[0]))
+            )
+            + "}"
+        )
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_stable(item) for item in value) + "]"
+    return repr(value)
+
+
+#: Folders of a package that hold its tests: read by no migration.
+_TEST_DIRS = ("tests", "test")
+#: What marks a package's root folder.
+_PACKAGE_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
 @dataclass(frozen=True)
 class AlembicSchema:
     """Migrations run to ``head``; env.py receives the connection in ``config.attributes``
-    and the URL as ``sqlalchemy.url``, so either common env.py style works."""
+    and the URL as ``sqlalchemy.url``, so either common env.py style works.
+
+    ``root`` is the package the migrations belong to (by default the nearest folder
+    above the ini file holding a ``pyproject.toml``, ``setup.py`` or ``setup.cfg``,
+    else the ini file's folder): its files are what migrations can read.
+    """
 
     ini: Path
     family: str | None = None
+    root: Path | None = None
+
+    def package_root(self) -> Path:
+        if self.root is not None:
+            return self.root
+        folder = self.ini.resolve().parent
+        for candidate in (folder, *folder.parents):
+            if any((candidate / marker).is_file() for marker in _PACKAGE_MARKERS):
+                return candidate
+        return folder
 
     def _config(self) -> Any:  # alembic.config.Config, imported only when used
         try:
@@ -93,8 +188,10 @@ class AlembicSchema:
         return Config(str(self.ini))
 
     def fingerprint(self) -> str:
-        """The ini file and every file under the script folder and ``version_locations``:
-        migrations read SQL files, data files and helpers, not only ``*.py``."""
+        """Everything the migrations can read: the ini file, every file under the script
+        folder and ``version_locations`` (wherever they are), and every file of the
+        package but its tests (SQL and data files beside the scripts, the app's own
+        code a migration imports enum labels or models from)."""
         from alembic.script import ScriptDirectory
 
         script = ScriptDirectory.from_config(self._config())
@@ -102,15 +199,12 @@ class AlembicSchema:
         roots = [Path(script.dir), *(Path(location) for location in script.version_locations)]
         seen: set[Path] = set()
         for root in roots:
-            for path in sorted(root.rglob("*")):
-                if path in seen or not path.is_file() or "__pycache__" in path.parts:
-                    continue
-                seen.add(path)
-                digest.update(str(path.relative_to(root)).encode() + b"\0")
-                try:
-                    digest.update(path.read_bytes())
-                except OSError:
-                    continue  # vanished or unreadable: nothing a migration could read either
+            digest.update(b"scripts\0")
+            _hash_files(digest, root, package_files(root), seen)
+        package = self.package_root()
+        digest.update(b"package\0")
+        skip = {package / name for name in _TEST_DIRS}
+        _hash_files(digest, package, package_files(package, skip), seen)
         return digest.hexdigest()
 
     def apply(self, url: str) -> None:

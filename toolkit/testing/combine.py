@@ -13,6 +13,7 @@ Prints the total as JSON.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,35 +23,41 @@ from toolkit import coverage_inputs
 __all__ = ["report"]
 
 
-def report(
-    out_dir: Path, data_files: Sequence[Path], rcfile: Path | str = "pyproject.toml"
-) -> float:
+def report(out_dir: Path, data_files: Sequence[Path], package: Path | None = None) -> float:
     """Combine ``data_files`` into ``out_dir/.coverage``; write JSON, XML and HTML there.
 
-    ``fail_under`` is neutralised: the caller holds the package to its threshold
-    after every report is written.
+    The configuration is the package's own, found as coverage.py finds it when started
+    in the package's folder (``package``, default the current one): ``.coveragerc``,
+    ``setup.cfg``, ``tox.ini`` or ``pyproject.toml``. ``fail_under`` is neutralised: the
+    caller holds the package to its threshold after every report is written.
     """
     import coverage
 
-    rcfile = Path(rcfile)
+    folder = Path.cwd() if package is None else package
+    out_dir, combined = out_dir.absolute(), out_dir.absolute() / ".coverage"
+    data = [path.absolute() for path in data_files]
     (out_dir / coverage_inputs.INPUTS_FILE).unlink(missing_ok=True)
-    combined = out_dir / ".coverage"
     combined.unlink(missing_ok=True)
-    cov = coverage.Coverage(data_file=str(combined), config_file=str(rcfile))
-    cov.set_option("report:fail_under", 0)
-    cov.combine([str(path) for path in data_files], keep=True)
-    cov.save()
-    cov.load()
-    percent = cov.json_report(outfile=str(out_dir / "coverage.json"))
-    cov.xml_report(outfile=str(out_dir / "coverage.xml"))
-    cov.html_report(directory=str(out_dir / "htmlcov"))
-    coverage_inputs.record(out_dir, data_files, rcfile)
+    started_in = Path.cwd()
+    os.chdir(folder)  # coverage looks for its configuration where it runs
+    try:
+        cov = coverage.Coverage(data_file=str(combined), config_file=True)
+        cov.set_option("report:fail_under", 0)
+        cov.combine([str(path) for path in data], keep=True)
+        cov.save()
+        cov.load()
+        percent = cov.json_report(outfile=str(out_dir / "coverage.json"))
+        cov.xml_report(outfile=str(out_dir / "coverage.xml"))
+        cov.html_report(directory=str(out_dir / "htmlcov"))
+    finally:
+        os.chdir(started_in)
+    coverage_inputs.record(out_dir, data, folder)
     return percent
 
 
 def main(argv: list[str]) -> int:
     out_dir, *data = argv[1:]
-    percent = report(Path(out_dir), [Path(path) for path in data])
+    percent = report(Path(out_dir), [Path(path) for path in data], Path.cwd())
     print(json.dumps({"percent": percent}))
     return 0
 

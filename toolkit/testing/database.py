@@ -41,26 +41,12 @@ __all__ = [
 ]
 
 
-# What never decides a template's contents: tooling folders and build output.
-_SKIPPED_DIRS = {"__pycache__", "node_modules", "build", "dist", "reports", "htmlcov"}
-
-
 def _source_files(package: Package) -> Iterator[Path]:
     """The package's files a setup command may read: everything but tests and tooling."""
+    from toolkit.postgres.schema import package_files
+
     tests = {path for layer in package.test_dirs if (path := package.test_dir(layer))}
-    for folder, dirs, files in os.walk(package.path):
-        current = Path(folder)
-        dirs[:] = sorted(
-            name
-            for name in dirs
-            if not name.startswith(".")
-            and name not in _SKIPPED_DIRS
-            and not name.endswith(".egg-info")
-            and current / name not in tests
-        )
-        for name in sorted(files):
-            if not name.endswith((".pyc", ".pyo")):
-                yield current / name
+    return package_files(package.path, tests)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import pytest
 from toolkit._toml import tomllib
 from toolkit.errors import ToolkitError
 from toolkit.testing.service import Service
-from toolkit.variables import COVERAGE_PARTS, COVERAGE_REPORT, LAYER, RUN_ID, TEMPLATE
+from toolkit.variables import COVERAGE_PARTS, COVERAGE_REPORT, LAYER, TEMPLATE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -59,15 +59,19 @@ def _exit(error: ToolkitError) -> None:
 
 
 def _project_name(rootdir: Path) -> str:
+    """The package's name as the sessions name it: ``[project] name``, else what its
+    ``setup.py`` or ``setup.cfg`` says, else its folder's."""
     try:
         with open(rootdir / "pyproject.toml", "rb") as handle:
             return str(tomllib.load(handle)["project"]["name"])
     except (OSError, KeyError, TypeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return rootdir.name
+        from toolkit.host import legacy
+
+        return legacy.metadata(rootdir).get("name") or rootdir.name
 
 
-_UNIT_LAYER_HINT = (
-    "toolkit: unit tests run without network or database; this test {what}: "
+_DATABASE_IN_UNIT_LAYER = (
+    "toolkit: unit tests run without network or database; this test uses the database: "
     "move it to tests/integration (or mock the dependency)"
 )
 
@@ -121,26 +125,55 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # no data of this run (--no-cov, collection errors): nothing to report
     from toolkit.testing.combine import report
 
-    rcfile = session.config.invocation_params.dir / "pyproject.toml"
     try:
-        report(Path(folder), parts, rcfile)
+        report(Path(folder), parts, session.config.invocation_params.dir)
     except Exception as error:  # the coverage session reports it instead
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"toolkit: coverage reports left to the coverage session: {error}")
 
 
+_CONNECTION_SECTION = "toolkit: connection"
+#: The connection hints of this run's reports, for the closing summary.
+_connection_hints: list[str] = []
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Say why a unit test failed when pytest-socket blocked its connection."""
+    """Name the unit test that tried to connect somewhere, and where it belongs: the
+    failure shows the driver's error, the line says why (see toolkit.testing.connections)."""
     report = yield
-    if call.excinfo is not None and type(call.excinfo.value).__name__ == "SocketBlockedError":
-        report.sections.append(
-            ("toolkit", _UNIT_LAYER_HINT.format(what="opened a network connection"))
+    if call.excinfo is None or not report.failed:
+        return report
+    from toolkit.testing.connections import find_attempt
+
+    if str(call.excinfo.value) == _DATABASE_IN_UNIT_LAYER:
+        hint = (
+            f"toolkit: {item.nodeid} uses the database fixtures; unit tests run without "
+            "network or database: move it to tests/integration (or mock the dependency)"
         )
+        report.sections.append((_CONNECTION_SECTION, hint))
+        return report
+    attempt = find_attempt(call.excinfo.value)
+    if attempt is not None and (attempt.blocked or _in_unit_layer()):
+        report.sections.append((_CONNECTION_SECTION, attempt.hint(item.nodeid)))
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the hints (from xdist workers too) for the closing summary."""
+    for name, content in report.sections:
+        if name == _CONNECTION_SECTION and content not in _connection_hints:
+            _connection_hints.append(content)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The hints again, one line per test, where the run ends and a reader looks."""
+    for hint in _connection_hints:
+        terminalreporter.write_line(hint, red=True)
+    _connection_hints.clear()
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +186,7 @@ def toolkit_service() -> Service:
 def postgres_server() -> Iterator[Server]:
     """The server for this run: ``DATABASE_URL``'s, else one started for the session."""
     if _in_unit_layer():
-        pytest.fail(_UNIT_LAYER_HINT.format(what="uses the database"), pytrace=False)
+        pytest.fail(_DATABASE_IN_UNIT_LAYER, pytrace=False)
     from toolkit.postgres import start_server
     from toolkit.postgres.urls import parse_url
 
@@ -176,23 +209,29 @@ def database_url(
     from toolkit.postgres import databases
 
     rootdir = Path(pytestconfig.rootpath)
-    base = postgres_server.database if os.environ.get("DATABASE_URL") else _project_name(rootdir)
-    # Under a session, DATABASE_URL already names this xdist worker's own database.
+    shared = bool(os.environ.get("DATABASE_URL"))  # a server this plugin did not start
+    base = postgres_server.database if shared else _project_name(rootdir)
+    # Under a session, DATABASE_URL already names this process's own database (the
+    # package's, this xdist worker's, this isolation run's): a name no other has.
     worker = None if TEMPLATE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")
     parts = ("test", base, *([worker] if worker else []))
-    # A run on a shared server names its databases apart from other runs'.
-    name = (
-        databases.run_database_name(*parts)
-        if RUN_ID in os.environ and TEMPLATE not in os.environ
-        else databases.database_name(*parts)
-    )
+    # Anywhere else on a server others may use, a process takes a name of its own:
+    # TOOLKIT_RUN_ID's, else a random one (two plain pytest runs of one package).
+    own_name = shared and TEMPLATE not in os.environ
+    name = databases.run_database_name(*parts) if own_name else databases.database_name(*parts)
     try:
         template = databases.ensure_template(postgres_server, toolkit_service.schema(rootdir))
-        databases.clone_database(postgres_server, template, name)
+        if own_name:  # such names are never reused: sweep up after killed runs instead
+            databases.drop_abandoned(postgres_server)
+        databases.clone_database(postgres_server, template, name, mark_owner=own_name)
     except ToolkitError as error:
         _exit(error)
     yield postgres_server.url(name)
-    databases.drop_database(postgres_server, name)
+    note = databases.drop_database(postgres_server, name)
+    if note:
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"toolkit: {note}")
 
 
 def _require_sqlalchemy_2() -> None:

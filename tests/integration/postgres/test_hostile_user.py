@@ -6,10 +6,12 @@ review as ``nobody`` and need root to do so; elsewhere they skip.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.integration.conftest import TOOLKIT, leftovers
+from tests.integration.conftest import TOOLKIT, alive, leftovers, wait_until
 from toolkit.postgres import start_server
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="playing another user needs root")
@@ -251,3 +253,103 @@ def test_cache_fallback_folder_made_by_another_user_is_refused(
     assert lines[0].startswith("toolkit: error: the cache folder ")
     assert "belongs to uid 65534" in lines[0]
     assert leftovers(runtime_dir) == []
+
+
+#: An owner of an embedded server, in its own process: it reports the server, waits
+#: for a line on stdin, stops the server and reports how long that took.
+OWNER = r"""
+import json, sys, time
+from toolkit.postgres import start_server
+
+server = start_server("embedded")
+print(json.dumps(dict(server.details)), flush=True)
+sys.stdin.readline()
+started = time.monotonic()
+server.stop()
+print(json.dumps({"stopped_in": time.monotonic() - started}), flush=True)
+"""
+
+#: Run as the server's user: kill the postmaster, put something else in its pid file.
+REPLACE_PID_FILE = r"""
+import os, signal, sys
+
+pid, data_dir, how = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+os.kill(pid, signal.SIGKILL)
+path = os.path.join(data_dir, "postmaster.pid")
+os.unlink(path)
+if how == "fifo":
+    os.mkfifo(path, 0o600)
+else:
+    os.symlink("/dev/zero", path)
+"""
+
+
+def _limit_memory() -> None:
+    """A reader that never stops fails in this process tree, not on the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+
+
+def _segments() -> dict[str, str]:
+    """System V shared memory segments: id -> owner uid."""
+    with open("/proc/sysvipc/shm") as handle:
+        rows = [line.split() for line in handle.readlines()[1:]]
+    return {row[1]: row[7] for row in rows if len(row) > 7}
+
+
+@pytest.mark.parametrize("planted", ["fifo", "dev-zero"])
+def test_pid_file_replaced_by_the_server_user_keeps_no_owner_waiting(
+    planted: str, runtime_dir: Path
+) -> None:
+    """Before: the server's user killed its postmaster and put a FIFO (or a symlink to
+    ``/dev/zero``) in place of ``postmaster.pid``; root's supervisor opened it with a
+    plain ``open()`` during cleanup and blocked forever (or read without end), and the
+    owner waited on it for ever."""
+    from toolkit.postgres._guardian import RELEASE_TIMEOUT
+
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_limit_memory,
+    )
+    assert owner.stdin is not None and owner.stdout is not None
+    details = json.loads(owner.stdout.readline())
+    data_dir = Path(details["data_dir"])
+    shmid = (data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1]
+    account = _server_account()
+    try:
+        replaced = subprocess.run(
+            ["/usr/bin/python3", "-I", "-c", REPLACE_PID_FILE]
+            + [str(details["pid"]), str(data_dir), planted],
+            capture_output=True,
+            check=False,
+            text=True,
+            user=account.pw_uid,
+            group=account.pw_gid,
+            extra_groups=[],
+            cwd="/",
+            timeout=30,
+        )
+        assert replaced.returncode == 0, replaced.stderr
+        owner.stdin.write("\n")
+        owner.stdin.flush()
+        try:
+            output = owner.communicate(timeout=RELEASE_TIMEOUT + 30)[0]
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the owner was still waiting {RELEASE_TIMEOUT + 30:.0f} s later")
+
+        assert owner.returncode == 0
+        assert json.loads(output)["stopped_in"] < RELEASE_TIMEOUT
+        assert wait_until(lambda: not alive(details["supervisor_pid"]), 5)
+        assert leftovers(runtime_dir) == []
+        assert _segments().get(shmid) != str(account.pw_uid), "its shared memory was left"
+    finally:
+        owner.kill()
+        owner.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(details["supervisor_pid"], signal.SIGKILL)
+        if _segments().get(shmid) == str(account.pw_uid):
+            subprocess.run(["ipcrm", "-m", shmid], check=False)

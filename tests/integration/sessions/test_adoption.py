@@ -183,6 +183,20 @@ def _build_repo(root: Path) -> None:
                 def test_unmarked_failure_is_not_rerun():
                     assert False, "unmarked-failure"
             """,
+            # The app's own default URL names its compose file's host: unresolvable here.
+            "tests/unit/test_store.py": """\
+                import os
+                import psycopg
+                import pytest
+
+                @pytest.fixture
+                def store():
+                    url = os.environ.get("DATABASE_URL", "postgresql://app@users-db.invalid:5432/app")
+                    return psycopg.connect(url)
+
+                def test_store_saves(store):
+                    pass
+            """,
             "tests/integration/.keep": "",
         },
         extra="dependencies = []",
@@ -246,7 +260,7 @@ def test_passing_package_passes_with_reports(repo: Path, full_run) -> None:
     for name in ("junit-unit.xml", "junit-integration.xml", "coverage.xml", "htmlcov/index.html"):
         assert (reports / name).is_file(), name
     summary_md = full_run[2]
-    assert "| money | 4 passed, 0 failed | 1 passed, 0 failed | 100.0% | 95% | ok |" in summary_md
+    assert "| money | 4 passed, 0 failed | 1 passed, 0 failed | 100% | 95% | ok |" in summary_md
     assert summary_md in Path(f"{full_run[1]}-step-summary.md").read_text()
 
 
@@ -255,10 +269,9 @@ def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run)
     billing_row = next(line for line in summary_md.splitlines() if line.startswith("| billing |"))
 
     assert result.returncode != 0
-    assert "billing: coverage 44.4% is below its threshold 90%" in result.stderr
+    assert "billing: coverage 44% is below its threshold 90%" in result.stderr
     assert (
-        billing_row
-        == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44.4% | 90% | FAILED |"
+        billing_row == "| billing | 1 passed, 0 failed | 1 passed, 0 failed | 44% | 90% | FAILED |"
     )
 
 
@@ -279,11 +292,19 @@ def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run)
 
 
 def test_unit_test_touching_the_network_fails_and_says_where_it_belongs(full_run) -> None:
-    result, *_ = full_run
+    result, _, summary_md = full_run
+    hint = (
+        "toolkit: tests/unit/test_store.py::test_store_saves tried to connect to "
+        "users-db.invalid:5432 (blocked: the unit layer has no network); unit tests run "
+        "without network or database: move it to tests/integration (or mock the connection)"
+    )
 
     assert "webhooks" in result.stderr
-    assert "test_ping_reaches_the_network" in result.stdout
-    assert "move it to tests/integration" in result.stdout
+    assert "tests/unit/test_ping.py::test_ping_reaches_the_network tried to connect to " in (
+        result.stdout
+    )
+    assert hint in result.stdout.splitlines()  # its fixture's error names it, on one line
+    assert "| webhooks | 0 passed, 2 failed, 1 error |" in summary_md
 
 
 def test_only_tests_marked_flaky_are_rerun(full_run) -> None:
@@ -491,17 +512,27 @@ def test_a_package_whose_tests_no_layer_runs_is_an_error_naming_the_line_to_add(
     nox_without_toolkit: Path, repo: Path, full_run
 ) -> None:
     """Skipping every layer of a package that has tests would pass a run that tested
-    nothing."""
+    nothing. Without the root's layer folder, its plain tests/ would be its
+    integration layer."""
     tests = repo / "apps" / "webhooks" / "tests"
     moved = {tests / "unit": tests / "api", tests / "integration": tests / "db"}
+    root = repo / "pyproject.toml"
     for old, new in moved.items():
         old.rename(new)
     try:
+        plain = _nox(nox_without_toolkit, repo, "-R", "-s", "unit(webhooks)")
+        root.write_text(ROOT_PYPROJECT + 'unit = "checks"\n')
         result = _nox(nox_without_toolkit, repo, "-R", "-s", "unit(webhooks)")
     finally:
+        root.write_text(ROOT_PYPROJECT)
         for old, new in moved.items():
             new.rename(old)
 
+    assert plain.returncode == 0, plain.stderr
+    assert (
+        "webhooks has no unit tests (its plain tests/ folder runs as the integration layer"
+        in plain.stderr
+    )
     assert result.returncode != 0
     assert (
         "webhooks has tests in apps/webhooks/tests but no unit or integration folder, so "

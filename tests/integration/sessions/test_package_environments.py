@@ -25,12 +25,12 @@ pytestmark = pytest.mark.slow
 UV = shutil.which("uv") or str(BIN / "uv")
 
 
-def _member(name: str, dependencies: str, extra: str = "") -> str:
+def _member(name: str, dependencies: str, extra: str = "", python: str = ">=3.10") -> str:
     return f"""\
         [project]
         name = "{name}"
         version = "0.1"
-        requires-python = ">=3.10"
+        requires-python = "{python}"
         dependencies = [{dependencies}]
 
         [dependency-groups]
@@ -73,7 +73,8 @@ WORKSPACE = {
             assert DOUBLE == 84
     """,
     # gamma imports alpha without declaring it: only its own dependencies are installed.
-    "packages/gamma/pyproject.toml": _member("gamma", ""),
+    # It stops below 3.12, so uv locks the whole workspace to >=3.10,<3.12.
+    "packages/gamma/pyproject.toml": _member("gamma", "", python=">=3.10,<3.12"),
     "packages/gamma/src/gamma/__init__.py": "",
     "packages/gamma/tests/unit/test_gamma.py": """\
         def test_uses_a_sibling_it_did_not_declare():
@@ -114,6 +115,10 @@ def test_each_member_gets_exactly_its_locked_dependencies(
     assert _in_env(workspace, "alpha", version) == "1.16.0"  # the lock's, not the newest
     assert _in_env(workspace, "beta", version) == "1.16.0"  # through alpha
     assert "No module named 'six'" in _in_env(workspace, "gamma", "import six")
+    # Every member on the newest Python the lock admits, as uv run --package picks it.
+    python = "import sys; print(*sys.version_info[:2], sep='.')"
+    for member in ("alpha", "beta", "gamma"):
+        assert _in_env(workspace, member, python) == "3.11", member
 
 
 def test_a_warm_run_needs_no_index(nox_without_toolkit: Path, workspace: Path) -> None:

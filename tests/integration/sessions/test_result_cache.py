@@ -93,6 +93,11 @@ def _layers(result: subprocess.CompletedProcess[str]) -> tuple[set[str], set[str
     return cached, tested
 
 
+def _misses(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The sessions' own words on each layer that was not replayed."""
+    return [line for line in result.stderr.splitlines() if "not cached" in line]
+
+
 def _passed(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
@@ -124,7 +129,7 @@ def test_nothing_changed_replays_every_layer_with_its_reports(
 
     _passed(second)
     assert _layers(first) == (set(), {*ALL_UNIT, "integration(shop)"})
-    assert _layers(second) == ({*ALL_UNIT, "integration(shop)"}, set())
+    assert _layers(second) == ({*ALL_UNIT, "integration(shop)"}, set()), _misses(second)
     assert "installing into" not in second.stderr and "from uv.lock" not in second.stderr
     assert "starting PostgreSQL" not in second.stderr
     assert "template database" not in second.stderr
@@ -157,7 +162,9 @@ def test_a_changed_dependency_reruns_it_and_its_dependents_only(
     after_test = run_nox(nox_without_toolkit, workspace, "-s", "unit")
 
     _passed(after_library)
-    assert _layers(after_library) == ({"unit(notes)"}, {"unit(prices)", "unit(shop)"})
+    assert _layers(after_library) == ({"unit(notes)"}, {"unit(prices)", "unit(shop)"}), _misses(
+        after_library
+    )
     _passed(after_test)
     assert _layers(after_test) == ({"unit(notes)", "unit(prices)"}, {"unit(shop)"})
 

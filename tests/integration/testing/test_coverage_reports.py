@@ -71,7 +71,7 @@ def test_the_layer_run_reports_every_layer_present(
     assert totals["percent_covered"] == 100.0  # both layers' lines, combined
     assert (reports / "htmlcov" / "index.html").is_file()
     assert (reports / "coverage.xml").is_file()
-    assert coverage_inputs.reports_current(reports, parts, package.path / "pyproject.toml")
+    assert coverage_inputs.reports_current(reports, parts, package.path)
 
 
 def test_a_run_that_wrote_no_data_leaves_the_reports_to_the_session(

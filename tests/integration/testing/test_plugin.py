@@ -7,7 +7,12 @@ through ``DATABASE_URL``, except where the test is about the plugin's own server
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import psycopg
@@ -155,7 +160,7 @@ def test_db_session_rolls_back_code_that_commits(inner: pytest.Pytester, postgre
     result = inner.runpytest_subprocess("-p", "no:randomly")
 
     result.assert_outcomes(passed=3)
-    assert "test_inner" not in _database_names(postgres_server)
+    assert not [name for name in _database_names(postgres_server) if name.startswith("test_inner")]
 
 
 def test_db_session_fails_a_test_that_sees_leftover_rows(inner: pytest.Pytester) -> None:
@@ -286,7 +291,9 @@ def test_each_xdist_worker_gets_its_own_database(inner: pytest.Pytester, tmp_pat
 
     result.assert_outcomes(passed=8)
     by_worker = {path.name.split("-")[0]: path.read_text() for path in seen.iterdir()}
-    assert by_worker == {"gw0": "test_inner_gw0", "gw1": "test_inner_gw1"}
+    assert sorted(by_worker) == ["gw0", "gw1"]
+    for worker, name in by_worker.items():  # a server others may share: a name of its own
+        assert re.fullmatch(f"test_inner_{worker}_[0-9a-f]{{8}}", name), name
 
 
 def test_plugin_starts_its_own_server_without_database_url(
@@ -317,6 +324,59 @@ def test_unit_tests_start_no_server(inner: pytest.Pytester, runtime_dir: Path, m
     result = inner.runpytest_subprocess("-p", "no:randomly")
 
     result.assert_outcomes(passed=1)
+
+
+def test_unit_layer_connections_name_the_test_and_where_it_belongs(
+    pytester: pytest.Pytester, monkeypatch
+) -> None:
+    """libpq resolves and connects from C, where pytest-socket does not reach: its own
+    errors name the host (a refused port, a missing socket, a name that does not
+    resolve); a test failing otherwise is not told."""
+    monkeypatch.setenv("TOOLKIT_LAYER", "unit")  # as the unit session sets it
+    pytester.makepyfile(
+        test_connects="""
+        import psycopg
+        from psycopg import pq
+
+        def test_refused():
+            psycopg.connect("host=127.0.0.1 port=1 user=app dbname=app connect_timeout=2")
+
+        def test_socket_folder():
+            psycopg.connect("host=/nonexistent-folder port=5432 user=app dbname=app")
+
+        def test_unresolvable():
+            # libpq resolving the app's default host itself, as under psycopg2
+            conn = pq.PGconn.connect(b"host=users-db.invalid port=5432 user=app dbname=app")
+            raise RuntimeError(conn.get_error_message())
+
+        def test_plain_failure():
+            assert 1 == 2
+
+        def test_asks_for_the_database(db_session):
+            pass
+        """
+    )
+
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "--disable-socket", "--allow-unix-socket"
+    )
+
+    result.assert_outcomes(failed=4, errors=1)
+    fix = "unit tests run without network or database: move it to tests/integration"
+    hints = [line for line in result.outlines if line.startswith("toolkit: ") and fix in line]
+    expected = [
+        "toolkit: test_connects.py::test_refused tried to connect to 127.0.0.1:1 (nothing "
+        f"answered); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_socket_folder tried to connect to "
+        f"/nonexistent-folder/.s.PGSQL.5432 (nothing answered); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_unresolvable tried to connect to users-db.invalid "
+        f"(the name does not resolve); {fix} (or mock the connection)",
+        "toolkit: test_connects.py::test_asks_for_the_database uses the database fixtures; "
+        f"{fix} (or mock the dependency)",
+    ]
+    # under each failure or error, and again where the run ends, in run order
+    assert sorted(hints) == sorted(expected * 2)
+    assert hints[-len(expected) :] == expected
 
 
 def test_migrations_build_the_template(inner: pytest.Pytester) -> None:
@@ -397,3 +457,56 @@ def test_a_fixed_port_under_xdist_is_one_line(
     assert len(lines) == 1
     assert "TOOLKIT_POSTGRES_PORT=55999 cannot serve 2 xdist workers" in lines[0]
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+#: Holds its database until the other run has reached the same point, then uses it
+#: again: the two runs overlap for certain.
+OVERLAPPING = """
+import os, pathlib, time
+from sqlalchemy import text
+
+def test_holds_its_database_while_the_other_run_does(db_session):
+    ready = pathlib.Path("ready")
+    (ready / str(os.getpid())).write_text(db_session.scalar(text("select current_database()")))
+    deadline = time.monotonic() + 20
+    while len(list(ready.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(ready.iterdir())) == 2, "the other run never got this far"
+    time.sleep(float(os.environ["HOLD"]))
+    assert db_session.scalar(text("select count(*) from items")) == 0
+"""
+
+
+def test_two_plain_runs_on_one_server_do_not_collide(
+    inner: pytest.Pytester, postgres_server: Server
+) -> None:
+    """Before: both runs used ``test_inner``; the second one's clone found it in use
+    (or, a moment earlier, dropped it from under the first), and the first one's
+    ``DROP DATABASE ... WITH (FORCE)`` at its end killed the second's connections."""
+    inner.makepyfile(test_overlap=OVERLAPPING)
+    (inner.path / "ready").mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "TOOLKIT_RUN_ID"}
+
+    def run(hold: float) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"],
+            cwd=inner.path,
+            env={**env, "HOLD": str(hold)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    first = run(hold=0)  # ends (and drops its database) while the second still works
+    deadline = time.monotonic() + 60
+    while not list((inner.path / "ready").iterdir()) and first.poll() is None:
+        assert time.monotonic() < deadline, "the first run never reached its test"
+        time.sleep(0.05)
+    second = run(hold=1)
+    outputs = [process.communicate(timeout=120)[0] for process in (first, second)]
+
+    assert [first.returncode, second.returncode] == [0, 0], "\n".join(outputs)
+    names = [path.read_text() for path in (inner.path / "ready").iterdir()]
+    assert len(set(names)) == 2
+    assert all(re.fullmatch("test_inner_[0-9a-f]{8}", name) for name in names), names
+    assert not set(names) & _database_names(postgres_server)

@@ -613,6 +613,299 @@ def test_test_groups_must_be_a_list_of_names(tmp_path: Path, value: str) -> None
         load_config(repo)
 
 
+# Packages packaged the older way: setup.py, setup.cfg, requirements files.
+
+SETUP_PY = '''\
+"""An app."""
+from setuptools import setup
+
+setup(name="Inventory_Service", version="1", long_description=__doc__, python_requires=">=3.10")
+'''
+
+
+def test_a_setup_py_folder_is_a_package_named_by_its_setup_call(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["apps/*"]\n',
+            "apps/inventory/setup.py": SETUP_PY,
+            "apps/inventory/requirements.txt": "flask\n",
+            "apps/inventory/requirements-dev.txt": "-r requirements.txt\npytest\n",
+            "apps/inventory/requirements-docs.txt": "sphinx\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.name == "inventory-service"
+    assert package.installable
+    assert not package.has_pyproject
+    assert package.requires_python == ">=3.10"
+    folder = tmp_path / "apps" / "inventory"
+    # By their usual names: not requirements-docs.txt.
+    assert package.requirements == (folder / "requirements.txt", folder / "requirements-dev.txt")
+
+
+@pytest.mark.parametrize(
+    ("files", "name"),
+    [
+        pytest.param({"requirements.txt": "flask\n", "app.py": ""}, "reporting", id="folder"),
+        pytest.param(
+            {"setup.cfg": "[metadata]\nname = monthly-reports\n", "setup.py": "setup()\n"},
+            "monthly-reports",
+            id="setup-cfg",
+        ),
+        pytest.param(
+            {"setup.py": "import setuptools\nsetuptools.setup(name=NAME)\n"},
+            "reporting",
+            id="computed-name",
+        ),
+    ],
+)
+def test_an_older_package_is_named_by_its_metadata_else_its_folder(
+    tmp_path: Path, files: dict[str, str], name: str
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["reporting"]\n',
+            **{f"reporting/{path}": content for path, content in files.items()},
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.name == name
+
+
+def test_a_requirements_only_folder_is_imported_from_its_folder(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["reporting"]\n',
+            "reporting/requirements.txt": "psycopg\n",
+            "reporting/setup.cfg": "[tool:pytest]\naddopts = -q\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert not package.installable  # pip builds no folder with only a setup.cfg
+    assert package.dependencies == ("psycopg",)
+
+
+def test_a_folder_with_nothing_of_a_package_is_not_one(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["apps/*"]\n',
+            "apps/api/requirements.txt": "flask\n",
+            "apps/docs/index.md": "",
+        },
+    )
+
+    assert [package.name for package in load_config(tmp_path).packages] == ["api"]
+
+
+def test_requirements_names_the_files_to_install(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["api"]\n'
+            'requirements = ["requirements/ci.txt"]\n',
+            "api/requirements.txt": "flask\n",
+            "api/requirements/ci.txt": "-r ../requirements.txt\npytest\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.requirements == (tmp_path / "api" / "requirements" / "ci.txt",)
+
+
+def test_a_requirements_file_named_that_is_missing_is_one_line(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["api"]\n',
+            "api/pyproject.toml": _package("api", '[tool.toolkit]\nrequirements = ["ci.txt"]'),
+        },
+    )
+
+    with pytest.raises(ToolkitError) as caught:
+        load_config(tmp_path)
+
+    assert str(caught.value) == (
+        "requirements in [tool.toolkit] of api/pyproject.toml names api/ci.txt, which does "
+        "not exist; name requirements files relative to the package's folder"
+    )
+
+
+def test_a_project_with_a_pyproject_gets_no_requirements_files_unless_named(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["api"]\n',
+            "api/pyproject.toml": _package("api"),
+            "api/requirements.txt": "flask==1.0\n",  # e.g. pins exported for a Docker image
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.requirements == ()
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "source"),
+    [
+        pytest.param(
+            "setup.cfg",
+            "[coverage:report]\nfail_under = 72.5\n",
+            "api/setup.cfg [coverage:report]",
+            id="setup-cfg",
+        ),
+        pytest.param(
+            ".coveragerc", "[report]\nfail_under = 72.5\n", "api/.coveragerc [report]", id="rc"
+        ),
+        pytest.param(
+            "tox.ini",
+            "[coverage:report]\nfail_under = 72.5\n",
+            "api/tox.ini [coverage:report]",
+            id="tox",
+        ),
+    ],
+)
+def test_the_threshold_comes_from_where_coverage_reads_its_settings(
+    tmp_path: Path, file: str, content: str, source: str
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["api"]\n',
+            # coverage reads the first file that has its settings: this one is ignored
+            "api/pyproject.toml": _package("api", "[tool.coverage.report]\nfail_under = 99"),
+            f"api/{file}": content,
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert (package.fail_under, package.threshold_source) == (72.5, source)
+
+
+def test_a_plain_tests_folder_is_the_integration_layer(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["api", "web", "cli"]\n',
+            "api/requirements.txt": "",
+            "api/tests/test_api.py": "",
+            "web/requirements.txt": "",
+            "web/tests/unit/test_web.py": "",
+            "web/tests/test_more.py": "",
+            "cli/pyproject.toml": _package("cli", '[tool.toolkit]\nunit = "tests"'),
+            "cli/tests/test_cli.py": "",
+        },
+    )
+    config = load_config(tmp_path)
+
+    api, web, cli = (config.package(name) for name in ("api", "web", "cli"))
+    assert api.layers == ("integration",)
+    assert api.test_dir("integration") == tmp_path / "api" / "tests"
+    assert api.plain_tests and api.needs_database
+    assert web.layers == ("unit",)  # it has a layer folder: the plain rule does not apply
+    assert cli.layers == ("unit",)  # a layer named in config wins
+    assert not web.plain_tests and not cli.plain_tests
+
+
+def test_an_older_package_takes_settings_from_a_pyproject_holding_only_them(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["reporting"]\n',
+            "reporting/requirements.txt": "psycopg\n",
+            "reporting/pyproject.toml": '[tool.toolkit]\nunit = "tests"\n',
+            "reporting/tests/test_report.py": "",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.name == "reporting"
+    assert package.layers == ("unit",)
+    assert package.requirements == (tmp_path / "reporting" / "requirements.txt",)
+    assert not package.installable
+
+
+def test_unit_false_alone_leaves_a_plain_tests_folder_to_the_integration_layer(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["api", "web"]\n',
+            "api/pyproject.toml": _package("api", "[tool.toolkit]\nunit = false"),
+            "api/tests/test_api.py": "",
+            "web/pyproject.toml": _package("web", "[tool.toolkit]\nintegration = false"),
+            "web/tests/test_web.py": "",
+        },
+    )
+    config = load_config(tmp_path)
+
+    assert config.package("api").layers == ("integration",)
+    assert config.package("web").layers == ()  # it declared its integration layer absent
+
+
+@pytest.mark.parametrize(
+    ("setup_cfg", "installable"),
+    [
+        pytest.param("[flake8]\nmax-line-length = 119\n", False, id="tool-settings"),
+        pytest.param("[metadata]\nname = app\n", True, id="metadata"),
+    ],
+)
+def test_a_setup_cfg_is_built_only_when_it_declares_a_package(
+    tmp_path: Path, setup_cfg: str, installable: bool
+) -> None:
+    """An app beside a pyproject.toml of tool tables only (aerich's, black's) and a
+    setup.cfg of flake8 settings is no package setuptools could build."""
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["project"]\n',
+            "project/pyproject.toml": '[tool.aerich]\nlocation = "./migrations"\n',
+            "project/setup.cfg": setup_cfg,
+            "project/requirements.txt": "fastapi\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert package.installable is installable
+    assert package.name == ("app" if installable else "project")
+
+
+def test_a_setup_py_root_is_the_one_package_without_a_project_table(tmp_path: Path) -> None:
+    """Adding [project] to a setup.py app can break its build: it needs none."""
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.toolkit]\nfail_under = 70\n",
+            "setup.py": SETUP_PY,
+            "requirements.txt": "flask\n",
+        },
+    )
+
+    (package,) = load_config(tmp_path).packages
+
+    assert (package.name, package.path, package.fail_under) == ("inventory-service", tmp_path, 70)
+    assert package.requirements == (tmp_path / "requirements.txt",)
+
+
 def test_leak_policy_is_fail_unless_set_and_a_packages_own_wins(tmp_path: Path) -> None:
     _write(
         tmp_path,

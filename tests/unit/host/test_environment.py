@@ -54,6 +54,16 @@ def test_the_stamp_changes_with_the_interpreter(config: RepoConfig) -> None:
             "Because toolkit depends on pytest>=8 and pytest==7.4.4, ...",
             id="uv-causes",
         ),
+        pytest.param(
+            "error: No solution found when resolving dependencies\n"
+            "  cause: Because monorepo-toolkit[runner] depends on pytest>=8, it does.\n"
+            "         And because you require monorepo-toolkit[runner] and pytest==7.4.4, "
+            "your requirements are unsatisfiable.\n",
+            "Because monorepo-toolkit[runner] depends on pytest>=8, it does. And because you "
+            "require monorepo-toolkit[runner] and pytest==7.4.4, your requirements are "
+            "unsatisfiable.",
+            id="uv-conflict-names-both-sides",
+        ),
         pytest.param("", "no output", id="silent"),
     ],
 )
@@ -191,4 +201,130 @@ def test_a_flat_layout_that_setuptools_refuses_is_one_line_naming_reports(
         "reports) and builds none; reports/ is the toolkit's report folder, not a package: "
         "name yours in its pyproject.toml, [tool.setuptools.packages.find] "
         'include = ["app*", "migrations*"], or move them under src/'
+    )
+
+
+def _older(root: Path, files: dict[str, str]) -> RepoConfig:
+    _write(root, {"pyproject.toml": '[tool.toolkit]\npackages = ["app"]\n', **files})
+    return load_config(root)
+
+
+def test_an_older_package_gets_its_requirements_files_and_itself(tmp_path: Path) -> None:
+    config = _older(
+        tmp_path,
+        {
+            "app/setup.py": "from setuptools import setup\nsetup(name='app')\n",
+            "app/requirements.txt": "-c constraints.txt\nflask\n",
+            "app/requirements-dev.txt": "-r requirements.txt\npytest\n",
+        },
+    )
+    (app,) = config.packages
+    folder = tmp_path / "app"
+
+    requirements = environment._requirements(config, app)
+
+    # The files themselves: the installer follows their -r and -c lines.
+    assert requirements[:6] == [
+        *("-r", str(folder / "requirements.txt")),
+        *("-r", str(folder / "requirements-dev.txt")),
+        *("-e", str(folder)),
+    ]
+
+
+def test_a_requirements_only_package_is_not_built(tmp_path: Path) -> None:
+    config = _older(tmp_path, {"app/requirements.txt": "flask\n", "app/app.py": ""})
+    (app,) = config.packages
+
+    requirements = environment._requirements(config, app)
+
+    from_its_folder = [arg for arg in requirements if arg.startswith(str(tmp_path))]
+    assert from_its_folder == [str(tmp_path / "app" / "requirements.txt")]  # not itself
+
+
+@pytest.mark.parametrize(
+    "edited",
+    ["requirements.txt", "requirements-dev.txt", "constraints.txt", "base.txt", "setup.py"],
+)
+def test_the_stamp_covers_requirements_files_and_what_they_include(
+    tmp_path: Path, edited: str
+) -> None:
+    config = _older(
+        tmp_path,
+        {
+            "app/setup.py": "from setuptools import setup\nsetup(name='app')\n",
+            "app/requirements.txt": "-c constraints.txt\n--requirement=base.txt\n",
+            "app/base.txt": "flask\n",
+            "app/constraints.txt": "flask<2\n",
+            "app/requirements-dev.txt": "-r requirements.txt\npytest\n",
+        },
+    )
+    (app,) = config.packages
+    wanted = environment._requirements(config, app)
+    before = environment._stamp(config, app, "/usr/bin/python3.12", wanted)
+
+    path = tmp_path / "app" / edited
+    path.write_text(path.read_text() + "# edited\n")
+
+    assert environment._stamp(config, app, "/usr/bin/python3.12", wanted) != before
+
+
+UV_BUILD_FAILURE = """\
+  × Failed to build `app @ file:///work/app`
+  ├─▶ The build backend returned an error
+  ╰─▶ Call to `setuptools.build_meta.build_editable` failed (exit status: 1)
+
+      [stderr]
+      Traceback (most recent call last):
+        File "<string>", line 3, in <module>
+      AttributeError: 'NoneType' object has no attribute 'get'
+
+hint: This usually indicates a problem with the package or the build environment.
+"""
+PIP_BUILD_FAILURE = """\
+  error: subprocess-exited-with-error
+
+  × Getting requirements to build editable did not run successfully.
+  │ exit code: 1
+  ╰─> [3 lines of output]
+      Traceback (most recent call last):
+        File "<string>", line 3, in <module>
+      AttributeError: 'NoneType' object has no attribute 'get'
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+error: subprocess-exited-with-error
+"""
+
+
+@pytest.mark.parametrize("output", [UV_BUILD_FAILURE, PIP_BUILD_FAILURE], ids=["uv", "pip"])
+@pytest.mark.parametrize(
+    ("pyproject", "fix"),
+    [
+        pytest.param(
+            None,
+            "fix its setup.py (pip install -e {folder} shows the whole error)",
+            id="setup-py-only",
+        ),
+        pytest.param(
+            _package("app", '[build-system]\nrequires = ["setuptools"]'),
+            "setuptools applies the [project] table of its pyproject.toml over setup.py and "
+            "they disagree; a setup.py package needs no [project] table for the toolkit: "
+            "remove it (pip install -e {folder} shows the whole error)",
+            id="project-and-setup-py",
+        ),
+    ],
+)
+def test_a_failed_build_is_the_backends_last_error_line_and_the_fix(
+    tmp_path: Path, output: str, pyproject: str | None, fix: str
+) -> None:
+    files = {"app/setup.py": "from setuptools import setup\nsetup(name='app')\n"}
+    if pyproject is not None:
+        files["app/pyproject.toml"] = pyproject
+    (app,) = _older(tmp_path, files).packages
+
+    reason = environment._failure(app, subprocess.CompletedProcess([], 1, "", output))
+
+    assert reason == (
+        "its build failed: AttributeError: 'NoneType' object has no attribute 'get': "
+        + fix.format(folder=tmp_path / "app")
     )

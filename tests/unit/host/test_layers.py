@@ -35,3 +35,17 @@ def test_a_conftest_import_crash_is_told_by_its_exception() -> None:
     )
 
     assert _reason(output, 4) == "ModuleNotFoundError: No module named 'nope'"
+
+
+def test_an_import_crash_is_told_by_the_exception_not_the_hint_after_it() -> None:
+    output = (
+        "ImportError while loading conftest '/app/tests/conftest.py'.\n"
+        "E   pydantic.errors.PydanticUserError: `model_config` cannot be used as a model "
+        "field name.\n"
+        "E\n"
+        "E   For further information visit https://errors.pydantic.dev/2.14/u/model-config\n"
+    )
+
+    assert _reason(output, code=4) == (
+        "pydantic.errors.PydanticUserError: `model_config` cannot be used as a model field name."
+    )

@@ -66,3 +66,10 @@ def test_a_core_the_user_chose_wins(tmp_path: Path, monkeypatch) -> None:
     package = _with_coverage(tmp_path, "branch = false")
 
     assert coverage_environ(package, "3.12") == {}
+
+
+def test_a_core_the_package_configured_is_not_overridden(tmp_path: Path) -> None:
+    """coverage reads COVERAGE_CORE after the configuration file: it would win."""
+    package = _with_coverage(tmp_path, 'core = "ctrace"')
+
+    assert coverage_environ(package, "3.12") == {}

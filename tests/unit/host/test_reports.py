@@ -18,7 +18,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
     ("counts", "expected"),
     [
         pytest.param((0, 0, 0, 5), LayerResult(5, 0, 0), id="all-passed"),
-        pytest.param((1, 2, 1, 7), LayerResult(7, 3, 1), id="errors-count-as-failed"),
+        pytest.param((1, 2, 1, 7), LayerResult(7, 2, 1, errors=1), id="errors-apart-from-failures"),
     ],
 )
 def test_layer_result_counts_junit_tests(config: RepoConfig, counts, expected) -> None:
@@ -39,6 +39,56 @@ def test_layer_result_adds_up_shards_and_ignores_broken_files(config: RepoConfig
 
     assert reports.layer_result(reports.junit_paths(config, api, "unit")) == LayerResult(6, 1, 0)
     assert reports.layer_result(reports.junit_paths(config, api, "integration")) is None
+
+
+OUTCOMES = """
+import pytest
+
+@pytest.fixture
+def broken_setup():
+    raise ConnectionError("no database here")
+
+@pytest.fixture
+def broken_teardown():
+    yield
+    raise RuntimeError("teardown broke")
+
+@pytest.mark.parametrize("n", range(3))
+def test_setup_errors(broken_setup, n):
+    pass
+
+def test_fails():
+    assert False
+
+def test_passes():
+    pass
+
+def test_passes_then_teardown_errors(broken_teardown):
+    pass
+
+def test_fails_then_teardown_errors(broken_teardown):
+    assert False
+
+def test_skipped_then_teardown_errors(broken_teardown):
+    pytest.skip("not today")
+
+def test_skipped():
+    pytest.skip("not today")
+"""
+
+
+def test_layer_result_says_what_pytest_says(config: RepoConfig, pytester: pytest.Pytester) -> None:
+    """Failures and errors apart, counted as pytest's closing line counts them."""
+    api = config.package("api")
+    junit = reports.junit_path(config, api, "unit")
+    pytester.makepyfile(test_outcomes=OUTCOMES)
+
+    said = pytester.runpytest(f"--junitxml={junit}", "-p", "no:randomly").parseoutcomes()
+
+    result = reports.layer_result([junit])
+    assert said == {"passed": 2, "failed": 2, "skipped": 2, "errors": 6}
+    assert result is not None
+    assert (result.passed, result.failed, result.skipped, result.errors) == (2, 2, 2, 6)
 
 
 def test_shards_have_their_own_file_names(config: RepoConfig) -> None:

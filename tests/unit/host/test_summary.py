@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from toolkit.host import reports, summary
 from toolkit.host.reports import LayerResult, Outcome
 from toolkit.host.run import Run
@@ -77,3 +79,59 @@ def test_a_replayed_layer_says_cached_and_counts_as_passed() -> None:
     assert row.cells()[1] == "4 passed, 0 failed (cached)"
     assert row.cells()[2] == "4 passed, 0 failed"
     assert row.status == "ok"
+
+
+def test_errors_are_counted_apart_from_failures_everywhere() -> None:
+    """pytest said ``19 passed, 1 failed, 14 errors``: so does every copy of the table."""
+    erred = Layer(LayerResult(34, 1, 0, errors=14), Outcome("failed", "tests failed"))
+
+    row = _row(PASSED, erred)
+
+    assert row.cells()[2] == "19 passed, 1 failed, 14 errors"
+    assert row.status == "FAILED"
+    assert "| 19 passed, 1 failed, 14 errors |" in summary.markdown([row])
+    assert "19 passed, 1 failed, 14 errors" in summary.text([row])
+
+
+def test_a_layer_with_only_errors_fails_its_row() -> None:
+    erred = Layer(LayerResult(3, 0, 0, errors=1), None)
+
+    row = _row(PASSED, erred)
+
+    assert row.cells()[2] == "2 passed, 0 failed, 1 error"
+    assert row.status == "FAILED"
+
+
+class _Session:
+    """What ``write`` uses of a nox session: its log and its error."""
+
+    def log(self, message: str) -> None:
+        raise AssertionError(f"nothing to log: {message}")
+
+    def error(self, message: str) -> None:
+        raise _SessionError(message)
+
+
+class _SessionError(Exception):
+    pass
+
+
+def test_write_counts_errors_apart_on_the_terminal_in_summary_md_and_the_step_summary(
+    run: Run, tmp_path, monkeypatch, capsys
+) -> None:
+    api = run.config.package("api")
+    run.record("api", "unit")
+    run.set_outcome(api, "unit", Outcome("failed", "tests failed"))
+    reports.junit_path(run.config, api, "unit").write_text(
+        '<testsuite tests="34" failures="1" errors="14" skipped="0"/>'
+    )
+    step_summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+
+    with pytest.raises(_SessionError, match=r"^not ok: api \(FAILED\)$"):
+        summary.write(_Session(), run)  # type: ignore[arg-type]
+
+    said = "19 passed, 1 failed, 14 errors"
+    assert said in capsys.readouterr().out
+    assert f"| {said} |" in (reports.reports_dir(run.config) / "summary.md").read_text()
+    assert f"| {said} |" in step_summary.read_text()

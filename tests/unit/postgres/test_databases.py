@@ -12,7 +12,8 @@ from toolkit.postgres.databases import database_name
     ("parts", "expected"),
     [
         pytest.param(("test", "users"), "test_users", id="plain"),
-        pytest.param(("test", "my-service", "gw1"), "test_my_service_gw1", id="xdist-worker"),
+        pytest.param(("test", "users", "gw1"), "test_users_gw1", id="xdist-worker"),
+        pytest.param(("test", "my-service"), "test_my_service_[0-9a-f]{6}", id="dash"),
         pytest.param(("Test", "Users.API"), "test_users_api_[0-9a-f]{6}", id="case-and-dots"),
         pytest.param(("42", "x"), "db_42_x_[0-9a-f]{6}", id="leading-digit"),
     ],
@@ -27,6 +28,22 @@ def test_names_that_fold_alike_stay_apart() -> None:
 
     assert first != second
     assert first.startswith("test_svc_") and first.isascii()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param("svc-a", "svc_a", id="dash-and-underscore"),
+        pytest.param("Users", "users", id="case"),
+        pytest.param("svc.a", "svc-a", id="dot-and-dash"),
+        pytest.param(
+            "svc_a_" + database_name("test", "svc-a")[-6:], "svc-a", id="a-hash-lookalike"
+        ),
+    ],
+)
+def test_two_package_names_never_fold_to_one_database(first: str, second: str) -> None:
+    """Before: ``svc-a`` and ``svc_a`` were both ``test_svc_a``."""
+    assert database_name("test", first) != database_name("test", second)
 
 
 def test_run_database_names_differ_between_runs(monkeypatch: pytest.MonkeyPatch) -> None:
