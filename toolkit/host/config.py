@@ -17,6 +17,10 @@ Root ``pyproject.toml``::
     isolation_jobs = 2                    # whole-suite orders run side by side (default:
                                           # 2, or 1 on one CPU); 1 for suites that share
                                           # something fixed (a database name, a path)
+    isolation_leaks = "fail"              # confirmed database leaks: "fail", "report", "off"
+                                          # (a package's own setting wins)
+    isolation_accepted_leaks = []         # leaks known and accepted: fixtures (file::name)
+                                          # or tests (node ids), as findings name them
 
 A package's ``pyproject.toml`` may add ``[tool.toolkit]`` with ``unit`` and
 ``integration`` (test folders, default ``tests/unit`` and ``tests/integration``; a
@@ -63,7 +67,17 @@ __all__ = ["LAYERS", "Package", "RepoConfig", "load_config", "normalize_name", "
 LAYERS = ("unit", "integration")
 DEFAULT_FAIL_UNDER = 80.0
 DEFAULT_SCHEME = "postgresql"
-_SHARED_KEYS = {"env", "database_url_scheme", "test_groups", "requirements", *LAYERS}
+_SHARED_KEYS = {
+    "env",
+    "database_url_scheme",
+    "test_groups",
+    "requirements",
+    "isolation_leaks",
+    "isolation_accepted_leaks",
+    *LAYERS,
+}
+#: What a confirmed database leak does to the isolation session.
+LEAK_POLICIES = ("fail", "report", "off")
 _ROOT_KEYS = {
     "packages",
     "python",
@@ -119,6 +133,11 @@ class Package:
     dependency_groups: tuple[str, ...] = ()
     #: Whether ``test_groups`` was set for it (its own or the root's), even to none.
     test_groups_set: bool = False
+    #: What its confirmed database leaks do: ``fail`` the isolation session, ``report``
+    #: them only, or ``off`` (not watched).
+    isolation_leaks: str = "fail"
+    #: Leaks it accepts, by the fixture (``file::name``) or test (node id) a finding names.
+    accepted_leaks: tuple[str, ...] = ()
     #: Whether it is built and installed, as uv decides: ``[tool.uv] package``, else a
     #: ``[build-system]`` or a legacy ``setup.py``/``setup.cfg``. An app that is none
     #: gets its dependencies only, and its tests import it from its folder.
@@ -301,6 +320,10 @@ def _shared_options(options: dict[str, Any], where: str) -> dict[str, Any]:
         shared["test_groups"] = _group_names(options["test_groups"], where)
     if "requirements" in options:
         shared["requirements"] = _file_names(options["requirements"], where)
+    if "isolation_leaks" in options:
+        shared["isolation_leaks"] = _leak_policy(options["isolation_leaks"], where)
+    if "isolation_accepted_leaks" in options:
+        shared["accepted_leaks"] = _accepted_leaks(options["isolation_accepted_leaks"], where)
     return shared
 
 
@@ -311,6 +334,26 @@ def _file_names(value: Any, where: str) -> tuple[tuple[str, ...], str]:
     raise ToolkitError(
         f"requirements in [tool.toolkit] of {where} must be a list of requirements files",
         f'got {value!r}; e.g. requirements = ["requirements.txt", "requirements/ci.txt"]',
+    )
+
+
+def _leak_policy(value: Any, where: str) -> str:
+    if value not in LEAK_POLICIES:
+        raise ToolkitError(
+            f"isolation_leaks in [tool.toolkit] of {where} = {value!r} is not a leak policy",
+            'use "fail" (the default), "report" (listed, the session passes) or "off"',
+        )
+    return str(value)
+
+
+def _accepted_leaks(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(item, str) and "::" in item for item in value):
+        return tuple(value)
+    raise ToolkitError(
+        f"isolation_accepted_leaks in [tool.toolkit] of {where} must be a list of the "
+        f"fixtures (file::name) or tests (node ids) whose leaks are known, got {value!r}",
+        'e.g. isolation_accepted_leaks = ["tests/conftest.py::seeded_users"], as a '
+        "finding names it in reports/isolation.json",
     )
 
 
@@ -524,6 +567,8 @@ def _load_package(
         has_project=bool(project),
         plain_tests=plain_tests,
         coverage=coverage,
+        isolation_leaks=shared.get("isolation_leaks", defaults.get("isolation_leaks", "fail")),
+        accepted_leaks=shared.get("accepted_leaks", defaults.get("accepted_leaks", ())),
         **_test_dependencies(data, shared, defaults, where),
     )
 

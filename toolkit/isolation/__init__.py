@@ -5,8 +5,8 @@ pollutes that one, here is the command".
 (pytest-randomly), then examines every test that failed in any of them in sequential
 runs of fresh processes: it tells order dependence from chance, finds the minimal sets
 of polluters (or state-setters of a brittle test) in explicit orders, and notices tests
-that leave rows added, removed or changed in the package's database. Only what
-reproduces one process at a time is a finding. Every outcome comes from
+and fixtures that leave the package's database changed (:mod:`toolkit.isolation._leaks`).
+Only what reproduces one process at a time is a finding. Every outcome comes from
 pytest-reportlog; every finding carries a command that shows it.
 
 This package is standard library only, so a noxfile's host process can import it:

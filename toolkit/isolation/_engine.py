@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from toolkit.isolation._examine import FLAKY_SUGGESTION, Examiner
-from toolkit.isolation._report import KINDS, Finding, OrderRun, Report
+from toolkit.isolation._leaks import confirmed_leaks
+from toolkit.isolation._report import KINDS, OrderRun, Report
 from toolkit.isolation._runner import (
-    LEAK_PLUGIN,
     IsolationError,
     Runner,
     Suite,
@@ -69,7 +69,9 @@ def analyse(
     brittle, or non-deterministic; a failure that does not come back one process at a
     time is listed as unconfirmed. Past ``budget`` seconds (None: no limit) the search
     stops and unsearched victims are listed. With ``leaks``, the file-order run also
-    watches the database named by ``DATABASE_URL`` for rows a test leaves behind.
+    watches the database named by ``DATABASE_URL`` for what a test, or a fixture wider
+    than a function, leaves behind; each such leak is reported once its own command
+    shows it again (:mod:`toolkit.isolation._leaks`), else listed as unconfirmed.
 
     Nothing is printed: each step is told to ``progress``; pytest's output stays in
     ``work_dir``. Raises :class:`IsolationError` (a ``ToolkitError``: cause and fix in
@@ -109,13 +111,15 @@ def analyse(
     runner.check_environment()
     base = seed if seed is not None else random.Random().randrange(10**9)
     runs = _order_runs(runner, order_plan(orders, base), jobs, leaks, say)
-    findings = _leak_findings(runner, runs[0]) if leaks else []
     deadline = started + budget if budget is not None else float("inf")
+    findings, notes = (
+        confirmed_leaks(runner, runs[0], deadline=deadline, say=say) if leaks else ([], [])
+    )
     examiner = Examiner(runner, runs, max_sets=max_sets, deadline=deadline, say=say)
     examiner.examine()
     findings += examiner.findings
     findings.sort(key=lambda finding: (KINDS.index(finding.kind), finding.test))
-    notes = sorted(examiner.notes, key=lambda note: (note.kind, note.test))
+    notes = sorted(notes + examiner.notes, key=lambda note: (note.kind, note.test))
     seconds = time.monotonic() - started
     return Report(runs, findings, runner.runs, notes, seconds, runner.leak_watch)
 
@@ -152,17 +156,3 @@ def _order_runs(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, range(total), plan))
-
-
-def _leak_findings(runner: Runner, baseline: OrderRun) -> list[Finding]:
-    return [
-        Finding(
-            "database-leak",
-            execution.test,
-            None,
-            runner.replay([execution.test], "-p", LEAK_PLUGIN, "--isolation-leaks=fail"),
-            details={"tables": execution.leak},
-        )
-        for execution in baseline.executions
-        if execution.leak
-    ]

@@ -3,6 +3,7 @@ README describes (``reports/isolation.json``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +97,11 @@ class Finding:
             sets = self.details.get("state_setter_sets", [self.state_setters or []])
             return "passes after " + ("; ".join(" + ".join(group) for group in sets) or "?")
         if self.kind == "database-leak":
-            return "changed " + describe_leak(self.details.get("tables", {}))
+            tables = describe_leak(self.details.get("tables", {}))
+            fixture = self.details.get("fixture")
+            if fixture:
+                return f"fixture {fixture} ({self.details.get('scope')} scope) left {tables}"
+            return f"left {tables}"
         return "marked flaky" if self.details.get("marked_flaky") else "not marked flaky"
 
 
@@ -111,6 +116,7 @@ class Note:
     test: str
     reason: str
     command: str
+    leak: bool = False  # a database leak, not a failing test
 
     def as_json(self) -> dict[str, Any]:
         return {"test": self.test, "reason": self.reason, "command": self.command}
@@ -126,6 +132,8 @@ class Report:
     notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
     leak_watch: str | None = None  # "on: DATABASE_URL", "off: psycopg is not installed ..."
+    #: Database leaks the package accepts (``isolation_accepted_leaks``): not findings.
+    accepted: list[Finding] = field(default_factory=list)
 
     def noted(self, kind: str) -> list[Note]:
         """The notes of one kind: ``fails alone``, ``unconfirmed`` or ``unsearched``."""
@@ -146,7 +154,24 @@ class Report:
         }
         for kind in ("fails alone", "unconfirmed", "unsearched"):  # present, even empty
             document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
+        document["accepted_leaks"] = [finding.as_json() for finding in self.accepted]
         return document
+
+    def accept_leaks(self, accepted: Sequence[str]) -> list[str]:
+        """Move the database leaks ``accepted`` names (a finding's ``fixture``, or its
+        ``test`` for a test's own leak) from the findings to :attr:`accepted`; returns
+        the names that matched no leak (stale entries)."""
+        used: set[str] = set()
+        kept = []
+        for finding in self.findings:
+            name = finding.details.get("fixture") or finding.test
+            if finding.kind == "database-leak" and name in accepted:
+                self.accepted.append(finding)
+                used.add(name)
+            else:
+                kept.append(finding)
+        self.findings = kept
+        return [name for name in accepted if name not in used]
 
     def summary(self) -> list[str]:
         """Lines for a log: the failing tests that are not findings, with commands."""
@@ -159,7 +184,8 @@ class Report:
             lines.append(f"database leak check {self.leak_watch}")
         titles = {
             "fails alone": "fail(s) even alone (not an isolation problem; the command shows it)",
-            "unconfirmed": "failed once but not again one process at a time (not reported)",
+            "unconfirmed": "failed (or left the database changed) once but not again one "
+            "process at a time (not reported)",
             "unsearched": "not searched: the isolation budget ran out (the command shows it "
             "failing)",
         }

@@ -18,6 +18,7 @@ __all__ = ["Execution", "describe_leak", "read_executions"]
 
 _POSITION = "isolation_position"  # toolkit.testing.order.POSITION (not imported: no pytest here)
 _LEAK = "isolation_leak"  # toolkit.testing.leaks.LEAK
+_FIXTURE_LEAK = "isolation_fixture_leak"  # toolkit.testing.leaks.FIXTURE_LEAK
 
 
 @dataclass
@@ -30,7 +31,11 @@ class Execution:
     outcome: str = "passed"  # passed | failed | skipped
     duration: float = 0.0
     marked_flaky: bool = False
-    leak: dict[str, int] = field(default_factory=dict)
+    #: Tables the test left changed, in words (``{"public.notes": "+1 row"}``).
+    leak: dict[str, Any] = field(default_factory=dict)
+    #: Fixtures whose leak showed when they were torn down during this execution:
+    #: ``{"fixture": "file::name", "scope": ..., "tables": {...}, "tests": [...]}``.
+    fixture_leaks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -41,16 +46,18 @@ class Execution:
         return self.outcome == "passed"
 
 
-def describe_leak(tables: dict[str, int]) -> str:
-    """The tables a test left changed, in words: the change in their row count when it
-    has one, else that rows changed (an update or a replaced row keeps the count)."""
+def describe_leak(tables: dict[str, Any]) -> str:
+    """The tables something left changed, in words: ``public.notes: +1 row``. (A
+    number is a row-count change, as plugins of earlier versions wrote them.)"""
 
-    def one(table: str, delta: int) -> str:
-        if delta == 0:
-            return f"{table} (rows changed)"
-        return f"{table} ({delta:+d} row{'' if abs(delta) == 1 else 's'})"
+    def one(table: str, change: Any) -> str:
+        if isinstance(change, str):
+            return f"{table}: {change}"
+        if change == 0:
+            return f"{table}: rows changed"
+        return f"{table}: {change:+d} row{'' if abs(change) == 1 else 's'}"
 
-    return ", ".join(one(table, delta) for table, delta in tables.items())
+    return ", ".join(one(table, change) for table, change in tables.items())
 
 
 def _properties(entry: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +100,10 @@ def read_executions(path: Path) -> list[Execution]:
             execution.outcome = "skipped"
         if _LEAK in properties:
             execution.leak = dict(properties[_LEAK])
+        for name, value in (tuple(prop) for prop in entry.get("user_properties", [])):
+            for leak in value if name == _FIXTURE_LEAK else ():
+                if leak not in execution.fixture_leaks:
+                    execution.fixture_leaks.append(leak)
         if entry["when"] == "teardown" and entry["outcome"] != "rerun" and position is None:
             # Without positions, a later execution of the same test is a new one.
             del current[key]

@@ -280,8 +280,9 @@ class Runner:
                 self.leak_watch = document.get("leaks")
         return executions
 
-    def explicit(self, order: Sequence[str]) -> list[Execution]:
-        """Exactly ``order`` (node ids, repeats allowed), in one fresh process."""
+    def explicit(self, order: Sequence[str], *extra: str) -> list[Execution]:
+        """Exactly ``order`` (node ids, repeats allowed), in one fresh process; ``extra``
+        pytest arguments (e.g. the leak plugin's)."""
         name = f"explicit-{self.runs + 1:03d}"
         ids = self.work_dir / f"{name}.ids"
         ids.write_text("\n".join(order) + "\n")
@@ -292,6 +293,7 @@ class Runner:
             "no:randomly",
             f"--isolation-order={ids}",
             f"--rootdir={self.rootdir}",
+            *extra,
         ]
         executions = self._pytest(name, [*args, *single_process_args(self.suite.args)])
         return sorted(executions, key=lambda execution: execution.position or 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 __all__ = [
     "PLANTED",
     "cascade",
+    "fixture_leaks",
     "flip_flop",
     "misses",
     "module",
@@ -288,6 +289,199 @@ def fixed_tmp_path(root: Path, tests: int = 12) -> tuple[Path, dict]:
     suite(root, {"test_a_files": body, "test_b_files": body.replace("roundtrip", "again")})
     (root / "shared-folder.txt").write_text(str(folder))
     return root, {}
+
+
+LEAKS_CONFTEST = """
+import os
+
+import pytest
+import sqlalchemy as sa
+
+URL = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+engine = sa.create_engine(URL, poolclass=sa.pool.NullPool)
+metadata = sa.MetaData()
+users = sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text))
+notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.Text))
+audit = sa.Table("audit", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("event", sa.Text))
+flags = sa.Table("flags", metadata, sa.Column("name", sa.Text, primary_key=True))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def schema():
+    metadata.create_all(engine)  # cleans up: every table it made is dropped at the end
+    yield
+    metadata.drop_all(engine)
+
+
+@pytest.fixture(scope="session")
+def seeded_users(schema):
+    with engine.begin() as connection:  # seeds, then removes what it seeded
+        connection.execute(sa.insert(users), [{"id": i, "name": f"user {i}"} for i in (1, 2, 3)])
+    yield
+    with engine.begin() as connection:
+        connection.execute(sa.delete(users).where(users.c.id.in_([1, 2, 3])))
+
+
+@pytest.fixture(scope="session")
+def audit_trail(schema):
+    with engine.begin() as connection:  # never removed
+        connection.execute(sa.insert(audit), [{"event": "boot"}, {"event": "login"}])
+    yield
+
+
+@pytest.fixture(scope="package")
+def beta_flag(schema):
+    with engine.begin() as connection:  # never removed
+        connection.execute(sa.insert(flags).values(name="beta"))
+    yield
+"""
+
+LEAKS_USERS = """
+import sqlalchemy as sa
+from tests.conftest import engine, users
+
+
+def test_sees_the_seeded_users(seeded_users):
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(users)) == 3
+
+
+def test_rolls_back(seeded_users):
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(sa.insert(users).values(id=99, name="rolled back"))
+        transaction.rollback()
+"""
+
+LEAKS_REPORTS = """
+import pytest
+import sqlalchemy as sa
+from tests.conftest import engine
+
+reports_metadata = sa.MetaData()
+reports = sa.Table("reports", reports_metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+
+@pytest.fixture(scope="module")
+def report_tables():
+    reports_metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(reports), [{"id": i} for i in range(6)])
+    yield
+    reports_metadata.drop_all(engine)  # module teardown: -6 rows and the table, its own
+
+
+def test_counts_reports(report_tables):
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(reports)) == 6
+"""
+
+LEAKS_SCRATCH = """
+from unittest import mock
+
+import pytest
+import sqlalchemy as sa
+from tests.conftest import engine
+
+
+def test_formats_with_a_mock():
+    # Runs right after the reports module's teardown: it touches no database.
+    repository = mock.Mock()
+    repository.count.return_value = 2
+    assert f"{repository.count()} reports" == "2 reports"
+
+
+@pytest.fixture(scope="module")
+def scratch_table():
+    with engine.begin() as connection:
+        connection.execute(sa.text("create table scratch (id integer primary key)"))
+    yield  # never dropped
+
+
+def test_uses_scratch(scratch_table):
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from scratch")).scalar() == 0
+"""
+
+LEAKS_CLASSES = """
+import pytest
+import sqlalchemy as sa
+from tests.conftest import audit, engine, users
+
+
+@pytest.fixture(scope="class")
+def renamed_users(seeded_users):
+    with engine.begin() as connection:  # never renamed back
+        connection.execute(sa.update(users).where(users.c.id < 3).values(name="renamed"))
+    yield
+
+
+@pytest.mark.usefixtures("renamed_users")
+class TestRenames:
+    def test_sees_renamed(self):
+        with engine.connect() as connection:
+            renamed = sa.select(sa.func.count()).where(users.c.name == "renamed")
+            assert connection.scalar(renamed) == 2
+
+
+def test_reads_the_audit_trail(audit_trail):
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(audit)) >= 2
+"""
+
+LEAKS_TESTS = """
+import sqlalchemy as sa
+from tests.conftest import engine, notes, users
+
+
+def test_commits_a_note():
+    with engine.begin() as connection:
+        connection.execute(sa.insert(notes).values(body="left behind"))
+
+
+def test_renames_a_user(seeded_users):
+    with engine.begin() as connection:
+        connection.execute(sa.update(users).where(users.c.id == 3).values(name="changed"))
+
+
+def test_beta_is_on(beta_flag):
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from flags")).scalar() == 1
+"""
+
+
+def fixture_leaks(root: Path) -> tuple[Path, dict[tuple[str, str], dict]]:
+    """An older app's fixtures, one leak per scope beside fixtures that clean up.
+
+    Needs ``DATABASE_URL`` and a fresh database per process (the sessions' template,
+    ``TOOLKIT_DATABASE_TEMPLATE``, naming an empty one). Leaks: a session fixture that
+    seeds an audit trail and never removes it, a module fixture that creates a table
+    and never drops it, a class fixture that renames two rows, a package fixture that
+    turns a flag on for good, a test that commits a row, a test that renames one. Not leaks: the session ``schema`` fixture
+    (``create_all``/``drop_all``), a session fixture that seeds users and removes them
+    (the first test must not get its rows), a module fixture that drops its table at
+    module end (the mock-only test after it must not get the drop), a rolled-back test.
+    Returns what the engine must report: ``{(fixture or test, scope or "test"): tables}``.
+    """
+    suite(
+        root,
+        {
+            "test_a_users": LEAKS_USERS,
+            "test_b_reports": LEAKS_REPORTS,
+            "test_c_scratch": LEAKS_SCRATCH,
+            "test_d_classes": LEAKS_CLASSES,
+            "test_e_tests": LEAKS_TESTS,
+        },
+        conftest=LEAKS_CONFTEST,
+    )
+    return root, {
+        ("tests/conftest.py::audit_trail", "session"): {"public.audit": "+2 rows"},
+        ("tests/test_c_scratch.py::scratch_table", "module"): {"public.scratch": "table created"},
+        ("tests/test_d_classes.py::renamed_users", "class"): {"public.users": "2 rows updated"},
+        ("tests/conftest.py::beta_flag", "package"): {"public.flags": "+1 row"},
+        ("tests/test_e_tests.py::test_commits_a_note", "test"): {"public.notes": "+1 row"},
+        ("tests/test_e_tests.py::test_renames_a_user", "test"): {"public.users": "1 row updated"},
+    }
 
 
 def remove_shared_folder(root: Path) -> None:

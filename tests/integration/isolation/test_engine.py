@@ -329,8 +329,8 @@ def test_test_leaving_rows_in_the_database_is_named_with_its_tables(
         ("database-leak", "tests/test_notes.py::test_commits_on_its_own_connection")
     ]
     finding = report.findings[0]
-    assert finding.details["tables"] == {"public.notes": 1}
-    assert report.pytest_runs == 6  # the leak check rides on the file-order run
+    assert finding.details["tables"] == {"public.notes": "+1 row"}
+    assert report.pytest_runs == 7  # the file-order run watches; one run confirms the leak
     assert report.leak_watch == "on: the database_url fixture"
     assert _shows_failure(finding.reproduce, finding.test, env={**os.environ, **env})
 
@@ -382,7 +382,7 @@ def test_suite_without_the_toolkit_fixtures_is_watched_through_database_url(
         assert _kinds(report) == [
             ("database-leak", "tests/test_raw.py::test_commits_through_its_own_connection")
         ]
-        assert report.findings[0].details["tables"] == {"public.notes": 1}
+        assert report.findings[0].details["tables"] == {"public.notes": "+1 row"}
         assert _shows_failure(
             report.findings[0].reproduce, report.findings[0].test, env={**os.environ, **env}
         )

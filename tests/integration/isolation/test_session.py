@@ -2,7 +2,9 @@
 
 One package plants an order-dependent unit test and an integration test that commits
 rows outside its transaction; the session must name both, with commands that show
-them, write ``reports/isolation.json`` as the README describes, and fail.
+them, write ``reports/isolation.json`` as the README describes, and fail. A second
+package, the planted fixture-leak suite under ``isolation_leaks = "report"``, must
+have each leak named as the fixture or test that left it, and pass.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import leftovers
+from tests.integration.isolation.suites import fixture_leaks
 from toolkit.isolation._runner import derived_seed
 
 BIN = Path(sys.executable).parent
@@ -95,11 +98,29 @@ FILES = {
 }
 
 
+#: The planted fixture-leak suite as a package of its own that only reports leaks and
+#: accepts one: an older app reading DATABASE_URL itself (see suites.fixture_leaks).
+LEDGER_PYPROJECT = """\
+[project]
+name = "ledger"
+version = "0.1"
+dependencies = ["sqlalchemy>=2"]
+
+[tool.toolkit]
+integration = "tests"
+isolation_leaks = "report"
+isolation_accepted_leaks = ["tests/test_e_tests.py::test_commits_a_note"]
+"""
+ACCEPTED = ("tests/test_e_tests.py::test_commits_a_note", "test")
+
+
 def _repo(root: Path) -> Path:
     for relative, content in FILES.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(content))
+    fixture_leaks(root / "packages" / "ledger")
+    (root / "packages" / "ledger" / "pyproject.toml").write_text(LEDGER_PYPROJECT)
     return root
 
 
@@ -139,10 +160,18 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
 
     result = _isolation(repo, runtime)
 
-    package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
+    packages = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]
+    package = packages["notes"]
     findings = {finding["kind"]: finding for finding in package["findings"]}
     assert result.returncode != 0
-    assert set(package) == {"runs", "findings", "fails_alone", "unconfirmed", "unsearched"}
+    assert set(package) == {
+        "runs",
+        "findings",
+        "fails_alone",
+        "unconfirmed",
+        "unsearched",
+        "accepted_leaks",
+    }
     assert package["fails_alone"] == package["unconfirmed"] == package["unsearched"] == []
     assert [(run["order"], run["seed"]) for run in package["runs"]] == [
         ("file", None),
@@ -159,11 +188,42 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
         findings["database-leak"]["test"]
         == "tests/integration/test_storage.py::test_commits_behind_the_fixture"
     )
-    assert findings["database-leak"]["tables"] == {"public.notes": 1}
+    assert findings["database-leak"]["tables"] == {"public.notes": "+1 row"}
     assert (
-        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 test(s) leave the database changed"
-        in result.stderr
+        "notes: 1 test(s) fail only in some orders (1 order-dependent); 1 confirmed database "
+        "leak(s)" in result.stderr
     )
+    # The planted fixture leaks under isolation_leaks = "report": each named as the
+    # fixture (file::name, scope) or test that left it, nothing for the fixtures that
+    # clean up, the first test after a session seed, the rolled-back test or the
+    # mock-only test after a module's drop_all; the session passes; one is accepted.
+    ledger = packages["ledger"]
+    _, planted = fixture_leaks(tmp_path / "planted")
+    named = {
+        (f.get("fixture") or f["test"], f.get("scope") or "test"): f["tables"]
+        for f in ledger["findings"]
+    }
+    assert named == {key: tables for key, tables in planted.items() if key != ACCEPTED}
+    assert {f["kind"] for f in ledger["findings"]} == {"database-leak"}
+    assert [(f["test"], f["tables"]) for f in ledger["accepted_leaks"]] == [
+        (ACCEPTED[0], planted[ACCEPTED])
+    ]
+    assert ledger["unconfirmed"] == ledger["unsearched"] == []
+    assert "Session isolation(ledger) was successful" in result.stderr
+    assert "isolation(ledger): 5 confirmed database leak(s) listed, not failing" in result.stderr
+    # Each command was confirmed by the engine in a fresh process; two of them pasted here.
+    for key in (
+        ("tests/test_c_scratch.py::scratch_table", "module"),
+        ("tests/test_e_tests.py::test_renames_a_user", "test"),
+    ):
+        finding = next(f for f in ledger["findings"] if (f.get("fixture") or f["test"]) == key[0])
+        shown = subprocess.run(
+            finding["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False
+        )
+        assert shown.returncode == 1, shown.stdout
+        owner = f"fixture {key[0]} (module scope)" if key[1] == "module" else "this test"
+        words = ", ".join(f"{table}: {change}" for table, change in planted[key].items())
+        assert f"isolation: {owner} left the database changed: {words}" in shown.stdout
     assert "isolation(notes): order 1/5: file order" in result.stderr
     replay = subprocess.run(
         polluted["reproduce"], shell=True, cwd=repo, capture_output=True, text=True, check=False

@@ -64,10 +64,47 @@ def test_each_xdist_worker_watches_its_own_database_url(
             "test_app.py::test_commits_through_its_own_connection",
             "test_app.py::test_renames",
         ], result.stdout
-        assert "public.notes (+1 row)" in result.stdout
-        assert "public.notes (rows changed)" in result.stdout
+        assert "public.notes: +1 row" in result.stdout
+        assert "public.notes: 1 row updated" in result.stdout
         assert "PASSED test_app.py::test_reads" in result.stdout
     finally:
         with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
             for name in (base, f"{base}_gw0", f"{base}_gw1", template):
                 admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+DROPS_ITS_DATABASE = """
+import os
+
+import psycopg
+import pytest
+
+URL = os.environ["DATABASE_URL"]
+ADMIN = URL.rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_database():
+    yield
+    with psycopg.connect(ADMIN, autocommit=True) as admin:  # as sqlalchemy_utils does
+        admin.execute(f'drop database "{URL.rsplit("/", 1)[1]}" with (force)')
+
+
+def test_passes():
+    pass
+"""
+
+
+def test_a_suite_that_drops_its_own_database_ends_the_watch_not_the_run(
+    tmp_path: Path, postgres_server: Server
+) -> None:
+    database = f"leaks_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f'create database "{database}"')
+    (tmp_path / "test_app.py").write_text(DROPS_ITS_DATABASE)
+
+    result = _pytest(tmp_path, {"DATABASE_URL": postgres_server.dsn(database)})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert "INTERNALERROR" not in result.stdout + result.stderr

@@ -904,3 +904,63 @@ def test_a_setup_py_root_is_the_one_package_without_a_project_table(tmp_path: Pa
 
     assert (package.name, package.path, package.fail_under) == ("inventory-service", tmp_path, 70)
     assert package.requirements == (tmp_path / "requirements.txt",)
+
+
+def test_leak_policy_is_fail_unless_set_and_a_packages_own_wins(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["a", "b", "c"]\n'
+            'isolation_leaks = "report"\n',
+            "a/pyproject.toml": _package("a"),
+            "b/pyproject.toml": _package(
+                "b",
+                '[tool.toolkit]\nisolation_leaks = "off"\n'
+                'isolation_accepted_leaks = ["tests/conftest.py::seed"]',
+            ),
+            "c/pyproject.toml": _package("c", '[tool.toolkit]\nisolation_leaks = "fail"'),
+        },
+    )
+
+    config = load_config(tmp_path)
+
+    assert [(p.name, p.isolation_leaks, p.accepted_leaks) for p in config.packages] == [
+        ("a", "report", ()),
+        ("b", "off", ("tests/conftest.py::seed",)),
+        ("c", "fail", ()),
+    ]
+    _write(tmp_path, {"pyproject.toml": '[tool.toolkit]\npackages = ["a"]\n'})
+    assert load_config(tmp_path).package("a").isolation_leaks == "fail"
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        pytest.param(
+            'isolation_leaks = "warn"',
+            "isolation_leaks in [tool.toolkit] of p/pyproject.toml = 'warn' is not a leak policy",
+            id="policy",
+        ),
+        pytest.param(
+            'isolation_accepted_leaks = "seed"',
+            "isolation_accepted_leaks in [tool.toolkit] of p/pyproject.toml must be a list",
+            id="accepted",
+        ),
+    ],
+)
+def test_leak_setting_mistakes_are_named_with_the_fix(
+    tmp_path: Path, line: str, fragment: str
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.toolkit]\npackages = ["p"]\n',
+            "p/pyproject.toml": _package("p", f"[tool.toolkit]\n{line}"),
+        },
+    )
+
+    with pytest.raises(ToolkitError) as caught:
+        load_config(tmp_path)
+
+    assert fragment in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -94,5 +94,31 @@ def test_workers_and_leaks_are_read(tmp_path: Path) -> None:
     assert (second.worker, second.leak) == ("", {"public.notes": 2})
 
 
+def test_a_fixture_leak_is_read_once_from_the_reports_it_rides_on(tmp_path: Path) -> None:
+    leak = {
+        "fixture": "tests/conftest.py::seed",
+        "scope": "session",
+        "tables": {"public.audit": "+2 rows"},
+        "tests": ["t::a"],
+    }
+    other = dict(leak, fixture="tests/conftest.py::flags", scope="package")
+    entries = [
+        _entry("t::b", "setup", "passed"),
+        _entry("t::b", "call", "passed"),
+        _entry(
+            "t::b",
+            "teardown",
+            "passed",
+            # Two properties of one name (as plugins of earlier versions wrote them).
+            properties=[["isolation_fixture_leak", [leak]], ["isolation_fixture_leak", [other]]],
+        ),
+    ]
+
+    (execution,) = read_executions(_log(tmp_path, entries))
+
+    assert execution.fixture_leaks == [leak, other]
+    assert execution.leak == {}
+
+
 def test_missing_log_means_no_executions(tmp_path: Path) -> None:
     assert read_executions(tmp_path / "absent.jsonl") == []

@@ -8,7 +8,7 @@ import pytest
 
 from toolkit.isolation import IsolationError, analyse, order_args, order_plan, uses_xdist
 from toolkit.isolation._report import Finding, Note, OrderRun, Report
-from toolkit.isolation._reportlog import Execution
+from toolkit.isolation._reportlog import Execution, describe_leak
 from toolkit.isolation._runner import (
     Runner,
     Suite,
@@ -142,6 +142,7 @@ def test_report_json_lists_failing_tests_that_are_not_findings() -> None:
         ],
         "unconfirmed": [{"test": "t::d", "reason": "failed once", "command": "cd . && pytest"}],
         "unsearched": [],
+        "accepted_leaks": [],
     }
     assert report.always_failing == ["t::c"]
     assert report.summary()[0].startswith("1 test(s) fail(s) even alone")
@@ -181,6 +182,7 @@ def test_report_json_lists_every_kind_of_note_even_when_empty() -> None:
         "fails_alone": [],
         "unconfirmed": [],
         "unsearched": [],
+        "accepted_leaks": [],
     }
 
 
@@ -199,17 +201,39 @@ def test_xdist_is_recognised_in_every_spelling_the_sessions_pass_on() -> None:
     assert not uses_xdist(["-x", "-k", "name"])
 
 
-def test_leak_is_told_by_its_row_count_change_or_as_changed_rows_when_the_count_holds() -> None:
+def test_leak_is_told_in_the_words_the_plugin_wrote() -> None:
     finding = Finding(
         "database-leak",
         "t::x",
         None,
         "cd . && pytest t::x",
-        details={"tables": {"public.notes": 0, "public.tags": 2, "public.users": -1}},
+        details={"tables": {"public.notes": "table created", "public.users": "2 rows updated"}},
+    )
+
+    assert finding.cause() == "left public.notes: table created, public.users: 2 rows updated"
+
+
+def test_leak_left_by_a_fixture_names_the_fixture_and_its_scope() -> None:
+    finding = Finding(
+        "database-leak",
+        "tests/test_a.py::test_uses",
+        None,
+        "cd . && pytest tests/test_a.py::test_uses",
+        details={
+            "tables": {"public.scratch": "table created"},
+            "fixture": "tests/conftest.py::scratch",
+            "scope": "module",
+        },
     )
 
     assert finding.cause() == (
-        "changed public.notes (rows changed), public.tags (+2 rows), public.users (-1 row)"
+        "fixture tests/conftest.py::scratch (module scope) left public.scratch: table created"
+    )
+
+
+def test_leak_counts_from_plugins_of_earlier_versions_still_read_as_words() -> None:
+    assert describe_leak({"public.notes": 0, "public.tags": 2, "public.users": -1}) == (
+        "public.notes: rows changed, public.tags: +2 rows, public.users: -1 row"
     )
 
 
