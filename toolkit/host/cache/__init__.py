@@ -223,8 +223,12 @@ class Slot:
     secret: bytes = field(repr=False)
     #: Why the last replay or store did not happen, when it was not the key.
     note: str = ""
+    #: Files that changed once during an earlier run, not yet outputs.
+    candidates: dict[str, str] = field(default_factory=dict)
     #: What the run wrote, once :meth:`record_outputs` looked.
     written: list[str] | None = None
+    #: Why the run cannot be stored, once :meth:`record_outputs` looked.
+    unstored: str = ""
 
     @property
     def short(self) -> str:
@@ -289,18 +293,43 @@ class Slot:
         return named + (f" and {more} more" if more > 0 else "")
 
     def record_outputs(self) -> None:
-        """After a run, passing or not: what it wrote joins the outputs (and what an
-        earlier run wrote stays one while it is as that run left it)."""
+        """After a run, passing or not: sort what changed during it.
+
+        A file that decides what pytest imports or collects is never an output: the run
+        is not stored. A file the run created is its output. A file that was there
+        before and changed is an output if a run wrote it before (a known output, or a
+        candidate a second run now confirms); the first time, it is only a candidate
+        and the run is not stored: a run rewriting it cannot be told from someone
+        editing it while the tests ran. An earlier run's output stays one while it is
+        as that run left it.
+        """
         after = self.scope.states()
         self.written = inputs.changed_during(self.before, after)
+        confirmed: dict[str, str] = {}
+        candidates: dict[str, str] = {}
+        for name in self.written:
+            now = after.get(name, "missing")
+            if inputs.code_like(name):
+                self.unstored = self.unstored or f"{name} changed while the tests ran"
+            elif name not in self.before or name in self.outputs or name in self.candidates:
+                confirmed[name] = now
+            else:
+                candidates[name] = now
+                self.unstored = self.unstored or (
+                    f"{name} changed while the tests ran (if the tests write it, the next "
+                    "run is stored)"
+                )
         kept = {n: d for n, d in _as_left(after, self.outputs).items() if n not in self.written}
-        self.outputs = {**kept, **{name: after.get(name, "missing") for name in self.written}}
+        self.outputs = {**kept, **confirmed}
         record = self.scope.outputs_record
         # Read again: another package's run may have added to it meanwhile.
-        others = entries.read_outputs(self.cache, record, self.secret) or {}
-        merged = {n: d for n, d in others.items() if not self.scope.covers(n)}
+        others = entries.read_outputs(self.cache, record, self.secret) or entries.Outputs()
+        merged = entries.Outputs(
+            {**_outside(others.confirmed, self.scope), **self.outputs},
+            {**_outside(others.candidates, self.scope), **candidates},
+        )
         with contextlib.suppress(OSError):
-            entries.write_outputs(self.cache, record, {**merged, **self.outputs}, self.secret)
+            entries.write_outputs(self.cache, record, merged, self.secret)
 
     def store(self, junit: Path, coverage: Path, interpreter: str | None) -> bool:
         """Keep a passing result (whole or not at all) under the key of what it ran
@@ -314,9 +343,8 @@ class Slot:
             return False
         if self.written is None:
             self.record_outputs()
-        code = [name for name in self.written or () if inputs.code_like(name)]
-        if code:
-            self.note = f"{code[0]} changed while the tests ran"
+        if self.unstored:
+            self.note = self.unstored
             return False
         files = {**self.before, **dict.fromkeys(self.outputs, _AS_LEFT)}
         ran_from = {**self.made_from, "files": files}
@@ -331,6 +359,10 @@ class Slot:
             return False
         entries.prune(self.cache)
         return stored
+
+
+def _outside(recorded: dict[str, str], scope: _Scope) -> dict[str, str]:
+    return {name: digest for name, digest in recorded.items() if not scope.covers(name)}
 
 
 def _drop(entry: Path) -> None:
@@ -427,7 +459,12 @@ def lookup(
     except entries.Untrusted as error:
         session.log(f"{package.name}: result cache {error}; ignored")
         previous = None
-    own = (config.root / "reports", config.root / ".nox", config.root / ".git", cache)
+    own = [config.root / ".nox", config.root / ".git", cache]
+    if not (config.root / "reports" / "__init__.py").exists():
+        # The toolkit's reports; unless the folder is a package of the repository's own
+        # (a one-package app with a reports package): then it counts, and what the
+        # toolkit writes there is the run's output like any other.
+        own.append(config.root / "reports")
     scope = _Scope(
         root=config.root,
         folders=tuple(p.path for p in [package, *config.local_dependencies(package)]),
@@ -437,8 +474,9 @@ def lookup(
     before = scope.states()
     recorded = entries.read_outputs(cache, scope.outputs_record, signing)
     if recorded is None:
-        recorded = previous.outputs if previous else {}
-    outputs = _as_left(before, {n: d for n, d in recorded.items() if scope.covers(n)})
+        recorded = entries.Outputs(dict(previous.outputs) if previous else {})
+    outputs = _as_left(before, {n: d for n, d in recorded.confirmed.items() if scope.covers(n)})
+    candidates = {n: d for n, d in recorded.candidates.items() if scope.covers(n)}
     test_dir = package.test_dirs[layer]
     durations = package.path / DURATIONS_FILE
     key_inputs: dict[str, Any] = {
@@ -477,6 +515,7 @@ def lookup(
         made_from=key_inputs,
         previous=previous,
         outputs=outputs,
+        candidates=candidates,
         scope=scope,
         before=before,
         secret=signing,

@@ -35,6 +35,7 @@ __all__ = [
     "JUNIT",
     "KEEP",
     "Entry",
+    "Outputs",
     "Untrusted",
     "canonical",
     "head_id",
@@ -193,27 +194,43 @@ def _into_place(staging: Path, final: Path) -> bool:
     return stored
 
 
-def _outputs_mac(secret: bytes, name: str, outputs: Mapping[str, str]) -> str:
-    return hmac.new(secret, canonical(["outputs", name, outputs]), hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class Outputs:
+    """What layer runs wrote: ``confirmed`` outputs (a run created them, or runs
+    rewrote them more than once) and ``candidates`` (a file that was there before and
+    changed during one run: a run rewriting it, or someone editing it meanwhile; a
+    second run changing it confirms it). Each name -> its digest as it was left."""
+
+    confirmed: dict[str, str] = field(default_factory=dict)
+    candidates: dict[str, str] = field(default_factory=dict)
 
 
-def write_outputs(cache: Path, name: str, outputs: Mapping[str, str], secret: bytes) -> None:
+def _outputs_mac(secret: bytes, name: str, outputs: Outputs) -> str:
+    signed = canonical(["outputs", name, asdict(outputs)])
+    return hmac.new(secret, signed, hashlib.sha256).hexdigest()
+
+
+def write_outputs(cache: Path, name: str, outputs: Outputs, secret: bytes) -> None:
     """Remember what layer runs (passing or not) wrote, signed, under ``name`` (one per
     repository): a failing run rewrites an app's report too, and a package's two
     layers often write the same one; neither may cost the next hit."""
     heads = cache / _HEADS
     heads.mkdir(mode=0o700, exist_ok=True)
-    document = {"outputs": dict(outputs), "mac": _outputs_mac(secret, name, outputs)}
+    document = {"outputs": asdict(outputs), "mac": _outputs_mac(secret, name, outputs)}
     with tempfile.NamedTemporaryFile("w", dir=heads, prefix=_STAGING, delete=False) as handle:
         handle.write(json.dumps(document) + "\n")
     os.replace(handle.name, heads / f"{name}.outputs")
 
 
-def read_outputs(cache: Path, name: str, secret: bytes) -> dict[str, str] | None:
+def read_outputs(cache: Path, name: str, secret: bytes) -> Outputs | None:
     """What layer runs wrote, if recorded under ``name`` and signed by this user."""
     try:
         document = json.loads((cache / _HEADS / f"{name}.outputs").read_text())
-        outputs = {str(name): str(digest) for name, digest in document["outputs"].items()}
+        found = document["outputs"]
+        outputs = Outputs(
+            {str(n): str(d) for n, d in found["confirmed"].items()},
+            {str(n): str(d) for n, d in found["candidates"].items()},
+        )
         mac = str(document["mac"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

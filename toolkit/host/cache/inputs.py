@@ -73,10 +73,35 @@ _VARIABLE_PREFIXES = ("PYTEST_", "PYTHON", "COVERAGE_", "COV_CORE_", "LC_", "HYP
 #: ... and by name: locale and time zone change what code computes; ``CI`` is what
 #: suites most often skip or tighten tests on.
 _VARIABLE_NAMES = frozenset(
-    {"TZ", "LANG", "LANGUAGE", "CI", "PY_IGNORE_IMPORTMISMATCH", "SOURCE_DATE_EPOCH"}
+    {
+        "TZ",
+        "LANG",
+        "LANGUAGE",
+        "CI",
+        "PY_IGNORE_IMPORTMISMATCH",
+        "SOURCE_DATE_EPOCH",
+        # plugins' own switches: pytest-django's settings, SQLAlchemy's warnings
+        # (which filterwarnings = error turns into failures)
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_CONFIGURATION",
+        "SQLALCHEMY_WARN_20",
+        "SQLALCHEMY_SILENCE_UBER_WARNING",
+    }
 )
-#: pytest sets these itself in every run: what nox's process has says nothing.
-_PYTEST_OWN = frozenset({"PYTEST_CURRENT_TEST", "PYTEST_VERSION", "PYTEST_XDIST_WORKER"})
+#: Set in nox's process, they say nothing of a run: pytest sets its own in every run,
+#: and these interpreter switches change buffering, bytecode caching and the
+#: interactive prompt only.
+_NOT_A_CHANGE = frozenset(
+    {
+        "PYTEST_CURRENT_TEST",
+        "PYTEST_VERSION",
+        "PYTEST_XDIST_WORKER",
+        "PYTHONUNBUFFERED",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONSTARTUP",
+        "PYTHONPYCACHEPREFIX",
+    }
+)
 #: Files a run may change that decide what pytest imports, collects or how it is
 #: configured: a run that changes one cannot be told from a user editing it.
 _CODE_SUFFIXES = (".py", ".pyi", ".pth", ".toml", ".cfg", ".ini", ".coveragerc")
@@ -84,15 +109,21 @@ _CHUNK = 1 << 20
 
 
 def _skipped_file(name: str) -> bool:
-    return name.endswith((".pyc", ".pyo")) or name == ".coverage" or name.startswith(".coverage.")
+    # Compiled files live in __pycache__ (a tool folder): a .pyc beside the modules is
+    # importable without its source, so it counts.
+    return name == ".coverage" or name.startswith(".coverage.")
 
 
 def _skipped_folder(entry: os.DirEntry[str]) -> bool:
     name = entry.name
     if name in TOOL_FOLDERS or name.endswith(".egg-info"):
         return True
-    # A virtual environment under any name, as pytest itself recognises one.
-    return os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+    # A virtual environment under any name: its pyvenv.cfg and its interpreter (a test
+    # fixture folder holding a pyvenv.cfg of its own is data).
+    return os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")) and any(
+        os.path.lexists(os.path.join(entry.path, *interpreter))
+        for interpreter in (("bin", "python"), ("Scripts", "python.exe"))
+    )
 
 
 def content_digest(path: str) -> str:
@@ -223,7 +254,7 @@ def variables(environ: Mapping[str, str], patterns: Iterable[str] = ()) -> dict[
     return {
         name: value
         for name, value in sorted(environ.items())
-        if name not in _PYTEST_OWN
+        if name not in _NOT_A_CHANGE
         and (
             name.startswith(_VARIABLE_PREFIXES)
             or name in _VARIABLE_NAMES

@@ -162,9 +162,47 @@ def test_tool_folders_and_compiled_files_are_left_out(repo: Path) -> None:
     (repo / "apps/api/src/api.egg-info/PKG-INFO").write_text("Name: api\n")
     (repo / "apps/api/env-of-mine").mkdir()  # a virtual environment under any name
     (repo / "apps/api/env-of-mine/pyvenv.cfg").write_text("home = /usr/bin\n")
+    (repo / "apps/api/env-of-mine/bin").mkdir()
+    (repo / "apps/api/env-of-mine/bin/python").symlink_to(sys.executable)
     (repo / "apps/api/env-of-mine/lib.py").write_text("x = 1\n")
 
     assert _key(repo) == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "apps/api/tests/fixtures/old_env/expected_version.txt",  # beside a pyvenv.cfg
+        "apps/api/src/api/legacy.pyc",  # importable without its source
+    ],
+)
+def test_data_that_looks_like_a_tool_file_counts(repo: Path, name: str) -> None:
+    (repo / "apps/api/tests/fixtures/old_env").mkdir(parents=True)
+    (repo / "apps/api/tests/fixtures/old_env/pyvenv.cfg").write_text("version = 3.8.0\n")
+    before = _key(repo)
+
+    (repo / name).write_text("3.8.0\n")
+
+    assert _key(repo) != before
+
+
+def test_a_one_package_apps_own_reports_package_counts(repo: Path) -> None:
+    """The toolkit writes its reports under reports/; an app whose package is named
+    reports still has its code counted."""
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "sales"\nversion = "1"\n[tool.toolkit]\npython = "3.12"\n'
+    )
+    (repo / "reports").mkdir()
+    (repo / "reports/__init__.py").write_text("def total(x):\n    return sum(x)\n")
+    config = load_config(repo)
+    env = PackageEnv(repo / ".nox" / "toolkit-api-py3.12")
+    package = config.packages[0]
+    before = cache.lookup(_Session(), Run(config), package, env, None, "unit", None)
+
+    (repo / "reports/__init__.py").write_text("def total(x):\n    return 0\n")
+
+    after = cache.lookup(_Session(), Run(config), package, env, None, "unit", None)
+    assert before is not None and after is not None and after.key != before.key
 
 
 def test_times_do_not_change_the_key_contents_do(repo: Path) -> None:
@@ -527,20 +565,69 @@ def test_what_a_run_writes_in_its_package_does_not_change_the_next_key(repo: Pat
     """An app's own addopts writing coverage.xml, a log, egg-info: no .gitignore line
     is needed to get a hit."""
     junit, data = _reports(repo)
-    (repo / "apps/api/coverage.xml").write_text("<coverage at='1'/>")  # from an earlier run
     slot = _slot(repo)
 
-    (repo / "apps/api/coverage.xml").write_text("<coverage at='2'/>")  # the run writes...
+    (repo / "apps/api/coverage.xml").write_text("<coverage at='1'/>")  # the run writes...
     (repo / "apps/api/logs").mkdir()
-    (repo / "apps/api/logs/run.log").write_text("run 2\n")
+    (repo / "apps/api/logs/run.log").write_text("run 1\n")
     assert slot.store(junit, data, interpreter=sys.executable)
 
     again = _slot(repo)
-    assert again.replay(junit, data)
-    assert set(again.previous.outputs if again.previous else ()) == {
-        "apps/api/coverage.xml",
-        "apps/api/logs/run.log",
-    }
+    assert again.replay(junit, data), again.why_not()
+    assert set(again.outputs) == {"apps/api/coverage.xml", "apps/api/logs/run.log"}
+
+
+def test_a_file_there_before_and_changed_by_one_run_is_only_a_candidate(repo: Path) -> None:
+    """Someone saving a data file the tests read while they run looks like a run
+    rewriting its report: the first time, the run is not stored; a file that a second
+    run changes too is the runs' output."""
+    junit, data = _reports(repo)
+    expected = repo / "apps/api/tests/unit/expected.json"
+    expected.write_text('{"ok": true}')
+    slot = _slot(repo)
+
+    expected.write_text('{"ok": false}')  # saved while the tests ran
+
+    assert not slot.store(junit, data, interpreter=sys.executable)
+    assert slot.note.startswith("apps/api/tests/unit/expected.json changed while the tests ran")
+    second = _slot(repo)
+    assert not second.replay(junit, data)
+    assert second.store(junit, data, interpreter=sys.executable)  # the file left alone
+    third = _slot(repo)
+    expected.write_text('{"ok": true}')  # saved during a run again
+    assert not third.store(junit, data, interpreter=sys.executable)
+    assert not _slot(repo).replay(junit, data)
+
+
+def test_a_report_the_runs_rewrite_is_their_output_from_the_second_run(repo: Path) -> None:
+    """A coverage.xml from a plain pytest run before the sessions: the first run that
+    rewrites it is not stored, the second is, the third replays."""
+    junit, data = _reports(repo)
+    report = repo / "apps/api/coverage.xml"
+    report.write_text("<coverage run='plain'/>")
+    for run in (1, 2):
+        slot = _slot(repo)
+        report.write_text(f"<coverage run='{run}'/>")
+        assert slot.store(junit, data, interpreter=sys.executable) == (run == 2), slot.note
+
+    assert _slot(repo).replay(junit, data)
+
+
+def test_a_test_saved_during_a_run_is_never_an_output(repo: Path) -> None:
+    """The saved test counts by its content at the next run, whatever runs of other
+    layers record meanwhile."""
+    junit, data = _reports(repo)
+    test = repo / "apps/api/tests/unit/test_api.py"
+    assert _slot(repo).store(junit, data, interpreter=sys.executable)
+
+    for content in ("    assert 1\n", "    assert 0\n"):  # saved during two runs
+        slot = _layer_slot(repo, "integration")
+        _edit(test, content)
+        assert not slot.store(junit, data, interpreter=sys.executable)
+
+    unit = _slot(repo)
+    assert not unit.replay(junit, data)
+    assert "apps/api/tests/unit/test_api.py changed" in unit.why_not()
 
 
 def test_an_output_edited_after_its_run_changes_the_key(repo: Path) -> None:
