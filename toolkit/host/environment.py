@@ -15,6 +15,7 @@ otherwise the standard library's venv and pip do.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -514,16 +515,22 @@ def _python_version(env: PackageEnv) -> str | None:
 
 
 def contents(env: PackageEnv) -> dict[str, Any]:
-    """What the environment holds, for keys of results made in it: the interpreter it
-    was built on and its version, its stamp, and every installed distribution's name
-    and version (read from the folder names in ``site-packages``, no interpreter
-    started) with the contents of its ``.pth`` files, which run at every start.
+    """What the environment holds, for keys of results made in it, read without
+    starting an interpreter: the interpreter it was built on and its version, its
+    stamp; every installed distribution's name and version with a digest of its
+    ``RECORD`` (the hash of every file it installed: a rebuild of the same version from
+    another commit is another build) and of its ``direct_url.json``; the folders of
+    editable installs; and the top level of ``site-packages`` (``.pth`` files and
+    modules such as ``sitecustomize`` run or shadow at every start).
 
     Without a lock, requirements resolve to whatever the index has when the
     environment is built: the stamp alone would call two builds a month apart equal.
+    Files of an installed distribution edited by hand are not seen: reinstall it.
     """
     recorded = _recorded(env)
     installed: dict[str, str] = {}
+    editable: dict[str, str] = {}
+    top = hashlib.sha256()
     for site in sorted(env.location.glob("lib/python*/site-packages")):
         try:
             names = sorted(os.listdir(site))
@@ -533,15 +540,39 @@ def contents(env: PackageEnv) -> dict[str, Any]:
             stem, dot, suffix = name.rpartition(".")
             if dot and suffix in ("dist-info", "egg-info"):
                 distribution, _, version = stem.rpartition("-")
-                installed[distribution.lower().replace("_", "-")] = version
-            elif suffix == "pth":
-                try:
-                    installed[name] = hashlib.sha256((site / name).read_bytes()).hexdigest()
-                except OSError:
-                    installed[name] = "unreadable"
+                key = distribution.lower().replace("_", "-")
+                build = hashlib.sha256()
+                for part in ("RECORD", "direct_url.json"):
+                    with contextlib.suppress(OSError):
+                        build.update((site / name / part).read_bytes())
+                installed[key] = f"{version} ({build.hexdigest()[:12]})"
+                folder = _editable_folder(site / name / "direct_url.json")
+                if folder:
+                    editable[key] = folder
+                continue
+            top.update(name.encode() + b"\0")
+            if suffix in ("py", "pth"):
+                with contextlib.suppress(OSError):
+                    top.update((site / name).read_bytes())
     return {
         "interpreter": recorded.get("interpreter"),
         "python": _python_version(env),
         "stamp": recorded.get("stamp"),
         "installed": installed,
+        "site-packages": top.hexdigest(),
+        "editable": editable,
     }
+
+
+def _editable_folder(direct_url: Path) -> str | None:
+    """The folder an editable install runs from (PEP 610), if it is one."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        info = json.loads(direct_url.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or not info.get("dir_info", {}).get("editable"):
+        return None
+    url = str(info.get("url", ""))
+    return unquote(urlsplit(url).path) if url.startswith("file://") else None

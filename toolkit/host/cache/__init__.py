@@ -361,6 +361,23 @@ class Slot:
         return stored
 
 
+def _editable_elsewhere(editable: dict[str, str], own: list[Path]) -> list[Path]:
+    """Folders installed editable into the environment from outside the package and
+    its same-repository dependencies (``-e ../shared`` in a requirements file, a
+    library under development): their code runs as the package's does. The toolkit's
+    own checkout is left out: its files are in the key already."""
+    toolkit_source = Path(toolkit.__file__).resolve().parent.parent
+    found = []
+    for folder in sorted(set(editable.values())):
+        path = Path(folder)
+        if path == toolkit_source or not path.is_dir():
+            continue
+        if any(path == mine or path.is_relative_to(mine) for mine in own):
+            continue
+        found.append(path)
+    return found
+
+
 def _outside(recorded: dict[str, str], scope: _Scope) -> dict[str, str]:
     return {name: digest for name, digest in recorded.items() if not scope.covers(name)}
 
@@ -407,9 +424,9 @@ def _differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
         old, new = old_installed.get(name), new_installed.get(name)
         if old != new:
             found.append(f"installed {name} {old or '(none)'} -> {new or '(none)'}")
-    for name in ("interpreter", "python", "stamp"):
+    for name in ("interpreter", "python", "stamp", "site-packages", "editable"):
         if old_env.get(name) != new_env.get(name):
-            found.append(f"environment {name} changed")
+            found.append(f"the environment's {name} changed")
     for name in sorted(set(before) | set(now)):
         if name not in ("files", "variables", "environment") and before.get(name) != now.get(name):
             found.append(f"{_LABELS.get(name, name)} changed")
@@ -465,9 +482,11 @@ def lookup(
         # (a one-package app with a reports package): then it counts, and what the
         # toolkit writes there is the run's output like any other.
         own.append(config.root / "reports")
+    held = environment.contents(env)
+    own_packages = [p.path for p in [package, *config.local_dependencies(package)]]
     scope = _Scope(
         root=config.root,
-        folders=tuple(p.path for p in [package, *config.local_dependencies(package)]),
+        folders=(*own_packages, *_editable_elsewhere(held["editable"], own_packages)),
         above=tuple(inputs.above_package(package.path, config.root)),
         skip=tuple(path for path in own if path.is_relative_to(config.root)),
     )
@@ -486,7 +505,7 @@ def lookup(
         "layer": layer,
         "files": _files(before, outputs),
         "variables": inputs.variables(os.environ),
-        "environment": environment.contents(env),
+        "environment": held,
         "toolkit": _toolkit_identity(),
         "settings": {
             "folder": str(test_dir.relative_to(package.path)) if test_dir else None,

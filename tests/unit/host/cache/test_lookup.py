@@ -732,3 +732,43 @@ def test_an_output_both_layers_write_costs_neither_its_hit(repo: Path) -> None:
     for layer in ("unit", "integration"):
         slot = _layer_slot(repo, layer)
         assert slot.replay(junit, data), slot.why_not()
+
+
+SITE = ".nox/toolkit-api-py3.12/lib/python3.12/site-packages"
+
+
+def test_another_build_of_the_same_version_changes_the_key(repo: Path) -> None:
+    """A git dependency resolving to a new commit keeps its version: its RECORD (the
+    hash of every file installed) tells the builds apart."""
+    record = repo / SITE / "cowsay-1.0.2.dist-info/RECORD"
+    record.parent.mkdir(parents=True)
+    record.write_text("cowsay.py,sha256=aaa,10\n")
+    before = _key(repo)
+
+    record.write_text("cowsay.py,sha256=bbb,12\n")
+
+    assert _key(repo) != before
+
+
+def test_a_module_dropped_into_site_packages_changes_the_key(repo: Path) -> None:
+    (repo / SITE).mkdir(parents=True)
+    before = _key(repo)
+
+    (repo / SITE / "sitecustomize.py").write_text("raise SystemExit(1)\n")
+
+    assert _key(repo) != before
+
+
+def test_a_folder_installed_editable_from_outside_counts_by_its_files(repo: Path) -> None:
+    """An older app's requirements.txt with -e ../shared: that code runs as its own."""
+    shared = repo / "shared"
+    (shared / "shared").mkdir(parents=True)
+    (shared / "shared/__init__.py").write_text("ANSWER = 42\n")
+    info = repo / SITE / "shared-0.1.dist-info/direct_url.json"
+    info.parent.mkdir(parents=True)
+    info.write_text(json.dumps({"url": shared.as_uri(), "dir_info": {"editable": True}}))
+    before = _key(repo)
+
+    (shared / "shared/__init__.py").write_text("ANSWER = 41\n")
+
+    assert _key(repo) != before
