@@ -7,16 +7,16 @@ for a file, its target's files for a folder (wherever the target lives, outside 
 repository too). Only tool folders (environments, caches, version control) and the
 toolkit's own outputs are left out.
 
-Above the package, up to the repository root, the files that configure pytest or
-coverage count too (``conftest.py``, ``pytest.ini``, ``setup.cfg``, ``tox.ini``,
-``.coveragerc``, and a ``pyproject.toml`` by its ``[tool.pytest]`` and
-``[tool.coverage]`` tables).
+Above the package, what pytest reads there counts too: the first ini-file it would take
+(by its pytest section) and the ``conftest.py`` files from that file's folder down
+(:func:`above_package`).
 
 Standard library only: the nox host imports this.
 """
 
 from __future__ import annotations
 
+import configparser
 import fnmatch
 import hashlib
 import json
@@ -25,9 +25,9 @@ import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 __all__ = [
-    "ABOVE_PACKAGE",
     "TOOL_FOLDERS",
     "changed_during",
     "code_like",
@@ -55,19 +55,8 @@ TOOL_FOLDERS = frozenset(
         "node_modules",
     }
 )
-#: Files in the folders above a package (up to the root) that configure its run. A
-#: ``pyproject.toml`` there counts by its pytest and coverage tables only: the rest
-#: (dependencies, other packages' settings, a lock beside it) reaches a run through
-#: the environment, which counts by what it holds, and the sessions' settings.
-ABOVE_PACKAGE = (
-    "conftest.py",
-    "pytest.ini",
-    ".pytest.ini",
-    "pyproject.toml",
-    "setup.cfg",
-    "tox.ini",
-    ".coveragerc",
-)
+#: The files pytest takes its configuration from, in the order it looks for them.
+_INI_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: Variables that change pytest, its plugins, coverage or the interpreter, by prefix...
 _VARIABLE_PREFIXES = ("PYTEST_", "PYTHON", "COVERAGE_", "COV_CORE_", "LC_", "HYPOTHESIS_")
 #: ... and by name: locale and time zone change what code computes; ``CI`` is what
@@ -199,15 +188,24 @@ def _files(
     return found
 
 
-def _pyproject_digest(path: str) -> str:
-    """A ``pyproject.toml`` above the package, by what pytest and coverage read of it."""
+def _pytest_section(path: Path) -> dict[str, Any] | None:
+    """The pytest settings an ini-file holds, or None when pytest would not take it
+    for its configuration (a pyproject without ``[tool.pytest...]``, a tox.ini
+    without ``[pytest]``, a setup.cfg without ``[tool:pytest]``)."""
+    name = path.name
+    if name in ("pytest.ini", ".pytest.ini"):
+        return {"file": content_digest(str(path))}  # pytest takes it even empty
     try:
-        with open(path, "rb") as handle:
-            tool = tomllib.load(handle).get("tool", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        return content_digest(path)  # unreadable: the bytes decide
-    read = {name: tool.get(name) for name in ("pytest", "coverage")}
-    return hashlib.sha256(json.dumps(read, sort_keys=True, default=str).encode()).hexdigest()
+        if name == "pyproject.toml":
+            with open(path, "rb") as handle:
+                table = tomllib.load(handle).get("tool", {}).get("pytest")
+            return {"pytest": table} if table is not None else None
+        parser = configparser.RawConfigParser(interpolation=None)
+        parser.read(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, configparser.Error):
+        return {"file": content_digest(str(path))}  # unreadable: the bytes decide
+    section = "pytest" if name == "tox.ini" else "tool:pytest"
+    return dict(parser.items(section)) if parser.has_section(section) else None
 
 
 def file_states(
@@ -215,21 +213,47 @@ def file_states(
 ) -> dict[str, str]:
     """Each file that counts (see :func:`_files`) with its content's digest."""
     above = tuple(above)
-    configured = {str(path) for path in above if path.name == "pyproject.toml"}
-    return {
-        name: _pyproject_digest(path) if path in configured else content_digest(path)
-        for name, path in _files(folders, root, above, skip).items()
-    }
+    ini_files = {str(path) for path in above if path.name != "conftest.py"}
+
+    def digest(path: str) -> str:
+        if path not in ini_files:
+            return content_digest(path)
+        read = _pytest_section(Path(path))
+        return hashlib.sha256(json.dumps(read, sort_keys=True, default=str).encode()).hexdigest()
+
+    return {name: digest(path) for name, path in _files(folders, root, above, skip).items()}
+
+
+def _ini_file(folder: Path) -> Path | None:
+    """The file in ``folder`` pytest would take for its configuration, if any, in
+    pytest's own order."""
+    for name in _INI_FILES:
+        path = folder / name
+        if path.is_file() and _pytest_section(path) is not None:
+            return path
+    return None
 
 
 def above_package(package: Path, root: Path) -> list[Path]:
-    """The configuration files in the folders above ``package``, up to ``root``."""
+    """What pytest reads above ``package``, up to ``root``.
+
+    pytest looks for its ini-file from the tests upward and stops at the first; it
+    loads ``conftest.py`` files from that file's folder (its rootdir) down. A package
+    with an ini-file of its own reads nothing above it; otherwise the first one above
+    counts (by its pytest section), with the conftests between. With none up to the
+    root, every conftest above counts. (coverage reads its settings from the folder
+    it runs in, the package's, only.)
+    """
     found: list[Path] = []
-    if package == root or not package.is_relative_to(root):
+    if package == root or not package.is_relative_to(root) or _ini_file(package):
         return found
     folder = package.parent
     while True:
-        found += [folder / name for name in ABOVE_PACKAGE if os.path.lexists(folder / name)]
+        if os.path.lexists(folder / "conftest.py"):
+            found.append(folder / "conftest.py")
+        ini = _ini_file(folder)
+        if ini is not None:
+            return [*found, ini]
         if folder == root:
             return found
         folder = folder.parent

@@ -508,13 +508,35 @@ def test_a_symlinked_folder_counts_by_its_files_and_a_loop_ends(repo: Path) -> N
 
 
 @pytest.mark.parametrize(
-    "name", ["conftest.py", "pytest.ini", "apps/conftest.py", "apps/setup.cfg", ".coveragerc"]
+    ("name", "text"),
+    [
+        ("conftest.py", "import os\n"),
+        ("apps/conftest.py", "import os\n"),
+        ("pytest.ini", "[pytest]\n"),
+        ("apps/setup.cfg", "[tool:pytest]\naddopts = -x\n"),
+        ("tox.ini", "[pytest]\naddopts = -x\n"),
+    ],
 )
-def test_configuration_above_the_package_changes_the_key(repo: Path, name: str) -> None:
+def test_configuration_above_the_package_changes_the_key(repo: Path, name: str, text: str) -> None:
     before = _key(repo)
 
-    (repo / name).write_text("# pytest reads this for every package below it\n")
+    (repo / name).write_text(text)
 
+    assert _key(repo) != before
+
+
+def test_what_pytest_does_not_read_above_the_package_leaves_the_key_alone(repo: Path) -> None:
+    """coverage reads its settings in the package's folder only; pytest stops at the
+    first ini-file and loads conftests from its folder down."""
+    (repo / "apps/pytest.ini").write_text("[pytest]\n")
+    before = _key(repo)
+
+    (repo / "tox.ini").write_text("[flake8]\nmax-line-length = 100\n")  # no [pytest]
+    (repo / ".coveragerc").write_text("[run]\nbranch = True\n")
+    (repo / "conftest.py").write_text("raise SystemExit(3)\n")  # above the rootdir
+
+    assert _key(repo) == before
+    (repo / "apps/conftest.py").write_text("import os\n")  # below it: loaded
     assert _key(repo) != before
 
 
