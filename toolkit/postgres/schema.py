@@ -14,17 +14,25 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import sys
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from toolkit.errors import ToolkitError
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
-__all__ = ["AlembicSchema", "EmptySchema", "MetadataSchema", "Schema", "package_files"]
+__all__ = [
+    "AlembicSchema",
+    "EmptySchema",
+    "MetadataSchema",
+    "Schema",
+    "installed_digest",
+    "package_files",
+]
 
 
 # What never decides a template's contents: tooling folders and build output.
@@ -61,6 +69,43 @@ def _hash_files(digest: Any, root: Path, paths: Iterator[Path], seen: set[Path])
             digest.update(path.read_bytes())
         except OSError:
             continue  # vanished, unreadable or a dangling link: nothing to read there either
+
+
+def installed_digest(skip: Collection[Path] = ()) -> str:
+    """What is installed where the schema is built: Python's version, every
+    distribution's name and version, and the files of those installed from a local
+    folder (editable or not: a sibling package of a monorepo whose models a migration
+    imports). A template kept across runs must change when any of them does.
+
+    ``skip`` names folders already hashed (the package itself).
+    """
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlsplit
+
+    digest = hashlib.sha256(sys.version.encode() + b"\0")
+    seen: set[Path] = set()
+    skipped = {path.resolve() for path in skip}
+    rows = []
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower()
+        rows.append((name, dist.version, dist.read_text("direct_url.json") or "", dist))
+    for name, version, direct, dist in sorted(rows, key=lambda row: row[:3]):
+        digest.update(f"{name}=={version}\0{direct}\0".encode())
+        if not direct:
+            continue
+        try:
+            url = str(json.loads(direct).get("url", ""))
+        except ValueError:
+            continue
+        folder = Path(unquote(urlsplit(url).path)) if url.startswith("file://") else None
+        if folder is not None and folder.is_dir():
+            if folder.resolve() not in skipped:
+                tests = {folder / name for name in _TEST_DIRS}
+                _hash_files(digest, folder, package_files(folder, tests), seen)
+        else:
+            digest.update((dist.read_text("RECORD") or "").encode())
+    return digest.hexdigest()
 
 
 class Schema(Protocol):
@@ -165,6 +210,8 @@ class AlembicSchema:
     ini: Path
     family: str | None = None
     root: Path | None = None
+    #: Migrations are slow to run: the built template is kept across runs.
+    stored: ClassVar[bool] = True
 
     def package_root(self) -> Path:
         if self.root is not None:
@@ -205,6 +252,7 @@ class AlembicSchema:
         digest.update(b"package\0")
         skip = {package / name for name in _TEST_DIRS}
         _hash_files(digest, package, package_files(package, skip), seen)
+        digest.update(f"installed\0{installed_digest([package])}".encode())
         return digest.hexdigest()
 
     def apply(self, url: str) -> None:
