@@ -170,12 +170,14 @@ class TemplateStore:
             os.close(fd)  # releases the lock
 
     def _entries(self) -> list[Path]:
-        prefix = f"{self.family}-{self.key}-"
+        """This key's entries, whichever checkout (family) stored them: two worktrees of
+        one repository share what they would build alike."""
+        infix = f"-{self.key}-"
         try:
             names = os.listdir(self.folder)
         except OSError:
             return []
-        return [self.folder / name for name in names if name.startswith(prefix)]
+        return [self.folder / name for name in names if infix in name and name[0] != "."]
 
     def restore(self, server: Server, database: str) -> bool:
         """Fill the empty ``database`` from the stored entry; False when there is none

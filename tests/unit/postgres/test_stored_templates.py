@@ -162,3 +162,13 @@ def test_pruning_keeps_a_familys_two_most_recent_and_sweeps_the_stale(tmp_path: 
 
     assert sorted(tmp_path.iterdir()) == sorted([newest, before, other_family, dumping_now])
     assert not {oldest, unused, killed_mid_dump} & set(tmp_path.iterdir())
+
+
+def test_another_checkouts_entry_for_the_same_key_is_restored(store: TemplateStore) -> None:
+    content = b"PGDMP from the other worktree"
+    digest = hashlib.sha256(content).hexdigest()
+    (store.folder / f"{'0' * 16}-{store.key}-{digest}.dump").write_bytes(content)
+    (store.folder / f"{'0' * 16}-{'x' * 64}-{digest}.dump").write_bytes(b"another key")
+
+    assert store.restore(_SERVER, "db") is True
+    assert _restored(store) == content
