@@ -105,17 +105,20 @@ def _client_bin(major: int) -> Path | None:
     """
     from toolkit.postgres import _binaries
 
-    candidates = []
+    def usable(folder: Path) -> bool:
+        return all(os.access(folder / tool, os.X_OK) for tool in ("pg_dump", "pg_restore"))
+
     explicit = os.environ.get("TOOLKIT_POSTGRES_BIN")
-    if explicit and _major_of(Path(explicit)) == major:
-        candidates.append(Path(explicit))
+    if explicit and usable(Path(explicit)) and _major_of(Path(explicit)) == major:
+        return Path(explicit)
+    # Debian's and PGDG's layout names the major: no program run on every warm start.
+    packaged = Path(f"/usr/lib/postgresql/{major}/bin")
+    if usable(packaged):
+        return packaged
     with contextlib.suppress(Exception):
         found = _binaries.available_majors().get(major)
-        if found is not None:
-            candidates.append(found.bin_dir)
-    for folder in candidates:
-        if all(os.access(folder / tool, os.X_OK) for tool in ("pg_dump", "pg_restore")):
-            return folder
+        if found is not None and usable(found.bin_dir):
+            return found.bin_dir
     return None
 
 

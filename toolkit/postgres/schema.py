@@ -80,20 +80,31 @@ def installed_digest(skip: Collection[Path] = ()) -> str:
     ``skip`` names folders already hashed (the package itself).
     """
     import json
-    from importlib import metadata
     from urllib.parse import unquote, urlsplit
 
     digest = hashlib.sha256(sys.version.encode() + b"\0")
     seen: set[Path] = set()
     skipped = {path.resolve() for path in skip}
+    # The metadata folders' names say name and version (``alembic-1.13.1.dist-info``):
+    # listing them costs milliseconds where parsing every METADATA file cost 0.2 s.
     rows = []
-    for dist in metadata.distributions():
-        name = (dist.metadata["Name"] or "").lower()
-        rows.append((name, dist.version, dist.read_text("direct_url.json") or "", dist))
-    for name, version, direct, dist in sorted(rows, key=lambda row: row[:3]):
-        digest.update(f"{name}=={version}\0{direct}\0".encode())
-        if not direct:
+    for entry in dict.fromkeys(sys.path):
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
             continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                info = Path(entry or ".") / name
+                try:
+                    direct = (info / "direct_url.json").read_text()
+                except OSError:
+                    direct = ""
+                rows.append((name, direct, info))
+    for name, direct, info in sorted(rows, key=lambda row: row[:2]):
+        digest.update(f"{name}\0{direct}\0".encode())
+        if not direct or name.lower().replace("_", "-").startswith(f"{_TOOLKIT}-"):
+            continue  # the toolkit runs the schema's commands, writes none of it
         try:
             url = str(json.loads(direct).get("url", ""))
         except ValueError:
@@ -101,10 +112,13 @@ def installed_digest(skip: Collection[Path] = ()) -> str:
         folder = Path(unquote(urlsplit(url).path)) if url.startswith("file://") else None
         if folder is not None and folder.is_dir():
             if folder.resolve() not in skipped:
-                tests = {folder / name for name in _TEST_DIRS}
+                tests = {folder / test for test in _TEST_DIRS}
                 _hash_files(digest, folder, package_files(folder, tests), seen)
         else:
-            digest.update((dist.read_text("RECORD") or "").encode())
+            try:
+                digest.update((info / "RECORD").read_bytes())
+            except OSError:
+                continue
     return digest.hexdigest()
 
 
@@ -193,6 +207,8 @@ def _stable(value: Any) -> str:
 
 #: Folders of a package that hold its tests: read by no migration.
 _TEST_DIRS = ("tests", "test")
+#: The toolkit's own distribution.
+_TOOLKIT = "monorepo-toolkit"
 #: What marks a package's root folder.
 _PACKAGE_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
