@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.errors import ToolkitError
 from toolkit.postgres import _stored_templates
 from toolkit.postgres._stored_templates import TemplateStore, prune
 from toolkit.postgres.server import Server
@@ -172,3 +173,18 @@ def test_another_checkouts_entry_for_the_same_key_is_restored(store: TemplateSto
 
     assert store.restore(_SERVER, "db") is True
     assert _restored(store) == content
+
+
+def test_a_template_folder_of_another_user_is_refused_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a folder to another user")
+    cache = tmp_path / "cache"
+    (cache / "templates").mkdir(parents=True)
+    cache.chmod(0o700)
+    os.chown(cache / "templates", 65534, 65534)
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(cache))
+
+    with pytest.raises(ToolkitError, match="template cache folder .* belongs to uid 65534"):
+        _stored_templates._folder()
