@@ -62,6 +62,8 @@ _LAYOUT = "1"
 KEEP_PER_FAMILY = 2
 #: Entries nobody restored for this long go, whatever their family.
 UNUSED_FOR = 30 * 24 * 3600.0
+#: At most this many entries in all (the least recently used go first).
+KEEP_ALL = 64
 #: A staging file older than this belongs to a run that was killed mid-dump.
 _STAGING_AGE = 3600.0
 _SUFFIX = ".dump"
@@ -311,10 +313,12 @@ def _drop(path: Path) -> None:
 
 
 def prune(folder: Path, family: str | None = None, now: float | None = None) -> None:
-    """Keep ``KEEP_PER_FAMILY`` most recently used entries of ``family``; drop entries
-    unused for ``UNUSED_FOR`` and staging files of runs killed mid-dump."""
+    """Keep ``KEEP_PER_FAMILY`` most recently used entries of ``family`` and ``KEEP_ALL``
+    in all; drop entries unused for ``UNUSED_FOR`` and staging files of runs killed
+    mid-dump."""
     now = time.time() if now is None else now
     mine: list[tuple[float, Path]] = []
+    every: list[tuple[float, Path]] = []
     try:
         scanned = list(os.scandir(folder))
     except OSError:
@@ -332,9 +336,13 @@ def prune(folder: Path, family: str | None = None, now: float | None = None) -> 
             continue
         if now - info.st_mtime > UNUSED_FOR:
             _drop(Path(entry.path))
-        elif family is not None and entry.name.startswith(f"{family}-"):
+            continue
+        every.append((info.st_mtime, Path(entry.path)))
+        if family is not None and entry.name.startswith(f"{family}-"):
             mine.append((info.st_mtime, Path(entry.path)))
     for _used, path in sorted(mine, reverse=True)[KEEP_PER_FAMILY:]:
+        _drop(path)
+    for _used, path in sorted(every, reverse=True)[KEEP_ALL:]:
         _drop(path)
 
 

@@ -188,3 +188,14 @@ def test_a_template_folder_of_another_user_is_refused_with_one_line(
 
     with pytest.raises(ToolkitError, match="template cache folder .* belongs to uid 65534"):
         _stored_templates._folder()
+
+
+def test_pruning_keeps_a_bounded_number_in_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_stored_templates, "KEEP_ALL", 3)
+    entries = [_aged(tmp_path / f"f{index}-k-1.dump", 10 * index) for index in range(5)]
+
+    prune(tmp_path)
+
+    assert sorted(tmp_path.iterdir()) == sorted(entries[:3])
