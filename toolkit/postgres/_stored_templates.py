@@ -89,10 +89,11 @@ def cluster_objects(connection: psycopg.Connection, database: str) -> tuple[obje
 
 def _server_identity(connection: psycopg.Connection) -> tuple[int, str]:
     """The server's major and what else decides a restored database: its encoding and
-    locale (a container's default is not the embedded server's)."""
+    locale (a container's default is not the embedded server's), and the user the
+    setup runs as (who owns what it makes: a dump names owners)."""
     row = connection.execute(
         "SELECT current_setting('server_version_num')::int / 10000, "
-        "pg_encoding_to_char(encoding), datcollate, datctype "
+        "pg_encoding_to_char(encoding), datcollate, datctype, current_user "
         "FROM pg_database WHERE datname = 'template1'"
     ).fetchone()
     assert row is not None
