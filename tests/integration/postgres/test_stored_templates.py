@@ -41,6 +41,7 @@ def _start(version: str, counter: Path, sleep: float = 0.0) -> subprocess.Popen[
         stderr=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[3],
+        start_new_session=True,  # a group of its own: Ctrl-C reaches it all, as in a terminal
     )
 
 
@@ -117,7 +118,7 @@ def test_ctrl_c_at_any_instant_keeps_no_broken_entry(
     or a complete entry, and the next run is right."""
     process = _start("interrupted", tmp_path / "builds", sleep=0.3)
     time.sleep(delay)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # the server, pg_dump and pg_restore too
     process.communicate(timeout=60)
 
     entries = _stored(cache)
