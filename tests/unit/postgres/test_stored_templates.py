@@ -199,3 +199,48 @@ def test_pruning_keeps_a_bounded_number_in_all(
     prune(tmp_path)
 
     assert sorted(tmp_path.iterdir()) == sorted(entries[:3])
+
+
+class _Answers:
+    """A connection that answers the one query ``open_store`` sends."""
+
+    def __init__(self, row: tuple[object, ...]) -> None:
+        self.row = row
+
+    def execute(self, *_args: object) -> _Answers:
+        return self
+
+    def fetchone(self) -> tuple[object, ...]:
+        return self.row
+
+
+def test_without_a_client_of_the_servers_major_templates_are_built_as_before(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_stored_templates, "_client_bin", lambda major: None)
+    connection = _Answers((17, "UTF8", "en_US.utf8", "en_US.utf8", "postgres"))
+
+    assert _stored_templates.open_store(connection, "fingerprint", "family") is None  # type: ignore[arg-type]
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "no pg_dump/pg_restore of PostgreSQL 17" in line
+    assert "postgresql-client-17" in line
+
+
+def test_the_key_follows_the_server_major_locale_and_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_stored_templates, "_client_bin", lambda major: tmp_path)
+    base = (15, "UTF8", "C", "C", "postgres")
+
+    def key(*changes: tuple[int, object]) -> str:
+        row = list(base)
+        for index, value in changes:
+            row[index] = value
+        store = _stored_templates.open_store(_Answers(tuple(row)), "fp", "fam")  # type: ignore[arg-type]
+        assert store is not None
+        return store.key
+
+    keys = {key(), key((0, 16)), key((2, "en_US.utf8")), key((4, "app"))}
+    assert len(keys) == 4
+    assert key() == key()
