@@ -13,12 +13,12 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from toolkit import variables
 from toolkit.errors import ToolkitError
-from toolkit.postgres import _process_marks, extensions
+from toolkit.postgres import _process_marks, _stored_templates, extensions
 
 if TYPE_CHECKING:
     import psycopg
@@ -147,20 +147,19 @@ def ensure_template(server: Server, schema: Schema, *, family: str | None = None
             if _exists(connection, name):
                 return name
             building = database_name(name, "building")
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_quote(building))
+            _recreate(connection, building)
+            store = (
+                _stored_templates.open_store(connection, digest, family)
+                if getattr(schema, "stored", False)
+                else None
             )
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(_quote(building)))
-            try:
-                schema.apply(server.url(building))
-            except BaseException as error:
-                connection.execute(
-                    sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_quote(building))
-                )
-                explained = extensions.explain(error, server.details.get("binaries"))
-                if explained is not None:
-                    raise explained from None
-                raise
+            with store.lock() if store is not None else nullcontext():
+                # An earlier run's result, when stored: the setup does not run again.
+                restored = store is not None and store.restore(server, building)
+                if not restored:
+                    if store is not None and store.attempted:
+                        _recreate(connection, building)  # whatever a failed restore left
+                    _build(connection, server, schema, building, store)
             # Published under its final name only once complete: a crash mid-build
             # never leaves a half-built template that later runs would trust.
             connection.execute(
@@ -178,6 +177,44 @@ def ensure_template(server: Server, schema: Schema, *, family: str | None = None
         if family:
             _drop_older_templates(connection, family, keep=name)
     return name
+
+
+def _recreate(connection: psycopg.Connection, name: str) -> None:
+    from psycopg import sql
+
+    connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_quote(name)))
+    connection.execute(sql.SQL("CREATE DATABASE {}").format(_quote(name)))
+
+
+def _build(
+    connection: psycopg.Connection,
+    server: Server,
+    schema: Schema,
+    building: str,
+    store: _stored_templates.TemplateStore | None,
+) -> None:
+    """Apply ``schema`` to the empty ``building``; then keep the result in ``store``,
+    unless the build made what a dump of one database cannot carry (a role, say)."""
+    from psycopg import sql
+
+    before = _stored_templates.cluster_objects(connection, building) if store else None
+    try:
+        schema.apply(server.url(building))
+    except BaseException as error:
+        connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_quote(building)))
+        explained = extensions.explain(error, server.details.get("binaries"))
+        if explained is not None:
+            raise explained from None
+        raise
+    if store is None:
+        return
+    if _stored_templates.cluster_objects(connection, building) != before:
+        _stored_templates.note(
+            "the template is rebuilt every run: its setup made roles, tablespaces or "
+            "database settings, which a dump of one database does not carry"
+        )
+        return
+    store.save(server, building)
 
 
 def _drop_older_templates(connection: psycopg.Connection, family: str, keep: str) -> None:

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from toolkit.errors import ToolkitError
@@ -38,6 +38,7 @@ __all__ = [
     "SetupSchema",
     "ensure_package_template",
     "prepare_process_database",
+    "spawns_workers",
 ]
 
 
@@ -53,12 +54,16 @@ def _source_files(package: Package) -> Iterator[Path]:
 class SetupSchema:
     """A template built by the package's own commands (``[tool.toolkit] setup``).
 
-    Its fingerprint covers the commands, the package's env and URL scheme, and every
-    source file (migrations, models, data scripts, their data files): editing any of
-    them builds a new template; editing tests does not.
+    Its fingerprint covers the commands, the package's env and URL scheme, every
+    source file (migrations, models, data scripts, their data files) and what is
+    installed in its environment (:func:`~toolkit.postgres.schema.installed_digest`):
+    changing any of them builds a new template; editing tests does not. The built
+    template is kept across runs (:mod:`toolkit.postgres._stored_templates`).
     """
 
     package: Package
+    #: A setup is slow to run: the built template is kept across runs.
+    stored: ClassVar[bool] = True
 
     @property
     def family(self) -> str:
@@ -66,6 +71,8 @@ class SetupSchema:
         return f"{socket.gethostname()}:{self.package.path.resolve()}:setup"
 
     def fingerprint(self) -> str:
+        from toolkit.postgres.schema import installed_digest
+
         digest = hashlib.sha256()
         for part in (
             *self.package.setup,
@@ -79,6 +86,7 @@ class SetupSchema:
                 digest.update(path.read_bytes())
             except OSError:
                 continue  # a dangling link or a file that vanished: nothing to read
+        digest.update(f"installed\0{installed_digest([self.package.path])}".encode())
         return digest.hexdigest()
 
     def apply(self, url: str) -> None:
@@ -149,16 +157,40 @@ def _renamed(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def prepare_process_database(environ: os._Environ[str] | dict[str, str] = os.environ) -> None:
+def spawns_workers(options: object, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether pytest's (early) ``options`` make this process an xdist controller: one
+    that starts workers and runs no test itself, so needs no database of its own.
+
+    Read before xdist resolves its options (conftests load first): ``-n N``, ``-n
+    auto`` (``PYTEST_XDIST_AUTO_NUM_WORKERS=0`` and ``--pdb`` make that none) or
+    ``--tx``; ``--collect-only`` collects in the controller, which then keeps its
+    database (collection may import the app).
+    """
+    numprocesses = getattr(options, "numprocesses", None)
+    if getattr(options, "collectonly", False):
+        return False
+    if numprocesses in ("auto", "logical"):
+        if getattr(options, "usepdb", False):
+            return False
+        return environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip() != "0"
+    if isinstance(numprocesses, int):
+        return numprocesses > 0
+    return bool(getattr(options, "tx", None))
+
+
+def prepare_process_database(
+    environ: os._Environ[str] | dict[str, str] = os.environ, *, controller: bool = False
+) -> None:
     """Create this process's database fresh from the template the sessions named.
 
     Under xdist each worker gets ``<database>_<worker>`` and its own ``DATABASE_URL``
-    and ``PGDATABASE``. Without ``TOOLKIT_DATABASE_TEMPLATE`` nothing happens: a user's
-    own ``DATABASE_URL`` is never touched.
+    and ``PGDATABASE``; the ``controller`` (:func:`spawns_workers`) runs no test and
+    gets none. Without ``TOOLKIT_DATABASE_TEMPLATE`` nothing happens: a user's own
+    ``DATABASE_URL`` is never touched.
     """
     template = environ.get(TEMPLATE)
     url = environ.get("DATABASE_URL")
-    if not template or not url:
+    if not template or not url or (controller and not environ.get("PYTEST_XDIST_WORKER")):
         return
     import psycopg
 

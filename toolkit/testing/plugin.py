@@ -87,10 +87,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     Apps read ``DATABASE_URL`` at import time (settings objects), so the database (and
     under xdist the worker's own URL) must be ready before conftests load.
     """
-    from toolkit.testing.database import prepare_process_database
+    from toolkit.testing.database import prepare_process_database, spawns_workers
 
     try:
-        prepare_process_database()
+        prepare_process_database(controller=spawns_workers(early_config.known_args_namespace))
     except ToolkitError as error:
         raise pytest.UsageError(f"toolkit: error: {error}") from None
 

@@ -67,6 +67,12 @@ def test_each_xdist_worker_watches_its_own_database_url(
         assert "public.notes: +1 row" in result.stdout
         assert "public.notes: 1 row updated" in result.stdout
         assert "PASSED test_app.py::test_reads" in result.stdout
+        with psycopg.connect(postgres_server.dsn()) as admin:
+            made = admin.execute(
+                "select datname from pg_database where datname like %s", (f"{base}%",)
+            ).fetchall()
+        # Only the workers cloned one: the controller runs no test.
+        assert sorted(row[0] for row in made) == [base + "_gw0", base + "_gw1", template]
     finally:
         with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
             for name in (base, f"{base}_gw0", f"{base}_gw1", template):

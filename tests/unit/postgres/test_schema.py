@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -188,3 +190,30 @@ def test_editing_a_package_test_keeps_the_migrations_template(tmp_path: Path) ->
     (tmp_path / ".coverage").write_text("data")
 
     assert AlembicSchema(ini).fingerprint() == before
+
+
+def test_what_is_installed_enters_the_digest_sibling_files_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration importing a sibling package's models must see that package's edits."""
+    from toolkit.postgres.schema import installed_digest
+
+    site, sibling = tmp_path / "site-packages", tmp_path / "libs" / "models"
+    (site / "models-0.1.dist-info").mkdir(parents=True)
+    (site / "models-0.1.dist-info" / "direct_url.json").write_text(
+        json.dumps({"url": sibling.as_uri(), "dir_info": {"editable": True}})
+    )
+    (site / "alembic-1.13.1.dist-info").mkdir()
+    (sibling / "src").mkdir(parents=True)
+    (sibling / "src" / "models.py").write_text("STATUSES = ['new']\n")
+    (sibling / "tests").mkdir()
+    monkeypatch.setattr(sys, "path", [str(site)])
+    before = installed_digest()
+
+    (sibling / "tests" / "test_models.py").write_text("def test(): pass\n")
+    assert installed_digest() == before
+    (sibling / "src" / "models.py").write_text("STATUSES = ['new', 'done']\n")
+    edited = installed_digest()
+    assert edited != before
+    (site / "alembic-1.13.1.dist-info").rename(site / "alembic-1.14.0.dist-info")
+    assert installed_digest() != edited

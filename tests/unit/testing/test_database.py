@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -76,3 +77,37 @@ def test_nothing_happens_without_a_template_from_the_sessions() -> None:
     database.prepare_process_database(environ)
 
     assert environ == {"DATABASE_URL": "postgresql://u@127.0.0.1:1/app"}
+
+
+@pytest.mark.parametrize(
+    ("options", "environ", "expected"),
+    [
+        pytest.param({}, {}, False, id="no-xdist"),
+        pytest.param({"numprocesses": None}, {}, False, id="xdist-unused"),
+        pytest.param({"numprocesses": 0}, {}, False, id="n0"),
+        pytest.param({"numprocesses": 2}, {}, True, id="n2"),
+        pytest.param({"numprocesses": "auto"}, {}, True, id="auto"),
+        pytest.param(
+            {"numprocesses": "auto"}, {"PYTEST_XDIST_AUTO_NUM_WORKERS": "0"}, False, id="auto-0"
+        ),
+        pytest.param({"numprocesses": "logical", "usepdb": True}, {}, False, id="auto-pdb"),
+        pytest.param({"numprocesses": 2, "collectonly": True}, {}, False, id="collect-only"),
+        pytest.param({"numprocesses": None, "tx": ["popen"]}, {}, True, id="tx"),
+    ],
+)
+def test_an_xdist_controller_is_recognised_before_xdist_resolves_its_options(
+    options: dict[str, object], environ: dict[str, str], expected: bool
+) -> None:
+    assert database.spawns_workers(SimpleNamespace(**options), environ) is expected
+
+
+def test_an_xdist_controller_clones_no_database_its_workers_do() -> None:
+    url = "postgresql://u@127.0.0.1:1/app"
+    controller = {"DATABASE_URL": url, "TOOLKIT_DATABASE_TEMPLATE": "tpl"}
+
+    database.prepare_process_database(controller, controller=True)  # port 1: a clone would fail
+
+    assert controller == {"DATABASE_URL": url, "TOOLKIT_DATABASE_TEMPLATE": "tpl"}
+    worker = {**controller, "PYTEST_XDIST_WORKER": "gw0"}
+    with pytest.raises(ToolkitError, match="cannot create database 'app_gw0'"):
+        database.prepare_process_database(worker, controller=True)
