@@ -1,9 +1,10 @@
 """Which packages a change touches: changed files, their packages, and every dependent.
 
 ``git diff --name-only REF`` (the working tree against REF, so uncommitted work
-counts) plus untracked files gives the changed files. A file inside a package selects
-that package; the packages depending on it, transitively, come along (a change to a
-library can break its users). A change to the repository's own configuration
+counts) plus untracked files, and files git ignores (tool folders aside: pytest
+collects an ignored test file all the same), gives the changed files. A file inside
+a package selects that package; the packages depending on it, transitively, come
+along (a change to a library can break its users). A change to the repository's own configuration
 (``pyproject.toml``, ``noxfile.py``, lock files at the root) selects everything.
 Any other file outside the packages (documentation, CI files) selects nothing.
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from toolkit.errors import ToolkitError
+from toolkit.host.cache.inputs import TOOL_FOLDERS
 from toolkit.host.config import Package, RepoConfig
 
 __all__ = ["ROOT_CONFIGURATION", "Selection", "changed_files", "select"]
@@ -78,6 +80,11 @@ def changed_files(root: Path, ref: str) -> list[PurePosixPath]:
         raise ToolkitError(f"{ref!r} is not a commit in {top}", "fetch it or name another ref")
     names = _git(top, "diff", "--name-only", "--no-renames", ref, "--")
     names += _git(top, "ls-files", "--others", "--exclude-standard")
+    # Files git ignores have no history to compare with, yet pytest collects and reads
+    # them: each one (tool folders aside) selects its package, whose result cache
+    # then decides whether it changed.
+    ignored = _git(top, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory")
+    names += [name.rstrip("/") for name in ignored if not _tool_file(name.rstrip("/"))]
     prefix = PurePosixPath(root.resolve().relative_to(top.resolve()).as_posix())
     files = []
     for name in dict.fromkeys(names):
@@ -85,6 +92,15 @@ def changed_files(root: Path, ref: str) -> list[PurePosixPath]:
         if prefix == PurePosixPath(".") or path.is_relative_to(prefix):
             files.append(path.relative_to(prefix) if prefix != PurePosixPath(".") else path)
     return files
+
+
+def _tool_file(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        any(part in TOOL_FOLDERS or part.endswith(".egg-info") for part in parts)
+        or parts[-1] == ".coverage"
+        or parts[-1].startswith(".coverage.")
+    )
 
 
 def _owner(config: RepoConfig, path: PurePosixPath) -> Package | None:

@@ -89,6 +89,24 @@ def test_changed_files_include_commits_edits_and_new_files(git_repo: Path) -> No
     assert select(load_config(git_repo), "main").packages == ["core", "api", "tool", "web"]
 
 
+def test_a_file_git_ignores_selects_its_package_tool_folders_do_not(git_repo: Path) -> None:
+    """pytest collects an ignored failing test file: its package must not be skipped
+    as unchanged (its result cache decides whether anything changed)."""
+    (git_repo / ".git/info/exclude").write_text("test_local.py\n.venv/\n__pycache__/\n")
+    (git_repo / "apps/tool/tests").mkdir(parents=True, exist_ok=True)
+    (git_repo / "apps/tool/tests/test_local.py").write_text("def test_x():\n    assert False\n")
+    (git_repo / "apps/web/.venv").mkdir(parents=True)
+    (git_repo / "apps/web/.venv/pyvenv.cfg").write_text("")
+    (git_repo / "apps/web/__pycache__").mkdir(parents=True)
+    (git_repo / "apps/web/__pycache__/x.pyc").write_text("")
+
+    files = sorted(map(str, changed_files(git_repo, "main")))
+
+    assert "apps/tool/tests/test_local.py" in files
+    assert not [name for name in files if name.startswith("apps/web")]
+    assert select(load_config(git_repo), "main").packages == ["tool"]
+
+
 def test_unknown_ref_is_named(git_repo: Path) -> None:
     with pytest.raises(ToolkitError, match="'origin/nope' is not a commit"):
         changed_files(git_repo, "origin/nope")
