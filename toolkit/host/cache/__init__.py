@@ -284,8 +284,13 @@ class Slot:
         if self.note:
             return self.note
         if self.previous is None:
-            return "no passing run of it is stored yet"
-        changes = _differences(self.previous.inputs, self.made_from)
+            return "no passing run of it is stored yet (failing runs are never stored)"
+        # Against the stored run nearest to this one: after a revert, the newest entry
+        # may differ in what the revert undid, and hide what really changed.
+        candidates = [self.previous]
+        with contextlib.suppress(OSError):
+            candidates += entries.of_head(self.cache, self.head, self.secret)
+        changes = min((_differences(entry.inputs, self.made_from) for entry in candidates), key=len)
         if not changes:
             return f"entry {self.short} is gone (pruned or removed)"
         named = ", ".join(changes[:_NAMED])

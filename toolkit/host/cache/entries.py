@@ -41,6 +41,7 @@ __all__ = [
     "head_id",
     "key_of",
     "newest",
+    "of_head",
     "prune",
     "read",
     "read_outputs",
@@ -148,6 +149,21 @@ def newest(cache: Path, head: str, secret: bytes) -> Entry | None:
         return None
     entry = read(cache, key, secret)
     return entry if entry is not None and entry.head == head else None
+
+
+def of_head(cache: Path, head: str, secret: bytes) -> list[Entry]:
+    """Every trusted entry of a head (to explain a miss against the nearest)."""
+    found = []
+    for folder in cache.iterdir():
+        if len(folder.name) != 64 or folder.name.startswith("."):
+            continue
+        try:
+            entry = read(cache, folder.name, secret)
+        except Untrusted:
+            continue
+        if entry is not None and entry.head == head:
+            found.append(entry)
+    return found
 
 
 def write(cache: Path, entry: Entry, reports: Mapping[str, Path], secret: bytes) -> bool:

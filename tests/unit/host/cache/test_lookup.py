@@ -702,7 +702,7 @@ def test_a_first_run_says_nothing_is_stored_yet(repo: Path) -> None:
     slot = _slot(repo)
 
     assert not slot.replay(*_reports(repo))
-    assert slot.why_not() == "no passing run of it is stored yet"
+    assert slot.why_not() == "no passing run of it is stored yet (failing runs are never stored)"
 
 
 def test_a_cache_folder_git_tracks_is_not_used(repo: Path) -> None:
@@ -794,3 +794,21 @@ def test_a_folder_installed_editable_from_outside_counts_by_its_files(repo: Path
     (shared / "shared/__init__.py").write_text("ANSWER = 41\n")
 
     assert _key(repo) != before
+
+
+def test_a_miss_is_explained_against_the_nearest_stored_run(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After trying a variable and going back, the newest entry would blame the
+    variable's return, and hide the edit that really made the run miss."""
+    junit, data = _reports(repo)
+    assert _slot(repo).store(junit, data, interpreter=sys.executable)
+    monkeypatch.setenv("PYTEST_PLUGINS", "xdist")
+    assert _slot(repo).store(junit, data, interpreter=sys.executable)
+    monkeypatch.delenv("PYTEST_PLUGINS")
+
+    _edit(repo / "apps/api/tests/unit/test_api.py", "# edited\n")
+    slot = _slot(repo)
+
+    assert not slot.replay(junit, data)
+    assert slot.why_not() == "apps/api/tests/unit/test_api.py changed"
