@@ -373,6 +373,19 @@ def _locked_versions(
     return result.stdout
 
 
+def _as_constraints(pins: str) -> str:
+    """The lock's pins as a constraints file: lines naming a folder or an editable
+    install (a path source outside the workspace) are left out, as pip and uv refuse
+    unnamed requirements as constraints; the sync installed them already."""
+    kept = []
+    for line in pins.splitlines():
+        text = line.strip()
+        if text.startswith(("-e ", "--editable", "./", "../", "/", "file:")):
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def _sync_locked(
     session: nox.Session,
     config: RepoConfig,
@@ -403,7 +416,7 @@ def _sync_locked(
             f"{_failure(package, result)}"
         )
     constraints = env.location / "toolkit-constraints.txt"
-    constraints.write_text(pins)
+    constraints.write_text(_as_constraints(pins))
     _install(session, package, env, ["-c", str(constraints), *toolkit_requirement()])
 
 

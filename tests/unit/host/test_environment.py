@@ -328,3 +328,15 @@ def test_a_failed_build_is_the_backends_last_error_line_and_the_fix(
         "its build failed: AttributeError: 'NoneType' object has no attribute 'get': "
         + fix.format(folder=tmp_path / "app")
     )
+
+
+def test_lock_pins_become_constraints_without_path_sources() -> None:
+    """A workspace member depending on a library by path outside the workspace: uv
+    exports it as an editable line, which pip and uv refuse as a constraint."""
+    from toolkit.host.environment import _as_constraints
+
+    pins = (
+        "six==1.16.0\n-e ../../../extlib\n./vendored/pkg\nhttpx==0.27.0 ; python_version >= '3.8'\n"
+    )
+
+    assert _as_constraints(pins) == "six==1.16.0\nhttpx==0.27.0 ; python_version >= '3.8'\n"
