@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Sample", "heading", "render_table", "stats_cells"]
+__all__ = ["Sample", "heading", "print_targets", "render_table", "stats_cells"]
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,12 @@ def stats_cells(sample: Sample, scale: float = 1.0, digits: int = 2) -> list[str
 
 def heading(title: str) -> None:
     print(f"\n{title}\n{'=' * len(title)}", flush=True)
+
+
+def print_targets(checks: Sequence[tuple[str, bool, str]]) -> int:
+    """Print each target, whether it was met and what was measured; the exit code:
+    0 when every target was met."""
+    print()
+    rows = [[target, "yes" if met else "NO", measured] for target, met, measured in checks]
+    print(render_table(["target", "met", "measured"], rows))
+    return 0 if all(met for _, met, _ in checks) else 1

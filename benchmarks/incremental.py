@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _report import heading, render_table
+from _report import heading, print_targets, render_table
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -238,13 +238,7 @@ def main() -> int:
             "run: " + ", ".join(sorted(third.tested)),
         ),
     ]
-    print()
-    print(
-        render_table(
-            ["target", "met", "measured"], [[c, "yes" if ok else "NO", m] for c, ok, m in checks]
-        )
-    )
-    return 0 if all(ok for _, ok, _ in checks) else 1
+    return print_targets(checks)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from _report import Sample, heading, render_table, stats_cells
+from _report import Sample, heading, print_targets, render_table, stats_cells
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -242,13 +242,7 @@ def main() -> int:
             f"{documented_run.median / folder_run.median:.2f} x",
         ),
     ]
-    print()
-    print(
-        render_table(
-            ["target", "met", "measured"], [[c, "yes" if ok else "NO", m] for c, ok, m in checks]
-        )
-    )
-    return 0 if all(ok for _, ok, _ in checks) else 1
+    return print_targets(checks)
 
 
 if __name__ == "__main__":

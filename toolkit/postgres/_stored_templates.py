@@ -212,28 +212,18 @@ class TemplateStore:
                     continue
                 os.lseek(fd, 0, os.SEEK_SET)
                 self.attempted.append(True)
-                with tempfile.TemporaryFile() as errors:
-                    result = subprocess.run(
-                        [
-                            str(self.bin_dir / "pg_restore"),
-                            "--single-transaction",
-                            "--exit-on-error",
-                            "--no-password",
-                            "--dbname",
-                            database,
-                        ],
-                        stdin=fd,
-                        stdout=subprocess.DEVNULL,
-                        stderr=errors,
-                        env=_client_environ(server, database),
-                        check=False,
-                    )
-                    if result.returncode != 0:
-                        errors.seek(0)
-                        lines = errors.read().decode(errors="replace").strip().splitlines()
-                        reason = lines[0] if lines else f"exit code {result.returncode}"
-                        note(f"stored template not restored ({reason}); building it instead")
-                        return False
+                failure = _client(
+                    [
+                        str(self.bin_dir / "pg_restore"),
+                        *("--single-transaction", "--exit-on-error", "--no-password"),
+                        *("--dbname", database),
+                    ],
+                    _client_environ(server, database),
+                    stdin=fd,
+                )
+                if failure is not None:
+                    note(f"stored template not restored ({failure}); building it instead")
+                    return False
             finally:
                 os.close(fd)
             with contextlib.suppress(OSError):
@@ -250,26 +240,16 @@ class TemplateStore:
                 staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
             )
             try:
-                with tempfile.TemporaryFile() as errors:
-                    result = subprocess.run(
-                        [
-                            str(self.bin_dir / "pg_dump"),
-                            "--format=custom",
-                            "--no-password",
-                            "--dbname",
-                            database,
-                        ],
-                        stdout=fd,
-                        stderr=errors,
-                        env=_client_environ(server, database),
-                        check=False,
-                    )
-                    if result.returncode != 0:
-                        errors.seek(0)
-                        lines = errors.read().decode(errors="replace").strip().splitlines()
-                        raise OSError(
-                            lines[-1] if lines else f"pg_dump exit code {result.returncode}"
-                        )
+                failure = _client(
+                    [
+                        str(self.bin_dir / "pg_dump"),
+                        *("--format=custom", "--no-password", "--dbname", database),
+                    ],
+                    _client_environ(server, database),
+                    stdout=fd,
+                )
+                if failure is not None:
+                    raise OSError(failure)
                 os.fsync(fd)
                 os.lseek(fd, 0, os.SEEK_SET)
             finally:
@@ -294,6 +274,32 @@ class TemplateStore:
             if other != final:
                 _drop(other)
         prune(self.folder, self.family)
+
+
+def _client(
+    command: list[str],
+    environ: dict[str, str],
+    *,
+    stdin: int | None = None,
+    stdout: int | None = None,
+) -> str | None:
+    """Run pg_dump or pg_restore; None when it succeeded, else the line of its error
+    output that says why (its first: later ones repeat the consequences)."""
+    with tempfile.TemporaryFile() as errors:
+        result = subprocess.run(
+            command,
+            stdin=stdin,
+            stdout=subprocess.DEVNULL if stdout is None else stdout,
+            stderr=errors,
+            env=environ,
+            check=False,
+        )
+        if result.returncode == 0:
+            return None
+        errors.seek(0)
+        lines = errors.read().decode(errors="replace").strip().splitlines()
+    name = Path(command[0]).name
+    return lines[0] if lines else f"{name} exit code {result.returncode}"
 
 
 def _client_environ(server: Server, database: str) -> dict[str, str]:
