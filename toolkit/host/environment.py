@@ -433,10 +433,12 @@ def prepare(
     """The package's environment (its Python: see :mod:`toolkit.host.interpreters`),
     created or brought up to date: from the lock when the repository has one."""
     _name_uninstalled_groups(session, package)
-    if _no_install(session):
-        existing = _existing(config, package, version or package.python)
-        if existing is not None:
-            return existing
+    existing = _existing(config, package, version or package.python)
+    if existing is not None and (
+        _no_install(session) or _current(session, config, package, existing)
+    ):
+        session.log(f"{package.name}: environment {existing.location} is up to date")
+        return existing
     chosen = _choose(session, config, package, version)
     env = PackageEnv(config.root / ".nox" / f"toolkit-{package.name}-py{chosen.minor}")
     wanted = _wanted(session, config, package, chosen.path)
@@ -455,6 +457,22 @@ def prepare(
         json.dumps({"interpreter": chosen.path, "stamp": wanted.stamp})
     )
     return env
+
+
+def _current(session: nox.Session, config: RepoConfig, package: Package, env: PackageEnv) -> bool:
+    """Whether an existing environment is what its own interpreter would build now.
+
+    Finding interpreters starts every Python on the machine (seconds with pyenv's
+    shims, whenever what it remembers of them no longer holds), so the interpreter an
+    environment was built on is taken as the one it would be built on: a newly
+    installed Python is adopted when the environment's inputs change, or once the
+    environment is removed. Results stay exact either way: the result cache keys on
+    the interpreter an environment really holds."""
+    recorded = _recorded(env)
+    interpreter = recorded.get("interpreter")
+    if not interpreter or not os.path.exists(interpreter) or not env.python.exists():
+        return False
+    return recorded.get("stamp") == _wanted(session, config, package, interpreter).stamp
 
 
 def _name_uninstalled_groups(session: nox.Session, package: Package) -> None:
