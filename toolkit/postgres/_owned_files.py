@@ -14,10 +14,12 @@ Standard library only: the supervisor imports it and must start in milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import time
 
-__all__ = ["UnexpectedFile", "open_owned", "read_owned"]
+__all__ = ["UnexpectedFile", "open_owned", "read_owned", "remove_tree"]
 
 #: Enough for ``postmaster.pid`` (about 100 bytes) and a log's last lines.
 DEFAULT_LIMIT = 64 * 1024
@@ -72,3 +74,69 @@ def read_owned(path: str, owner: int, *, limit: int = DEFAULT_LIMIT, tail: bool 
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def remove_tree(path: str, *, seconds: float = 30.0) -> None:
+    """Remove ``path`` and everything in it, as ``shutil.rmtree`` does without following
+    a link, but at any depth, with two descriptors open at most, and within
+    ``seconds``.
+
+    ``shutil.rmtree`` recurses once per level (before Python 3.13): a tree thousands
+    of levels deep, which the server's user can make in its data folder, ends it in
+    ``RecursionError`` and leaves the folder behind for every later start to trip on.
+    Here each folder's subfolders are first moved up to the top (``renameat`` moves a
+    name, never follows it), so no folder is ever more than one level down; files and
+    links are unlinked where they are. Errors are ignored, as ``ignore_errors`` does,
+    and so is what someone still adding files leaves when the time is up.
+    """
+    deadline = time.monotonic() + seconds
+    try:
+        top = os.open(path, _DIRECTORY)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # a file or a link where a folder was expected
+        return
+    try:
+        pending: list[str] = []
+        for entry in os.scandir(top):
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(entry.name)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.name, dir_fd=top)
+        moved = 0
+        while pending and time.monotonic() < deadline:
+            name = pending[-1]
+            try:
+                folder = os.open(name, _DIRECTORY, dir_fd=top)
+            except OSError:
+                pending.pop()
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=top)  # swapped for a link meanwhile
+                continue
+            found_folders = False
+            try:
+                for entry in os.scandir(folder):
+                    if entry.is_dir(follow_symlinks=False):
+                        moved += 1
+                        new = f".removing-{os.getpid()}-{moved}"
+                        with contextlib.suppress(OSError):
+                            os.rename(entry.name, new, src_dir_fd=folder, dst_dir_fd=top)
+                            pending.append(new)
+                            found_folders = True
+                    else:
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.name, dir_fd=folder)
+            finally:
+                os.close(folder)
+            if not found_folders:  # emptied: its subfolders were handled before it
+                pending.pop()
+                with contextlib.suppress(OSError):
+                    os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)

@@ -44,7 +44,7 @@ from toolkit.postgres._guardian import (
     report,
     until_owner_leaves,
 )
-from toolkit.postgres._owned_files import open_owned, read_owned
+from toolkit.postgres._owned_files import open_owned, read_owned, remove_tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def _sweep(base: str, server_uid: int | None) -> None:
             while alive(postmaster) and time.monotonic() < deadline:
                 time.sleep(0.005)
         _release_shared_memory(data_dir, uid)
-        shutil.rmtree(entry.path, ignore_errors=True)
+        remove_tree(entry.path, seconds=10.0)
 
 
 def _copy_tree(source: str, target: str) -> None:
@@ -429,6 +429,31 @@ def _set_password(socket_dir: str, port: int, password: str) -> None:
         sock.sendall(b"X" + struct.pack("!I", 4))
 
 
+#: Password on TCP for everyone; the unix socket (0700, in a folder of ours) for the
+#: supervisor, as initdb --auth-local=trust --auth-host=scram-sha-256 writes it.
+_HBA = """\
+local all all trust
+local replication all trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+host replication all 127.0.0.1/32 scram-sha-256
+host replication all ::1/128 scram-sha-256
+"""
+
+
+def _hba_file(runtime: str) -> str:
+    """pg_hba.conf written by this process in its own folder: readable by the server's
+    user, writable by nobody else."""
+    path = os.path.join(runtime, "pg_hba.conf")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, _HBA.encode())
+        os.fchmod(fd, 0o644)
+    finally:
+        os.close(fd)
+    return path
+
+
 def _start_postmaster(
     config: dict[str, Any], runtime: str, data_dir: str, port: int
 ) -> subprocess.Popen[Any]:
@@ -437,6 +462,11 @@ def _start_postmaster(
         "listen_addresses": "127.0.0.1",
         "unix_socket_directories": os.path.join(runtime, "socket"),
         "unix_socket_permissions": "0700",
+        # Who may log in is decided by a file of ours, never by the data folder's
+        # pg_hba.conf: the server's user wrote that one (during a cold initdb it could
+        # have added "trust" lines, which the initdb cache would then hand to every
+        # later server).
+        "hba_file": _hba_file(runtime),
         **config["settings"],
     }
     argv = [os.path.join(config["bin"], "postgres"), "-D", data_dir]
@@ -654,7 +684,7 @@ def _clean_up(served: _Served, runtime: str, uid: int) -> None:
     steps: tuple[tuple[Callable[[], None], float], ...] = (
         (lambda: _stop(served.process), 0.0),
         (lambda: _release_shared_memory(data_dir, uid, served.shmid), 0.0),
-        (lambda: shutil.rmtree(runtime, ignore_errors=True), 2.0),
+        (lambda: remove_tree(runtime), 2.0),
     )
     deadline = time.monotonic() + CLEANUP_DEADLINE
     previous = signal.signal(signal.SIGALRM, _overdue)

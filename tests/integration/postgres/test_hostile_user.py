@@ -89,6 +89,27 @@ def test_other_user_gets_no_way_in_without_the_password(runtime_dir: Path) -> No
     assert json.loads(probe.stdout) == {"tcp": "sasl", "socket": "PermissionError"}
 
 
+def test_trust_lines_the_server_user_writes_in_its_data_folder_open_nothing(
+    runtime_dir: Path,
+) -> None:
+    """The server's user owns data/pg_hba.conf; written during a cold initdb, its
+    edits once went into root's initdb cache and every later server let anyone in."""
+    with start_server("embedded") as server:
+        data = Path(server.details["socket_dir"]).parent / "data"
+        account = data.stat().st_uid
+        hba = data / "pg_hba.conf"  # written as root here: the user could as well
+        hba.write_text("host all all 127.0.0.1/32 trust\n" + hba.read_text())  # first match
+        os.chown(hba, account, -1)
+        with psycopg.connect(server.dsn(), autocommit=True) as connection:
+            connection.execute("select pg_reload_conf()")
+            hba_file = connection.execute("show hba_file").fetchone()
+        probe = as_nobody("-c", PROBE, str(server.port), server.details["socket_dir"])
+
+    assert hba_file is not None and not str(hba_file[0]).startswith(str(data))
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout) == {"tcp": "sasl", "socket": "PermissionError"}
+
+
 def _server_account() -> pwd.struct_passwd:
     """The account the toolkit runs PostgreSQL as when started by root."""
     try:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.postgres._owned_files import UnexpectedFile, open_owned, read_owned
+from toolkit.postgres._owned_files import UnexpectedFile, open_owned, read_owned, remove_tree
 
 ME = os.geteuid()
 
@@ -59,3 +59,36 @@ def test_reads_are_bounded_and_tail_reads_the_end(tmp_path: Path) -> None:
 
     assert read_owned(str(path), ME, limit=10) == b"a" * 10
     assert read_owned(str(path), ME, limit=10, tail=True) == b"LAST LINE\n"
+
+
+def test_a_tree_thousands_of_levels_deep_is_removed_without_following_links(
+    tmp_path: Path,
+) -> None:
+    """The server's user can nest folders deeper than shutil.rmtree can recurse (before
+    Python 3.13); a folder it leaves must not stop every later start."""
+    top, outside = tmp_path / "runtime", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("root's")
+    top.mkdir()
+    os.symlink(outside, top / "link")
+    folder = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(3000):  # deeper than a path may be long: one level at a time
+        os.mkdir("d", dir_fd=folder)
+        inner = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+        os.close(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=folder))
+    os.close(folder)
+
+    remove_tree(str(top))
+
+    assert not top.exists()
+    assert (outside / "keep").read_text() == "root's"
+
+
+def test_a_file_where_a_tree_was_expected_is_removed(tmp_path: Path) -> None:
+    (tmp_path / "runtime").write_text("")
+
+    remove_tree(str(tmp_path / "runtime"))
+
+    assert not (tmp_path / "runtime").exists()
