@@ -16,8 +16,9 @@ __all__ = ["parse_url"]
 
 _EXAMPLE = "postgresql://user:password@host:5432/database"
 _SCHEME = re.compile(r"^(?P<backend>[a-z][a-z0-9]*)(?:\+[a-z0-9_]+)?$")
-#: ``user:password@`` after the scheme, however malformed the rest.
-_PASSWORD = re.compile(r"(?P<user>//[^:/@?#]*):[^/?#]*@")
+#: Everything between ``//`` and the last ``@``: a password may hold ``#``, ``/`` or
+#: ``?`` unencoded, which is often why the URL is malformed in the first place.
+_CREDENTIALS = re.compile(r"//(?P<user>[^:@/?#]*):.*@")
 
 
 def parse_url(url: str, *, source: str) -> Server:
@@ -29,17 +30,29 @@ def parse_url(url: str, *, source: str) -> Server:
     """
 
     def malformed(why: str) -> ToolkitError:
-        shown = _PASSWORD.sub(r"\g<user>:***@", url)  # the line may end up in a CI log
-        return ToolkitError(f"{source} is malformed ({why}): {shown!r}", f"use the form {_EXAMPLE}")
+        # The line may end up in a CI log: no part of the credentials is shown, and
+        # urlsplit's own words (which quote what it could not read) only when the URL
+        # holds none.
+        shown = _CREDENTIALS.sub(r"//\g<user>:***@", url)
+        reason = "its parts cannot be read" if shown != url else why
+        return ToolkitError(
+            f"{source} is malformed ({reason}): {shown!r}",
+            f"use the form {_EXAMPLE}, with special characters in the password "
+            "percent-encoded (# as %23, / as %2F, ? as %3F, @ as %40)",
+        )
 
     if "://" not in url:
         raise malformed("not a URL")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # an unclosed [IPv6 address
+        raise malformed(str(error)) from None
     scheme = _SCHEME.match(parts.scheme.lower())
     if scheme is None or scheme["backend"] not in ("postgresql", "postgres"):
         raise malformed(f"scheme {parts.scheme!r} is not postgresql")
     try:
         port = parts.port
+        parts.hostname  # noqa: B018  (an invalid IPv6 address raises here)
     except ValueError as error:
         raise malformed(str(error)) from None
     query = parse_qs(parts.query)

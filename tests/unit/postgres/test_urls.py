@@ -75,3 +75,22 @@ def test_parse_url_round_trips_through_dsn() -> None:
 
     assert parse_url(server.dsn(), source="X") == server
     assert server.url("other") == "postgresql+psycopg://app:p%40ss@db.example:6543/other"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:S3cr#tPw@db.example.com:5432/app",
+        "postgresql://app:S3/cr?tPw@db.example.com:5432/app",
+        "postgresql://app:S3cr@tPw@[::1/app",
+    ],
+)
+def test_no_part_of_a_password_is_shown_however_malformed_the_url(url: str) -> None:
+    """An unencoded #, / or ? in a password is often what makes the URL unreadable, and
+    urlsplit's own message quotes what it could not read."""
+    with pytest.raises(ToolkitError) as raised:
+        parse_url(url, source="TOOLKIT_POSTGRES_URL")
+
+    message = str(raised.value)
+    assert "S3cr" not in message and "tPw" not in message
+    assert "%23" in message  # how to write it instead
