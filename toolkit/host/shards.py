@@ -22,6 +22,10 @@ DURATIONS_FILE = ".test_durations"
 _FORM = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
+#: More shards than any CI runs jobs: beyond it, a number is a typo.
+MAX_SHARDS = 1000
+
+
 @dataclass(frozen=True)
 class Shard:
     index: int  # 1-based, as pytest-split's --group
@@ -34,6 +38,13 @@ class Shard:
             raise ToolkitError(
                 f"{source}={text!r} is not a shard",
                 "use k/N with 1 <= k <= N, e.g. TOOLKIT_SHARD=2/4",
+            )
+        if int(match[2]) > MAX_SHARDS:
+            # pytest-split builds a list per shard: a typo of a few digits more took
+            # all the machine's memory.
+            raise ToolkitError(
+                f"{source}={text!r} splits a suite into {int(match[2]):,} shards",
+                f"use at most {MAX_SHARDS} shards (one per CI job), e.g. TOOLKIT_SHARD=2/4",
             )
         return cls(int(match[1]), int(match[2]))
 

@@ -8,7 +8,9 @@ use in the user's cache folder (mode 0600), or given by ``TOOLKIT_RESULT_CACHE_S
 where CI machines share entries (from the CI's secret store).
 
 The variable is taken out of the environment as soon as the sessions load, so no
-build, test or fixture the sessions start can read it and sign entries of its own.
+build, test or fixture the sessions start finds it in its environment (code that means
+harm still reads nox's own start-up environment in ``/proc``: CI gives the secret
+only to jobs running trusted code).
 
 Standard library only: the nox host imports this.
 """
