@@ -209,8 +209,11 @@ def database_url(
     from toolkit.postgres import databases
 
     rootdir = Path(pytestconfig.rootpath)
-    shared = bool(os.environ.get("DATABASE_URL"))  # a server this plugin did not start
-    base = postgres_server.database if shared else _project_name(rootdir)
+    given = bool(os.environ.get("DATABASE_URL"))
+    # A server this plugin did not start (DATABASE_URL, or TOOLKIT_POSTGRES_URL's):
+    # other processes may use it at the same time.
+    shared = given or postgres_server.provider == "external"
+    base = postgres_server.database if given else _project_name(rootdir)
     # Under a session, DATABASE_URL already names this process's own database (the
     # package's, this xdist worker's, this isolation run's): a name no other has.
     worker = None if TEMPLATE in os.environ else os.environ.get("PYTEST_XDIST_WORKER")

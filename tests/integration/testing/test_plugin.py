@@ -477,15 +477,22 @@ def test_holds_its_database_while_the_other_run_does(db_session):
 """
 
 
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "TOOLKIT_POSTGRES_URL"])
 def test_two_plain_runs_on_one_server_do_not_collide(
-    inner: pytest.Pytester, postgres_server: Server
+    inner: pytest.Pytester, postgres_server: Server, variable: str
 ) -> None:
     """Before: both runs used ``test_inner``; the second one's clone found it in use
     (or, a moment earlier, dropped it from under the first), and the first one's
-    ``DROP DATABASE ... WITH (FORCE)`` at its end killed the second's connections."""
+    ``DROP DATABASE ... WITH (FORCE)`` at its end killed the second's connections.
+    The same held for a server named by ``TOOLKIT_POSTGRES_URL``."""
     inner.makepyfile(test_overlap=OVERLAPPING)
     (inner.path / "ready").mkdir()
-    env = {key: value for key, value in os.environ.items() if key != "TOOLKIT_RUN_ID"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("TOOLKIT_RUN_ID", "DATABASE_URL", "TOOLKIT_POSTGRES")
+    }
+    env[variable] = postgres_server.dsn("inner" if variable == "DATABASE_URL" else "postgres")
 
     def run(hold: float) -> subprocess.Popen[str]:
         return subprocess.Popen(
