@@ -98,3 +98,32 @@ def test_without_the_variable_pytest_writes_no_reports(
 
     assert (package.path / "unit.coverage").is_file()
     assert not list(package.path.rglob("coverage.json"))
+
+
+def test_layers_that_ran_no_line_of_the_source_report_zero_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Integration tests that only talk to the database: coverage has data but none
+    of the package's source; the coverage session once died in NoDataError while the
+    summary said ok."""
+    import coverage
+
+    from toolkit.testing.combine import report
+
+    package = tmp_path / "alpha"
+    (package / "alpha").mkdir(parents=True)
+    (package / "alpha" / "__init__.py").write_text("VALUE = 1\n")
+    (package / ".coveragerc").write_text("[run]\nsource = alpha\n")
+    data = tmp_path / "integration.coverage"
+    measured = coverage.Coverage(data_file=str(data), config_file=str(package / ".coveragerc"))
+    measured.start()
+    measured.stop()
+    measured.save()
+    out = tmp_path / "reports"
+    out.mkdir()
+
+    percent = report(out, [data], package)
+
+    assert percent == 0.0
+    assert json.loads((out / "coverage.json").read_text())["totals"]["percent_covered"] == 0.0
+    assert "measured no line of the package's source" in capsys.readouterr().err
