@@ -88,9 +88,12 @@ def _read(path: Path) -> bytes:
         raise ToolkitError(
             f"the result cache's secret {path} cannot be read: {error.strerror}", fix
         ) from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):  # a folder opens too, but cannot be read
+        os.close(descriptor)
+        raise ToolkitError(f"the result cache's secret {path} is not a file", fix)
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+        if info.st_uid != os.geteuid():
             raise ToolkitError(
                 f"the result cache's secret {path} is not a file of this user's", fix
             )

@@ -73,3 +73,10 @@ def test_a_short_shared_secret_is_refused_with_the_way_to_make_one() -> None:
 
     assert "is 7 characters long" in result.stderr
     assert "secrets.token_hex(32)" in result.stderr
+
+
+def test_a_folder_in_the_secrets_place_is_one_line(user_cache: Path) -> None:
+    (user_cache / secret.FILE_NAME).mkdir(parents=True)
+
+    with pytest.raises(ToolkitError, match="is not a file"):
+        secret.load()
