@@ -581,6 +581,8 @@ def contents(env: PackageEnv) -> dict[str, Any]:
                 if folder:
                     editable[key] = folder
                 continue
+            if name == "__pycache__":
+                continue  # written when a top-level module is first imported: by the run
             top.update(name.encode() + b"\0")
             if suffix in ("py", "pth"):
                 with contextlib.suppress(OSError):
