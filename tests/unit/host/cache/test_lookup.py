@@ -812,3 +812,14 @@ def test_a_miss_is_explained_against_the_nearest_stored_run(
 
     assert not slot.replay(junit, data)
     assert slot.why_not() == "apps/api/tests/unit/test_api.py changed"
+
+
+def test_bytecode_a_run_writes_in_site_packages_leaves_the_key_alone(repo: Path) -> None:
+    (repo / SITE).mkdir(parents=True)
+    (repo / SITE / "six.py").write_text("")
+    before = _key(repo)
+
+    (repo / SITE / "__pycache__").mkdir()
+    (repo / SITE / "__pycache__/six.cpython-312.pyc").write_bytes(b"\0")
+
+    assert _key(repo) == before
