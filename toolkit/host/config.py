@@ -10,7 +10,9 @@ Root ``pyproject.toml``::
     python = "3.12"                       # or a list; default: the interpreter nox runs on
     fail_under = 80                       # default threshold; a package's own
                                           # [tool.coverage.report] fail_under wins
-    isolation_orders = 3                  # random orders tried by the isolation session
+    isolation_orders = 12                 # random orders the isolation session tries
+                                          # (default: scaled to the suite's size and
+                                          # speed within isolation_budget)
     isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
     isolation_max_sets = 5                # independent polluter sets searched per victim
     isolation_jobs = 2                    # whole-suite orders run side by side (default:
@@ -139,7 +141,8 @@ class RepoConfig:
     packages: tuple[Package, ...]
     python: tuple[str, ...] | None
     fail_under: float
-    isolation_orders: int
+    #: Random orders of the isolation session; None: scaled to the suite (the default).
+    isolation_orders: int | None
     isolation_budget: float = DEFAULT_BUDGET
     isolation_max_sets: int = DEFAULT_MAX_SETS
     #: Whole-suite orders run at once by the isolation session; None: the default.
@@ -458,7 +461,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
     )
     python = options.get("python")
     versions = tuple(_string_list(python, "python in [tool.toolkit]")) if python else None
-    orders = _positive_int(options, "isolation_orders", 3) or 3
+    orders = _positive_int(options, "isolation_orders", 12)
     jobs = _positive_int(options, "isolation_jobs", 1)
 
     folders: list[Path] = []

@@ -4,9 +4,12 @@ README describes (``reports/isolation.json``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.isolation._reportlog import Execution, describe_leak
+
+if TYPE_CHECKING:
+    from toolkit.isolation._exposure import Exposure
 
 __all__ = ["KINDS", "Finding", "Note", "OrderRun", "Report"]
 
@@ -16,7 +19,8 @@ KINDS = ("order-dependent", "brittle", "non-deterministic", "database-leak")
 @dataclass
 class OrderRun:
     """One run of the whole suite: ``order`` is ``file``, ``reverse`` (file order
-    exactly reversed) or ``random`` (pytest-randomly with ``seed``)."""
+    exactly reversed), ``interleave``, ``reverse-interleave``, ``alone`` (each test in
+    a process of its own) or ``random`` (pytest-randomly with ``seed``)."""
 
     seed: int | None
     executions: list[Execution]
@@ -28,6 +32,8 @@ class OrderRun:
 
     @property
     def label(self) -> str:
+        if self.order == "alone":
+            return "each-test-alone"
         return f"seed {self.seed}" if self.order == "random" else f"{self.order} order"
 
     def outcome(self, test: str) -> str | None:
@@ -126,6 +132,7 @@ class Report:
     notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
     leak_watch: str | None = None  # "on: DATABASE_URL", "off: psycopg is not installed ..."
+    exposure: Exposure | None = None  # what the orders covered
 
     def noted(self, kind: str) -> list[Note]:
         """The notes of one kind: ``fails alone``, ``unconfirmed`` or ``unsearched``."""
@@ -144,13 +151,15 @@ class Report:
             "runs": [run.as_json() for run in self.runs],
             "findings": [finding.as_json() for finding in self.findings],
         }
+        if self.exposure is not None:
+            document["exposure"] = self.exposure.as_json()
         for kind in ("fails alone", "unconfirmed", "unsearched"):  # present, even empty
             document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
         return document
 
     def summary(self) -> list[str]:
         """Lines for a log: the failing tests that are not findings, with commands."""
-        lines = []
+        lines = [self.exposure.line()] if self.exposure is not None else []
         if (
             self.leak_watch
             and self.leak_watch.startswith("off")
