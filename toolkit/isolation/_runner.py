@@ -151,7 +151,7 @@ def _slot_environ(env: dict[str, str], slot: int, home: Path | None = None) -> d
     """Runs going on at once must not share a database, a temporary folder or a home:
     the plugin names the package's test database after DATABASE_URL's, so give each
     concurrent run its own. With ``home``, the run's HOME, its temporary folder
-    (TMPDIR, TEMP, TMP) and the XDG folders are made there: what a suite writes in its
+    (TMPDIR, TEMP, TMP) and the XDG folders the user set are made there: what a suite writes in its
     home or with :mod:`tempfile` stays in the run's sandbox, never in the user's home
     or the shared /tmp, and no run sees what an earlier one left."""
     env = dict(env)
@@ -160,7 +160,9 @@ def _slot_environ(env: dict[str, str], slot: int, home: Path | None = None) -> d
         tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
         home.chmod(0o700)
         env.update(HOME=str(home), TMPDIR=str(tmp), TEMP=str(tmp), TMP=str(tmp))
-        env.update({name: str(home / folder) for name, folder in _XDG.items()})
+        # Set only where the user set them (else they follow HOME): a suite may test
+        # what happens without them.
+        env.update({name: str(home / folder) for name, folder in _XDG.items() if name in env})
     if slot == 0:
         return env
     if env.get("DATABASE_URL"):

@@ -55,6 +55,7 @@ def test_every_run_gets_a_temporary_folder_and_home_of_its_own(tmp_path: Path) -
     assert first["HOME"] == str(tmp_path / "a") and first["TMPDIR"] == str(tmp_path / "a" / "tmp")
     assert first["TEMP"] == first["TMP"] == first["TMPDIR"]
     assert first["XDG_CACHE_HOME"] == str(tmp_path / "a" / ".cache")
+    assert "XDG_CONFIG_HOME" not in first  # unset stays unset: it follows HOME
     assert second["TMPDIR"] == str(tmp_path / "b" / "tmp")
     assert (tmp_path / "b").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "b" / "tmp").stat().st_mode & 0o777 == 0o700
