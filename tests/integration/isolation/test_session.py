@@ -142,12 +142,21 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
     package = json.loads((repo / "reports" / "isolation.json").read_text())["packages"]["notes"]
     findings = {finding["kind"]: finding for finding in package["findings"]}
     assert result.returncode != 0
-    assert set(package) == {"runs", "findings", "fails_alone", "unconfirmed", "unsearched"}
+    assert set(package) == {
+        "runs",
+        "findings",
+        "fails_alone",
+        "unconfirmed",
+        "unsearched",
+        "exposure",
+    }
     assert package["fails_alone"] == package["unconfirmed"] == package["unsearched"] == []
     assert [(run["order"], run["seed"]) for run in package["runs"]] == [
         ("file", None),
         ("reverse", None),
         ("interleave", None),
+        ("reverse-interleave", None),
+        ("alone", None),
         ("random", derived_seed(7, 0)),
         ("random", derived_seed(7, 1)),
     ]
