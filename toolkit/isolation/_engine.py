@@ -196,17 +196,20 @@ def _order_runs(
         order, seed = step
         slot = slots.get()
         try:
-            label = f"random order, seed {seed}" if order == "random" else f"{order} order"
-            say(f"order {first + index + 1}: {label}")
+            # "order 1/5: file order", then "random order 1/7: seed 123".
+            step_name = (
+                f"random order {index + 1}/{len(plan)}"
+                if first
+                else f"order {index + 1}/{len(plan)}"
+            )
+            label = f"seed {seed}" if order == "random" else f"{order} order"
+            say(f"{step_name}: {label}")
             started = time.monotonic()
             executions = runner.whole_suite(order, seed, leaks=leaks and index == 0, slot=slot)
             if order != "alone":
                 walls.append(time.monotonic() - started)
             failed = len({e.test for e in executions if e.failed})
-            say(
-                f"order {first + index + 1}: {len({e.test for e in executions})} tests, {failed} "
-                "failed"
-            )
+            say(f"{step_name}: {len({e.test for e in executions})} tests, {failed} failed")
             return OrderRun(seed, executions, order)
         finally:
             slots.put(slot)
