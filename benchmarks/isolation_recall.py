@@ -12,16 +12,17 @@ seed counts as right when every victim is found with every planted polluter set 
 brittle test with state-setters of its own), the search says it is complete, and
 nothing else is reported (zero findings on the trap).
 
-The engine runs whole: the same plan, search and confirmation. What makes 20 seeds fit
-in an hour is where its pytest runs happen. For every suite whose outcomes depend only
-on the order of its tests in one process (all but the trap), one pytest process
+The engine runs whole: the same plan, search and confirmation. What makes the sweep
+short is where its pytest runs happen. For every suite whose outcomes depend only
+on the order of its tests in one process, one pytest process
 collects the suite once and runs each order the engine asks for in a process forked
 for that run (``benchmarks/_forkserve.py``): random orders are shuffled by
 pytest-randomly's own code with the run's seed, so each run is the run the engine
-would start, without the start-up. What that cannot reproduce runs for real: every run
-of the trap (it fails only when processes run side by side) and, with ``-n 2``, the
-random orders xdist spreads over its workers (which worker gets which test depends on
-timing). ``--real`` runs everything for real::
+would start, without the start-up. What that cannot reproduce runs for real: the
+trap's whole-suite orders (it fails only when two run side by side; its explicit runs,
+one at a time, are forked) and, with ``-n 2``, the random orders xdist spreads over its
+workers (which worker gets which test depends on timing). ``--real`` runs everything
+for real::
 
     python benchmarks/isolation_recall.py [--seeds 20] [--base 1] [--suite NAME ...]
         [--mode default|xdist ...] [--python PATH] [--real]
@@ -56,8 +57,9 @@ from toolkit.isolation._reportlog import Execution
 from toolkit.isolation._runner import Runner, Suite, uses_xdist
 
 MODES = {"default": ((), 2), "xdist": (("-n", "2"), 1)}
-#: Suites whose outcomes depend on more than the order of tests in one process.
-REAL_ONLY = {"fixed-tmp-path"}
+#: Suites whose whole-suite orders collide when two run at once: those orders run for
+#: real; their explicit runs, one at a time, are forked like any other suite's.
+REAL_ORDERS = {"fixed-tmp-path"}
 
 
 class ForkServer:
@@ -129,8 +131,11 @@ class ForkServer:
         self._read.close()
 
 
-def _forked_runner(server: ForkServer) -> Callable[[Suite, Path, Callable[[str], None]], Runner]:
-    """A Runner whose runs are served by ``server``, except xdist's random orders."""
+def _forked_runner(
+    server: ForkServer, real_orders: bool = False
+) -> Callable[[Suite, Path, Callable[[str], None]], Runner]:
+    """A Runner whose runs are served by ``server``, except xdist's random orders (and
+    with ``real_orders``, every whole-suite order)."""
 
     class Forked(Runner):
         def check_environment(self) -> None:
@@ -139,7 +144,7 @@ def _forked_runner(server: ForkServer) -> Callable[[Suite, Path, Callable[[str],
         def whole_suite(
             self, order: str, seed: int | None, *, leaks: bool, slot: int = 0
         ) -> list[Execution]:
-            if order == "random" and uses_xdist(self.suite.args):
+            if real_orders or (order == "random" and uses_xdist(self.suite.args)):
                 return super().whole_suite(order, seed, leaks=leaks, slot=slot)
             self.runs += 1
             return server.executions({"order": order, "seed": seed}, alone=order == "alone")
@@ -174,7 +179,7 @@ def _one(python: Path, name: str, seed: int, mode: str, prepared: tuple | None) 
             server = None
         else:
             root, expected, server = prepared
-            _engine.Runner = _forked_runner(server)  # type: ignore[misc]
+            _engine.Runner = _forked_runner(server, name in REAL_ORDERS)  # type: ignore[misc]
         args, jobs = MODES[mode]
         started = time.monotonic()
         try:
@@ -225,7 +230,7 @@ def main() -> None:
     sweep = time.monotonic()
     for name in options.suite or list(PLANTED):
         prepared = None
-        if not options.real and name not in REAL_ONLY:
+        if not options.real:
             folder = Path(tempfile.mkdtemp(prefix="isolation-recall-suite-"))
             root, expected = PLANTED[name](folder / "suite")
             prepared = (root, expected, ForkServer(options.python, root))
@@ -275,6 +280,7 @@ def main() -> None:
             )
         if prepared is not None:
             prepared[2].close()
+            remove_shared_folder(prepared[0])
             shutil.rmtree(prepared[0].parent, ignore_errors=True)
     heading(f"planted suites, base seeds {options.base}..{options.base + options.seeds - 1}")
     print(
