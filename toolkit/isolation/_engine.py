@@ -158,7 +158,7 @@ def analyse(
     else:
         wanted = random_orders(tests, seconds, None, jobs)[1]
     more, _ = _order_runs(
-        runner, order_plan(orders, base)[len(plan) :], jobs, False, say, first=len(plan)
+        runner, order_plan(orders, base)[len(plan) :], jobs, False, say, random=True
     )
     runs += more
     exposure = Exposure.of(runs, tests, orders, wanted)
@@ -182,11 +182,12 @@ def _order_runs(
     leaks: bool,
     say: Callable[[str], None],
     *,
-    first: int = 0,
+    random: bool = False,
 ) -> tuple[list[OrderRun], float]:
     """The whole-suite runs, ``jobs`` at a time; each concurrent run takes a free slot
-    (its own database) and gives it back. Also returns the longest wall time of one
-    run in one process (the ``alone`` order forks per test and is not one)."""
+    (its own database) and gives it back; ``random``: the plan's random orders, counted
+    on their own. Also returns the longest wall time of one run in one process (the
+    ``alone`` order forks per test and is not one)."""
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(max(1, jobs)):
         slots.put(slot)
@@ -199,7 +200,7 @@ def _order_runs(
             # "order 1/5: file order", then "random order 1/7: seed 123".
             step_name = (
                 f"random order {index + 1}/{len(plan)}"
-                if first
+                if random
                 else f"order {index + 1}/{len(plan)}"
             )
             label = f"seed {seed}" if order == "random" else f"{order} order"
