@@ -158,7 +158,7 @@ def analyse(
     else:
         wanted = random_orders(tests, seconds, None, jobs)[1]
     more, _ = _order_runs(
-        runner, order_plan(orders, base)[len(plan) :], jobs, False, say, random=True
+        runner, order_plan(orders, base)[len(plan) :], jobs, False, say, randomised=True
     )
     runs += more
     exposure = Exposure.of(runs, tests, orders, wanted)
@@ -182,10 +182,10 @@ def _order_runs(
     leaks: bool,
     say: Callable[[str], None],
     *,
-    random: bool = False,
+    randomised: bool = False,
 ) -> tuple[list[OrderRun], float]:
     """The whole-suite runs, ``jobs`` at a time; each concurrent run takes a free slot
-    (its own database) and gives it back; ``random``: the plan's random orders, counted
+    (its own database) and gives it back; ``randomised``: the plan's random orders, counted
     on their own. Also returns the longest wall time of one run in one process (the
     ``alone`` order forks per test and is not one)."""
     slots: queue.Queue[int] = queue.Queue()
@@ -200,7 +200,7 @@ def _order_runs(
             # "order 1/5: file order", then "random order 1/7: seed 123".
             step_name = (
                 f"random order {index + 1}/{len(plan)}"
-                if random
+                if randomised
                 else f"order {index + 1}/{len(plan)}"
             )
             label = f"seed {seed}" if order == "random" else f"{order} order"
