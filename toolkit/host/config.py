@@ -12,6 +12,7 @@ Root ``pyproject.toml``::
     fail_under = 80                       # default threshold; a package's own coverage
                                           # fail_under wins (.coveragerc, setup.cfg, ...)
     isolation_orders = 3                  # random orders tried by the isolation session
+    orders = _positive_int(options, "isolation_orders", 12)
     isolation_budget = "10m"              # search time per package (seconds or "90s", "1h")
     isolation_max_sets = 5                # independent polluter sets searched per victim
     isolation_jobs = 2                    # whole-suite orders run side by side (default:
@@ -181,7 +182,8 @@ class RepoConfig:
     packages: tuple[Package, ...]
     python: tuple[str, ...] | None
     fail_under: float
-    isolation_orders: int
+    #: Random orders of the isolation session; None: scaled to the suite (the default).
+    isolation_orders: int | None
     isolation_budget: float = DEFAULT_BUDGET
     isolation_max_sets: int = DEFAULT_MAX_SETS
     #: Whole-suite orders run at once by the isolation session; None: the default.
@@ -646,7 +648,7 @@ def load_config(root: Path | str = ".") -> RepoConfig:
         if "python" in options
         else None
     )
-    orders = _positive_int(options, "isolation_orders", 3) or 3
+    orders = _positive_int(options, "isolation_orders", 12)
     jobs = _positive_int(options, "isolation_jobs", 1)
 
     folders: list[Path] = []

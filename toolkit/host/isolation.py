@@ -1,7 +1,7 @@
 """The ``isolation`` session: one package's suite through the isolation engine.
 
 The engine (:mod:`toolkit.isolation`, standard library only, so the host may import
-it) runs the suite in file order and in ``isolation_orders`` random orders, then
+it) runs the suite in deterministic orders, each test alone and random orders, then
 explains every test whose outcome depends on the run: order-dependent (with its
 polluters), brittle (with its state-setters), non-deterministic (marked flaky or
 not), and tests or fixtures that leave the package's database changed.
@@ -103,9 +103,13 @@ def check(session: nox.Session, run: Run, package: Package, python: str | None) 
     seed = run.seed()
     name = f"isolation({package.name})"
     session.log(
-        f"{name}: file order, its reverse, an interleaved order, then "
-        f"{config.isolation_orders} random orders "
-        f"from seed {seed} (replay: TOOLKIT_SEED={seed}); "
+        f"{name}: file order, its reverse, interleaved and reversed, each test alone, then "
+        + (
+            f"{config.isolation_orders} random orders "
+            if config.isolation_orders
+            else "random orders scaled to the suite's size and speed "
+        )
+        + f"from seed {seed} (replay: TOOLKIT_SEED={seed}); "
         f"pytest output in {work_dir.relative_to(config.root)}"
     )
     try:

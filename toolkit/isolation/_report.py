@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.isolation._reportlog import Execution, describe_leak
+
+if TYPE_CHECKING:
+    from toolkit.isolation._exposure import Exposure
 
 __all__ = ["KINDS", "Finding", "Note", "OrderRun", "Report"]
 
@@ -17,7 +20,8 @@ KINDS = ("order-dependent", "brittle", "non-deterministic", "database-leak")
 @dataclass
 class OrderRun:
     """One run of the whole suite: ``order`` is ``file``, ``reverse`` (file order
-    exactly reversed) or ``random`` (pytest-randomly with ``seed``)."""
+    exactly reversed), ``interleave``, ``reverse-interleave``, ``alone`` (each test in
+    a process of its own) or ``random`` (pytest-randomly with ``seed``)."""
 
     seed: int | None
     executions: list[Execution]
@@ -29,6 +33,8 @@ class OrderRun:
 
     @property
     def label(self) -> str:
+        if self.order == "alone":
+            return "each-test-alone"
         return f"seed {self.seed}" if self.order == "random" else f"{self.order} order"
 
     def outcome(self, test: str) -> str | None:
@@ -134,6 +140,7 @@ class Report:
     leak_watch: str | None = None  # "on: DATABASE_URL", "off: psycopg is not installed ..."
     #: Database leaks the package accepts (``isolation_accepted_leaks``): not findings.
     accepted: list[Finding] = field(default_factory=list)
+    exposure: Exposure | None = None  # what the orders covered
 
     def noted(self, kind: str) -> list[Note]:
         """The notes of one kind: ``fails alone``, ``unconfirmed`` or ``unsearched``."""
@@ -152,6 +159,8 @@ class Report:
             "runs": [run.as_json() for run in self.runs],
             "findings": [finding.as_json() for finding in self.findings],
         }
+        if self.exposure is not None:
+            document["exposure"] = self.exposure.as_json()
         for kind in ("fails alone", "unconfirmed", "unsearched"):  # present, even empty
             document[kind.replace(" ", "_")] = [n.as_json() for n in self.noted(kind)]
         document["accepted_leaks"] = [finding.as_json() for finding in self.accepted]
@@ -175,7 +184,7 @@ class Report:
 
     def summary(self) -> list[str]:
         """Lines for a log: the failing tests that are not findings, with commands."""
-        lines = []
+        lines = [self.exposure.line()] if self.exposure is not None else []
         if (
             self.leak_watch
             and self.leak_watch.startswith("off")

@@ -97,10 +97,17 @@ class Suite:
 
 def order_args(order: str, seed: int | None = None) -> list[str]:
     """pytest's arguments for one whole-suite order: ``file``, ``reverse`` (exactly file
-    order reversed), ``interleave`` (even units, then odd ones, at each level) or
-    ``random`` (pytest-randomly with ``seed``). The sessions' layers use the same."""
+    order reversed), ``interleave`` (even units, then odd ones, at each level),
+    ``reverse-interleave`` (the interleaved order reversed), ``alone`` (file order, each
+    test in a process forked for it alone) or ``random``
+    (pytest-randomly with ``seed``). The sessions' layers use the same."""
     if order == "random":
         return ["-p", "randomly", f"--randomly-seed={seed}"]
+    if order == "alone":
+        return ["-p", "no:randomly", "-p", ORDER_PLUGIN, "--isolation-alone"]
+    if order == "reverse-interleave":
+        plugin = ["-p", "no:randomly", "-p", ORDER_PLUGIN]
+        return [*plugin, "--isolation-interleave", "--isolation-reverse"]
     if order in ("reverse", "interleave"):
         return ["-p", "no:randomly", "-p", ORDER_PLUGIN, f"--isolation-{order}"]
     return ["-p", "no:randomly"]
@@ -131,14 +138,31 @@ def single_process_args(args: Sequence[str]) -> list[str]:
     return kept
 
 
+#: Where programs put files of their own: each run of the engine gets them in its sandbox.
+_XDG = {
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+}
+
+
 def _slot_environ(env: dict[str, str], slot: int, home: Path | None = None) -> dict[str, str]:
     """Runs going on at once must not share a database, a temporary folder or a home:
     the plugin names the package's test database after DATABASE_URL's, so give each
-    concurrent run its own, and its own TMPDIR and HOME (``home``) when given."""
+    concurrent run its own. With ``home``, the run's HOME, its temporary folder
+    (TMPDIR, TEMP, TMP) and the XDG folders the user set are made there: what a suite writes in its
+    home or with :mod:`tempfile` stays in the run's sandbox, never in the user's home
+    or the shared /tmp, and no run sees what an earlier one left."""
     env = dict(env)
     if home is not None:
-        (home / "tmp").mkdir(parents=True, exist_ok=True, mode=0o700)
-        env.update(HOME=str(home), TMPDIR=str(home / "tmp"))
+        tmp = home / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
+        home.chmod(0o700)
+        env.update(HOME=str(home), TMPDIR=str(tmp), TEMP=str(tmp), TMP=str(tmp))
+        # Set only where the user set them (else they follow HOME): a suite may test
+        # what happens without them.
+        env.update({name: str(home / folder) for name, folder in _XDG.items() if name in env})
     if slot == 0:
         return env
     if env.get("DATABASE_URL"):
@@ -152,9 +176,10 @@ def _slot_environ(env: dict[str, str], slot: int, home: Path | None = None) -> d
 class Runner:
     """Runs pytest for the engine, counts the runs and keeps each run's files.
 
-    With ``separate`` set, every whole-suite run gets a TMPDIR and HOME of its own
-    under the work folder (orders then may run at once); explicit runs are always
-    one at a time, in the user's own environment.
+    Every run, whole-suite or explicit, gets a sandbox of its own under the work folder
+    (HOME, TMPDIR, XDG folders; see :func:`_slot_environ`), removed once its outcomes
+    are read; orders then may run at once, and a suite's side effects reach neither
+    the user's home nor the shared /tmp.
     """
 
     def __init__(
@@ -162,13 +187,10 @@ class Runner:
         suite: Suite,
         work_dir: Path,
         progress: Callable[[str], None],
-        *,
-        separate: bool = False,
     ) -> None:
         self.suite = suite
         self.work_dir = work_dir
         self.progress = progress
-        self.separate = separate
         self.runs = 0
         self.rootdir: Path = suite.root
         self.leak_watch: str | None = None  # what the leak plugin said it watched
@@ -221,12 +243,12 @@ class Runner:
                 "brings every plugin the engine loads)",
             )
 
-    def _pytest(
-        self, name: str, args: list[str], slot: int = 0, home: Path | None = None
-    ) -> list[Execution]:
+    def _pytest(self, name: str, args: list[str], slot: int = 0) -> list[Execution]:
         log = self.work_dir / f"{name}.jsonl"
         output = self.work_dir / f"{name}.txt"
+        home = self.work_dir / f"{name}-home"
         log.unlink(missing_ok=True)
+        shutil.rmtree(home, ignore_errors=True)
         command = [
             str(self.suite.python),
             "-m",
@@ -240,13 +262,26 @@ class Runner:
             f"--report-log={log}",
         ]
         self.runs += 1
+        try:
+            code = self._start(command, output, self._environ(slot, home))
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        if code not in _OK_EXIT_CODES:
+            tail = output.read_text().strip().splitlines()[-5:]
+            raise IsolationError(
+                f"pytest exited with {code} in {self.suite.root} ({output}): " + " | ".join(tail)
+            )
+        return read_executions(log)
+
+    def _start(self, command: list[str], output: Path, env: dict[str, str]) -> int:
+        """Run ``command`` in the suite's folder, its output in ``output``; the exit code."""
         with output.open("w") as handle:
             handle.write(shlex.join(command) + "\n")
             handle.flush()
-            code = subprocess.run(
+            return subprocess.run(
                 command,
                 cwd=self.suite.root,
-                env=self._environ(slot, home),
+                env=env,
                 stdout=handle,
                 check=False,
                 stderr=subprocess.STDOUT,
@@ -255,24 +290,21 @@ class Runner:
                 # Each run is started by the thread that waits for it.
                 preexec_fn=dies_with_parent(),
             ).returncode
-        if code not in _OK_EXIT_CODES:
-            tail = output.read_text().strip().splitlines()[-5:]
-            raise IsolationError(
-                f"pytest exited with {code} in {self.suite.root} ({output}): " + " | ".join(tail)
-            )
-        return read_executions(log)
 
     def whole_suite(
         self, order: str, seed: int | None, *, leaks: bool, slot: int = 0
     ) -> list[Execution]:
-        """The whole suite in one order (see :func:`order_args`)."""
+        """The whole suite in one order (see :func:`order_args`). In the ``alone`` order
+        each execution is its own process: its ``worker`` says so, nothing ran before it."""
         name = f"seed-{seed}" if order == "random" else f"{order}-order"
         info = self.work_dir / f"{name}-info.json"
-        home = self.work_dir / f"{name}-home" if self.separate else None
         args = [*self.suite.paths, *order_args(order, seed), f"--isolation-info={info}"]
         if leaks:
             args += ["-p", LEAK_PLUGIN]
-        executions = self._pytest(name, [*args, *self._order_user_args(order)], slot, home)
+        executions = self._pytest(name, [*args, *self._order_user_args(order)], slot)
+        if order == "alone":
+            for index, execution in enumerate(executions):
+                execution.worker = f"alone-{index}"
         if info.is_file():
             document = json.loads(info.read_text())
             self.rootdir = Path(document["rootdir"])

@@ -13,7 +13,12 @@ of file order: with file order, every pair of tests then runs in both relative o
 ``--isolation-interleave`` runs, at every level (modules, then classes and functions of
 a module, then a class's tests), the units at even positions, then those at odd ones:
 two units one apart in file order (a polluter, a test that cleans up, a victim) become
-neighbours, the pair a file-order run hides behind the cleaner.
+neighbours, the pair a file-order run hides behind the cleaner. Both flags together run
+the interleaved order reversed: the same neighbours, each in the other relative order.
+``--isolation-alone`` runs each test in a process forked for it from the one that
+collected the suite: setup, call and teardown of every fixture it uses, session ones
+included, with nothing run before it; one pytest run shows every test that fails when
+it runs first (the engine confirms each in a fresh process before it reports it).
 
 pytest-randomly must be off in these runs (``-p no:randomly``): the order is ours.
 """
@@ -21,10 +26,13 @@ pytest-randomly must be off in these runs (``-p no:randomly``): the order is our
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 __all__ = ["POSITION"]
 
@@ -44,13 +52,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="even units, then odd ones, at every level of file order",
     )
     group.addoption(
+        "--isolation-alone",
+        action="store_true",
+        help="run each test in a process forked for it alone",
+    )
+    group.addoption(
         "--isolation-reverse",
         action="store_true",
-        help="run the collected tests in the exact reverse of file order",
+        help="run the collected tests in the exact reverse of file order (with "
+        "--isolation-interleave: of the interleaved order)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("isolation_alone"):
+        config.pluginmanager.register(_Alone(), "isolation-alone")
     info = config.getoption("isolation_info")
     if info:
         Path(info).write_text(json.dumps({"rootdir": str(config.rootpath)}))
@@ -60,10 +76,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     order = config.getoption("isolation_order")
     if not order:
+        if config.getoption("isolation_interleave"):
+            items[:] = _interleaved(items)
         if config.getoption("isolation_reverse"):
             items.reverse()
-        elif config.getoption("isolation_interleave"):
-            items[:] = _interleaved(items)
         return
     wanted = [line for line in Path(order).read_text().splitlines() if line]
     by_id = {item.nodeid: item for item in items}
@@ -97,6 +113,66 @@ def pytest_runtest_protocol(
         (POSITION, position)
     ]
     return (yield)
+
+
+class _Alone:
+    """Registered with ``--isolation-alone``: each test in a forked process, its
+    reports logged here (the position wrapper above still tags them)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool:
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        for report in _forked(item):
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+
+def _forked(item: pytest.Item) -> list[pytest.TestReport]:
+    """Run ``item``'s whole protocol (every fixture set up and torn down) in a child
+    process; its reports come back through a pipe, as pytest serialises them."""
+    config = item.config
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        # Forking a process with threads is what this is; a suite's filterwarnings
+        # = error must not turn Python's warning about it into the test's failure.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: run, send the reports, exit without cleaning up the parent's
+        os.close(read)
+        code = 0
+        try:
+            reports = runtestprotocol(item, nextitem=None, log=False)
+            data = [
+                config.hook.pytest_report_to_serializable(config=config, report=r) for r in reports
+            ]
+            with os.fdopen(write, "w") as channel:
+                json.dump(data, channel)
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as channel:
+        text = channel.read()
+    _, status = os.waitpid(pid, 0)
+    if status == 0 and text:
+        return [
+            config.hook.pytest_report_from_serializable(config=config, data=entry)
+            for entry in json.loads(text)
+        ]
+    reason = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {status >> 8}"
+    return [
+        pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {name: 1 for name in item.keywords},
+            "failed",
+            f"the process forked to run the test alone ended with {reason}",
+            "call",
+            user_properties=list(item.user_properties),
+        )
+    ]
 
 
 def _unit_key(item: pytest.Item, level: int) -> str:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "PLANTED",
+    "Brittle",
+    "home_polluter",
     "cascade",
     "fixture_leaks",
     "flip_flop",
@@ -484,6 +487,170 @@ def fixture_leaks(root: Path) -> tuple[Path, dict[tuple[str, str], dict]]:
     }
 
 
+VICTIM_FIRST = """
+import os
+import unittest
+
+
+class TestAUsesDefaults(unittest.TestCase):
+{victims}
+
+class TestBClearsFlags(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.environ.pop("TOOLKIT_PLANTED_FLAG", None)
+
+    def test_cleared(self):
+        pass
+
+
+class TestCSetsFlag(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.environ["TOOLKIT_PLANTED_FLAG"] = "on"  # never undone
+
+    def test_flag_on(self):
+        assert os.environ["TOOLKIT_PLANTED_FLAG"] == "on"
+"""
+
+
+def victim_before_polluter(root: Path, victims: int = 3) -> tuple[Path, dict]:
+    """The victims' class comes first in file order, a class that clears the variable
+    next, the class that sets it in ``setUpClass`` last: file order runs the victims
+    before the polluter, its reverse runs the cleaner between them, the interleaved
+    order runs the victims first again; only an order that puts the polluter directly
+    before the victims (the interleaved order reversed, some random orders) fails them."""
+    body = "\n".join(
+        f"    def test_default_{index}(self):\n"
+        f"        assert 'TOOLKIT_PLANTED_FLAG' not in os.environ\n"
+        for index in range(victims)
+    )
+    suite(root, {"test_flags": VICTIM_FIRST.format(victims=body)})
+    polluter = [["tests/test_flags.py::TestCSetsFlag::test_flag_on"]]
+    return root, {
+        f"tests/test_flags.py::TestAUsesDefaults::test_default_{index}": polluter
+        for index in range(victims)
+    }
+
+
+def _setup_class(name: str, body: str, tests: list[str]) -> str:
+    methods = "".join(f"\n    def test_{test}(self):\n        {check}\n" for test, check in tests)
+    return (
+        f"class {name}(unittest.TestCase):\n    @classmethod\n    def setUpClass(cls):\n"
+        f"        {body}\n{methods}\n"
+    )
+
+
+#: Where each cause's classes sit in file order: polluter right before its victims,
+#: right after them, two apart with a cleaner between (either way).
+_LAYOUTS = ["pv"] * 4 + ["vp"] * 3 + ["pcv"] * 2 + ["vcp"]
+
+
+def many_polluting_classes(root: Path) -> tuple[Path, dict]:
+    """Ten classes each leave a flag of their own set in ``setUpClass``; 38 tests in ten
+    other classes assume their flag is not set (4 or 3 per cause). Some victims' class
+    follows its polluter's, some comes before it, some sit behind a class that clears
+    the flag (polluter, cleaner, victims, and the other way round); causes are spread
+    over two modules, and every flag is shared by all of them."""
+    modules: dict[str, list[str]] = {"test_m1_classes": [], "test_m2_classes": []}
+    expected: dict[str, list[list[str]]] = {}
+    for cause, layout in enumerate(_LAYOUTS):
+        module = "test_m1_classes" if cause % 2 == 0 else "test_m2_classes"
+        flag = f"flag{cause}"
+        count = 4 if cause < 8 else 3
+        polluter = _setup_class(
+            f"TestPolluter{cause}", f"state.flags.add({flag!r})", [("runs", "pass")]
+        )
+        victims = _setup_class(
+            f"TestVictims{cause}",
+            "pass",
+            [
+                (f"expects_no_{flag}_{n}", f"assert {flag!r} not in state.flags")
+                for n in range(count)
+            ],
+        )
+        cleaner = _setup_class(
+            f"TestCleaner{cause}", f"state.flags.discard({flag!r})", [("cleans", "pass")]
+        )
+        parts = {"p": polluter, "v": victims, "c": cleaner}
+        modules[module] += [parts[letter] for letter in layout]
+        for n in range(count):
+            expected[f"tests/{module}.py::TestVictims{cause}::test_expects_no_{flag}_{n}"] = [
+                [f"tests/{module}.py::TestPolluter{cause}::test_runs"]
+            ]
+    suite(root, {name: "import unittest\n\n\n" + "\n".join(body) for name, body in modules.items()})
+    return root, expected
+
+
+@dataclass(frozen=True)
+class Brittle:
+    """What a planted brittle test must be reported with: state-setter sets made of
+    ``setters`` only (any of them)."""
+
+    setters: frozenset[str]
+
+
+def brittle_first(root: Path, tests: int = 6) -> tuple[Path, dict]:
+    """Six tests fail when nothing set the configuration before them, and pass after
+    either of two tests that load it: one first in file order, one last. File order,
+    its reverse, the interleaved order and its reverse all run a loader first; only
+    running each test alone (or a random order that happens to put it first) shows them."""
+    brittle = "\n\n".join(
+        f"def test_reads_config_{index}():\n    assert 'config' in state.flags\n"
+        for index in range(tests)
+    )
+    suite(
+        root,
+        {
+            "test_config": module(
+                pollutes("a_loads_config", "config"),
+                brittle,
+                pollutes("z_reloads_config", "config"),
+            ),
+            "test_other": module(fillers=4, prefix="o"),
+        },
+    )
+    setters = Brittle(
+        frozenset(
+            f"tests/test_config.py::test_{name}" for name in ("a_loads_config", "z_reloads_config")
+        )
+    )
+    return root, {f"tests/test_config.py::test_reads_config_{i}": setters for i in range(tests)}
+
+
+HOME_POLLUTER = """
+import os
+import tempfile
+
+CACHE = os.path.expanduser("~/.toolkit-planted-cache")
+SCRATCH = os.path.join(tempfile.gettempdir(), "{scratch}")
+
+
+def test_a_fills_cache():
+    os.makedirs(CACHE, exist_ok=True)
+    open(os.path.join(CACHE, "entry"), "w").close()
+    os.makedirs(SCRATCH, exist_ok=True)
+
+
+def test_b_cache_is_cold():
+    assert not os.path.exists(CACHE)
+"""
+
+
+def home_polluter(root: Path) -> tuple[Path, dict]:
+    """A test creates a dot-folder in HOME and a folder in the temporary folder and never
+    removes them; a later test expects no cache in HOME. In the user's own HOME the first
+    run would leave the folder behind, and every later run would fail the victim alone."""
+    import uuid
+
+    scratch = f"toolkit-planted-{uuid.uuid4().hex}"
+    suite(root, {"test_cache": HOME_POLLUTER.format(scratch=scratch)})
+    (root / "scratch-name.txt").write_text(scratch)
+    return root, {
+        "tests/test_cache.py::test_b_cache_is_cold": [["tests/test_cache.py::test_a_fills_cache"]]
+    }
+
+
 def remove_shared_folder(root: Path) -> None:
     """Remove the fixed /tmp folder a :func:`fixed_tmp_path` suite wrote to."""
     import shutil
@@ -500,7 +667,15 @@ def misses(report, expected: dict) -> list[str]:
     victim not found, a polluter set missing or extra, any other finding."""
     problems = []
     found = {f.test: f for f in report.findings if f.kind == "order-dependent"}
+    brittle = {f.test: f for f in report.findings if f.kind == "brittle"}
     for victim, sets in expected.items():
+        if isinstance(sets, Brittle):
+            setters = brittle.get(victim)
+            if setters is None:
+                problems.append(f"brittle test not found: {victim}")
+            elif not setters.state_setters or not set(setters.state_setters) <= sets.setters:
+                problems.append(f"{victim}: state-setters {setters.state_setters}")
+            continue
         finding = found.get(victim)
         if finding is None:
             problems.append(f"victim not found: {victim}")
@@ -517,7 +692,8 @@ def misses(report, expected: dict) -> list[str]:
     problems += [
         f"unexpected {f.kind}: {f.test}"
         for f in report.findings
-        if f.test not in expected or f.kind != "order-dependent"
+        if f.test not in expected
+        or f.kind != ("brittle" if isinstance(expected[f.test], Brittle) else "order-dependent")
     ]
     return problems
 
@@ -529,6 +705,9 @@ PLANTED = {
     "one-polluter-eight-victims": one_polluter_eight_victims,
     "cascade": cascade,
     "fixed-tmp-path": fixed_tmp_path,
+    "victim-before-polluter": victim_before_polluter,
+    "many-polluting-classes": many_polluting_classes,
+    "brittle-first": brittle_first,
 }
 
 

@@ -10,11 +10,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.integration.isolation.suites import module, pollutes, suite, victim_of
+from tests.integration.isolation.suites import (
+    home_polluter,
+    misses,
+    module,
+    pollutes,
+    suite,
+    victim_of,
+)
 from toolkit.isolation import FLAKY_SUGGESTION, Report, analyse
 from toolkit.isolation._runner import derived_seed
 
@@ -57,7 +65,9 @@ def test_one_polluter_hidden_among_256_tests_is_found_in_fewer_runs_than_bisecti
         )
     root = suite(tmp_path, modules)
 
-    report = _analyse(root, seed=1)
+    # Three random orders, as the search's cost is measured: each more order the victim
+    # fails in costs one more check (16 orders, as this suite's size asks, cost 14 runs).
+    report = _analyse(root, seed=1, orders=3)
 
     assert _kinds(report) == [("order-dependent", "tests/test_m12.py::test_planted_victim")]
     finding = report.findings[0]
@@ -252,10 +262,42 @@ def test_clean_suite_has_no_findings_and_costs_only_its_orders(tmp_path: Path) -
     report = _analyse(root, seed=1, orders=3)
 
     assert report.findings == [] and report.notes == []
-    assert report.pytest_runs == 6  # file, reverse, interleaved, three random orders
-    assert [run.order for run in report.runs][:3] == ["file", "reverse", "interleave"]
-    assert [run.seed for run in report.runs][3:] == [derived_seed(1, index) for index in range(3)]
+    assert report.pytest_runs == 8  # five deterministic orders, three random ones
+    assert [run.order for run in report.runs][:5] == [
+        "file",
+        "reverse",
+        "interleave",
+        "reverse-interleave",
+        "alone",
+    ]
+    assert [run.seed for run in report.runs][5:] == [derived_seed(1, index) for index in range(3)]
     assert all(len(run.tests()) == 21 for run in report.runs)
+    # Each test alone: 21 processes, nothing before any of them.
+    assert len({e.worker for e in report.runs[4].executions}) == 21
+    assert report.exposure is not None
+    assert report.exposure.line().startswith(
+        "orders: file, reverse, interleaved, reverse interleaved, each test alone, 3 random; "
+        "ran as direct neighbours: 2/2 pairs of modules, "
+    )
+    assert "isolation_orders = " in report.exposure.line()  # 10 functions: not every pair
+
+
+def test_a_suite_writing_to_home_and_tmp_leaves_nothing_in_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a sandbox, the first run leaves the dot-folder in the user's home and the
+    # victim then fails alone in every later run: reported as "fails alone", not found.
+    home = tmp_path / "user-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    root, expected = home_polluter(tmp_path / "suite")
+    scratch = Path(tempfile.gettempdir()) / (root / "scratch-name.txt").read_text()
+
+    report = _analyse(root, seed=1, orders=1, jobs=2)
+
+    assert misses(report, expected) == []
+    assert list(home.iterdir()) == []
+    assert not scratch.exists()
 
 
 def test_suite_run_under_xdist_is_analysed_and_reproduced_in_one_process(tmp_path: Path) -> None:
@@ -330,7 +372,8 @@ def test_test_leaving_rows_in_the_database_is_named_with_its_tables(
     ]
     finding = report.findings[0]
     assert finding.details["tables"] == {"public.notes": "+1 row"}
-    assert report.pytest_runs == 7  # the file-order run watches; one run confirms the leak
+    # the file-order run watches; one run confirms the leak
+    assert report.pytest_runs == len(report.runs) + 1
     assert report.leak_watch == "on: the database_url fixture"
     assert _shows_failure(finding.reproduce, finding.test, env={**os.environ, **env})
 
@@ -408,6 +451,6 @@ def test_past_the_budget_victims_are_listed_with_the_command_that_shows_them_fai
     assert [(note.kind, note.test) for note in report.notes] == [
         ("unsearched", "tests/test_b.py::test_victim")
     ]
-    assert report.pytest_runs == 4  # the orders only
+    assert report.pytest_runs == 6  # the orders only: five deterministic, one random
     assert _shows_failure(report.notes[0].command, "tests/test_b.py::test_victim")
     assert report.as_json()["unsearched"][0]["test"] == "tests/test_b.py::test_victim"

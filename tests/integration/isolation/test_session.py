@@ -171,12 +171,15 @@ def test_isolation_session_names_the_polluter_and_the_leak_and_fails(
         "unconfirmed",
         "unsearched",
         "accepted_leaks",
+        "exposure",
     }
     assert package["fails_alone"] == package["unconfirmed"] == package["unsearched"] == []
     assert [(run["order"], run["seed"]) for run in package["runs"]] == [
         ("file", None),
         ("reverse", None),
         ("interleave", None),
+        ("reverse-interleave", None),
+        ("alone", None),
         ("random", derived_seed(7, 0)),
         ("random", derived_seed(7, 1)),
     ]

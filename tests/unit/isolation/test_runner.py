@@ -46,34 +46,41 @@ def test_concurrent_runs_get_databases_of_their_own() -> None:
     }
 
 
-def test_concurrent_runs_get_a_temporary_folder_and_home_of_their_own(tmp_path: Path) -> None:
-    env = {"HOME": "/root", "TMPDIR": "/tmp", "X": "1"}
+def test_every_run_gets_a_temporary_folder_and_home_of_its_own(tmp_path: Path) -> None:
+    env = {"HOME": "/root", "TMPDIR": "/tmp", "XDG_CACHE_HOME": "/root/.cache", "X": "1"}
 
     first = _slot_environ(env, 0, tmp_path / "a")
     second = _slot_environ(env, 1, tmp_path / "b")
 
     assert first["HOME"] == str(tmp_path / "a") and first["TMPDIR"] == str(tmp_path / "a" / "tmp")
+    assert first["TEMP"] == first["TMP"] == first["TMPDIR"]
+    assert first["XDG_CACHE_HOME"] == str(tmp_path / "a" / ".cache")
+    assert "XDG_CONFIG_HOME" not in first  # unset stays unset: it follows HOME
     assert second["TMPDIR"] == str(tmp_path / "b" / "tmp")
+    assert (tmp_path / "b").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "b" / "tmp").stat().st_mode & 0o777 == 0o700
-    assert env == {"HOME": "/root", "TMPDIR": "/tmp", "X": "1"}
+    assert env["HOME"] == "/root" and env["TMPDIR"] == "/tmp"
 
 
-def test_orders_are_file_reverse_then_random_with_hashed_seeds() -> None:
+def test_orders_are_the_deterministic_ones_then_random_with_hashed_seeds() -> None:
     plan = order_plan(3, 7)
 
     assert [order for order, _ in plan] == [
         "file",
         "reverse",
         "interleave",
+        "reverse-interleave",
+        "alone",
         "random",
         "random",
         "random",
     ]
-    seeds = [seed for _, seed in plan[3:]]
+    assert [seed for _, seed in plan[:5]] == [None] * 5
+    seeds = [seed for _, seed in plan[5:]]
     assert seeds == [derived_seed(7, index) for index in range(3)]  # replayable from 7
     assert len(set(seeds)) == 3
     assert all(abs(a - b) > 1000 for a in seeds for b in seeds if a != b)  # not consecutive
-    assert [seed for _, seed in order_plan(3, 8)[3:]] != [seeds[1], seeds[2], derived_seed(8, 2)]
+    assert [seed for _, seed in order_plan(3, 8)[5:]] != [seeds[1], seeds[2], derived_seed(8, 2)]
 
 
 def test_reverse_order_is_replayed_through_the_order_plugin() -> None:
@@ -85,6 +92,11 @@ def test_reverse_order_is_replayed_through_the_order_plugin() -> None:
         "--isolation-reverse",
     ]
     assert order_args("random", 5) == ["-p", "randomly", "--randomly-seed=5"]
+    assert order_args("reverse-interleave")[-2:] == [
+        "--isolation-interleave",
+        "--isolation-reverse",
+    ]
+    assert order_args("alone")[-1] == "--isolation-alone"
 
 
 def test_relative_interpreter_path_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
