@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -189,6 +190,18 @@ def _summary_rows(output: str) -> dict[str, str]:
     return rows
 
 
+def _environment(repo: Path, package: str) -> Path:
+    """The package's environment the sessions built whole (the failing-build test, in
+    whatever order it runs, may leave another one half made)."""
+    built = [
+        env
+        for env in sorted((repo / ".nox").glob(f"toolkit-{package}-py3.*"))
+        if (env / "bin" / "toolkit").exists()
+    ]
+    assert built, f"no environment of {package} in {repo / '.nox'}"
+    return built[-1]
+
+
 def _plain_pytest_coverage(env_python: Path, folder: Path, *args: str) -> str:
     """The total plain ``pytest --cov`` gives in ``folder`` with the package's own
     settings, its database tests given a server by ``toolkit postgres -- ...``."""
@@ -248,7 +261,7 @@ def test_both_packages_run_green_with_packages_alone(
     assert re.match(r"-\s+2 passed\b", rows["reporting"])
     assert rows["reporting"].rstrip().endswith("ok")
     # requirements-dev.txt was installed, and through it requirements.txt and its -c.
-    env = next((repo / ".nox").glob("toolkit-inventory-service-py3.*"))
+    env = _environment(repo, "inventory-service")
     python = env / "bin" / "python"
     versions = subprocess.run(
         [
@@ -275,7 +288,7 @@ def test_each_package_reports_its_own_coverage_figure(
     decimals), and the module without its tests for the package that configures none."""
     assert first_run.returncode == 0, first_run.stderr[-3000:]
     rows = _summary_rows(first_run.stdout + first_run.stderr)
-    envs = {name: next((repo / ".nox").glob(f"toolkit-{name}-py3.*")) for name in rows}
+    envs = {name: _environment(repo, name) for name in rows}
 
     inventory = _plain_pytest_coverage(
         envs["inventory-service"] / "bin" / "python", repo / "apps" / "inventory", "tests"
@@ -315,19 +328,19 @@ def test_a_second_unchanged_run_replays_every_layer(
 
 
 def test_a_failing_build_is_one_line_with_the_backends_error_and_the_fix(
-    nox_without_toolkit: Path, repo: Path, second_run: subprocess.CompletedProcess[str]
+    nox_without_toolkit: Path, repo: Path, tmp_path: Path
 ) -> None:
     """A pyproject ``[project]`` table added beside the setup.py makes setuptools apply
-    it over ``setup()``, and ``long_description=__doc__`` then breaks the build."""
-    pyproject = repo / "apps" / "inventory" / "pyproject.toml"
-    pyproject.write_text(
+    it over ``setup()``, and ``long_description=__doc__`` then breaks the build. (In a
+    copy: the other tests read the repository's environments and reports, in any order.)"""
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True, ignore=shutil.ignore_patterns(".nox", "reports"))
+    (copy / "apps" / "inventory" / "pyproject.toml").write_text(
         '[project]\nname = "inventory-service"\nversion = "1.4.0"\n'
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
     )
-    try:
-        result = run_nox(nox_without_toolkit, repo, "-s", "unit(inventory-service)")
-    finally:
-        pyproject.unlink()
+
+    result = run_nox(nox_without_toolkit, copy, "-s", "unit(inventory-service)")
 
     assert result.returncode != 0
     line = next(line for line in result.stderr.splitlines() if "could not be installed" in line)
