@@ -302,10 +302,17 @@ def _junit_databases(repo: Path) -> set[str]:
 
 
 def test_integration_layer_passes_on_a_database_built_by_the_apps_own_setup(
-    nox_without_toolkit: Path, app_repo: Path, runtime: Path
+    nox_without_toolkit: Path, app_repo: Path, runtime: Path, tmp_path: Path
 ) -> None:
+    # A cache of its own: a template another test of this module stored (in any order)
+    # would be restored, and the setup not run at all.
     result = run_nox(
-        nox_without_toolkit, app_repo, "-s", "integration", TOOLKIT_RUNTIME_DIR=str(runtime)
+        nox_without_toolkit,
+        app_repo,
+        "-s",
+        "integration",
+        TOOLKIT_RUNTIME_DIR=str(runtime),
+        TOOLKIT_CACHE_DIR=str(tmp_path / "cold-cache"),
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -232,8 +232,10 @@ def full_run(nox_without_toolkit: Path, repo: Path) -> Iterator[tuple]:
     runtime = Path(tempfile.mkdtemp(prefix="toolkit-adoption-run-"))
     runtime.chmod(0o755)
     result = _nox(nox_without_toolkit, repo, "-s", "unit", "integration", runtime=runtime)
-    # Later tests run nox again, which rewrites reports/summary.md: keep this run's.
-    yield result, runtime, (repo / "reports" / "summary.md").read_text()
+    # Later tests run nox again, which rewrites reports/summary.md and the coverage
+    # summaries (tests run in random order): keep this run's.
+    money = (repo / "reports" / "money" / "coverage-summary.json").read_text()
+    yield result, runtime, (repo / "reports" / "summary.md").read_text(), money
     shutil.rmtree(runtime, ignore_errors=True)
     Path(f"{runtime}-step-summary.md").unlink(missing_ok=True)
 
@@ -254,7 +256,7 @@ def test_sessions_are_listed_per_package_with_tags(
 def test_passing_package_passes_with_reports(repo: Path, full_run) -> None:
     reports = repo / "reports" / "money"
 
-    summary = json.loads((reports / "coverage-summary.json").read_text())
+    summary = json.loads(full_run[3])
     assert summary["passed"] is True
     assert summary["layers"] == ["unit", "integration"]
     for name in ("junit-unit.xml", "junit-integration.xml", "coverage.xml", "htmlcov/index.html"):
