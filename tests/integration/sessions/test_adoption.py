@@ -267,7 +267,7 @@ def test_passing_package_passes_with_reports(repo: Path, full_run) -> None:
 
 
 def test_package_under_its_threshold_fails_the_run_by_name(repo: Path, full_run) -> None:
-    result, _, summary_md = full_run
+    result, _, summary_md, _ = full_run
     billing_row = next(line for line in summary_md.splitlines() if line.startswith("| billing |"))
 
     assert result.returncode != 0
@@ -294,7 +294,7 @@ def test_workspace_dependency_is_installed_from_its_folder(repo: Path, full_run)
 
 
 def test_unit_test_touching_the_network_fails_and_says_where_it_belongs(full_run) -> None:
-    result, _, summary_md = full_run
+    result, _, summary_md, _ = full_run
     hint = (
         "toolkit: tests/unit/test_store.py::test_store_saves tried to connect to "
         "users-db.invalid:5432 (blocked: the unit layer has no network); unit tests run "
@@ -425,7 +425,7 @@ def test_changed_since_runs_only_affected_packages(
 
 
 def test_run_leaves_no_server_behind(full_run) -> None:
-    _, runtime, _ = full_run
+    _, runtime, _, _ = full_run
 
     assert leftovers(runtime) == []
 
